@@ -1,0 +1,59 @@
+# bankmart: `make run` builds the demo warehouse, `make test` runs every test.
+# Everything is installed into .venv from pinned versions; nothing needs installing by hand.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# The demo bank: about a million transactions. Override on the command line, e.g.
+#   make run DEMO_CUSTOMERS=2000
+DEMO_CUSTOMERS ?= 10000
+DEMO_MONTHS ?= 24
+DEMO_SEED ?= 42
+
+export BANKMART_DATA_DIR ?= $(CURDIR)/data
+export BANKMART_RAW_DIR ?= $(BANKMART_DATA_DIR)/demo/raw
+export BANKMART_DUCKDB_PATH ?= $(BANKMART_DATA_DIR)/bankmart.duckdb
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: help install run generate build test lint clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP)  ## create .venv and install pinned dependencies
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+run: install generate build  ## generate the demo bank if missing, build and summarise the warehouse
+
+generate: install  ## write the demo bank's raw files (skipped when already complete)
+	@if [ -f "$(BANKMART_RAW_DIR)/_manifest.json" ]; then \
+		echo "Raw data already in $(BANKMART_RAW_DIR) (delete it to regenerate)"; \
+	else \
+		$(BIN)/bankmart generate --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) \
+			--seed $(DEMO_SEED) --out "$(BANKMART_RAW_DIR)"; \
+	fi
+
+build: install  ## dbt build (models + tests) into $(BANKMART_DUCKDB_PATH), then a summary
+	$(BIN)/bankmart build
+
+test: install  ## lint, then every test on a small generated bank (pytest + real dbt runs)
+	$(BIN)/ruff check src tests/python python_models
+	$(BIN)/pytest
+
+lint: install  ## ruff
+	$(BIN)/ruff check src tests/python python_models
+
+clean:  ## remove dbt output (keeps .venv and data/)
+	rm -rf target logs
