@@ -21,7 +21,7 @@ export BANKMART_DUCKDB_PATH ?= $(BANKMART_DATA_DIR)/bankmart.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install run generate build test lint clean
+.PHONY: help install run generate build test lint clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,13 @@ test: install  ## lint, then every test on a small generated bank (pytest + real
 
 lint: install  ## ruff
 	$(BIN)/ruff check src tests/python python_models
+
+# Transaction counts to benchmark; generated banks are cached in $(BANKMART_DATA_DIR)/bench.
+#   make bench BENCH_SIZES=1M,10M
+BENCH_SIZES ?= 1M,10M,100M
+
+bench: install  ## dbt build vs the pandas notebook way at $(BENCH_SIZES) -> bench/results/report.md
+	$(BIN)/bankmart bench --transactions $(BENCH_SIZES)
 
 clean:  ## remove dbt output (keeps .venv and data/)
 	rm -rf target logs

@@ -1,0 +1,318 @@
+"""`bankmart bench`: for each size, generate (or reuse) a bank, build it with dbt, run the pandas
+reference on the same files, check they agree, and write bench/results/report.{md,json}.
+
+Everything is measured by the same process-tree sampler, one step after the other (never two at
+once, so neither steals the other's cores or memory). The report is rewritten after every size,
+so an interrupted 100M run still leaves the smaller sizes' figures, and sizes measured by an
+earlier run that this run does not repeat are kept (``--fresh`` drops them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bankmart.argtypes import positive_int
+from bankmart.bench import agreement, data, dbt_run, explain, report
+from bankmart.bench.monitor import GB, log_tail, run_measured
+from bankmart.bench.sizes import format_size, parse_size, parse_sizes
+from bankmart.errors import BankmartError
+from bankmart.settings import Settings
+
+DEFAULT_SIZES = "1M,10M,100M"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--transactions",
+        default=DEFAULT_SIZES,
+        help=f"comma-separated sizes in transactions, e.g. 20k,1M,10M (default {DEFAULT_SIZES})",
+    )
+    parser.add_argument("--out", type=Path, help="report folder (default <project>/bench/results)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="where generated banks are cached (default $BANKMART_DATA_DIR/bench)"
+    )
+    parser.add_argument("--skip-pandas", action="store_true", help="only benchmark bankmart")
+    parser.add_argument(
+        "--pandas-max",
+        help="largest size to run the pandas reference on, e.g. 10M (default: every size; "
+        "above it pandas is reported as skipped)",
+    )
+    parser.add_argument(
+        "--pandas-memory-gb",
+        type=float,
+        default=16.0,
+        help="stop the pandas reference when its process tree passes this RSS (default 16)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=3600.0,
+        help="stop a dbt build or pandas run after this many seconds (default 3600)",
+    )
+    parser.add_argument("--repeat", type=positive_int, default=1, help="dbt builds per size (best wall kept)")
+    parser.add_argument("--top", type=positive_int, default=10, help="slowest models/tests listed (default 10)")
+    parser.add_argument(
+        "--explain",
+        type=int,
+        default=3,
+        help="EXPLAIN ANALYZE this many of the slowest SQL models after the build (default 3; 0 = off)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="drop sizes kept from an earlier report")
+
+
+def progress(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} bench {message}", flush=True)
+
+
+def machine_info() -> dict[str, Any]:
+    versions = {}
+    for package in ("dbt-core", "dbt-duckdb", "duckdb", "pandas", "scikit-learn"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / GB, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def summarise_dbt(results: list[dbt_run.DbtResult], top: int) -> dict[str, Any]:
+    """The best (fastest) of the repeats, with the per-node figures of that run."""
+    best = min(results, key=lambda r: (r.build.status != "ok", r.build.wall_seconds))
+    parse = best.parse
+    return {
+        "status": best.build.status,
+        "detail": best.build.detail,
+        "wall_seconds": best.build.wall_seconds,
+        "peak_rss_bytes": max(r.build.peak_rss_bytes for r in results),
+        "peak_rss_gb": round(max(r.build.peak_rss_bytes for r in results) / GB, 3),
+        "runs": [r.build.wall_seconds for r in results],
+        "dbt_elapsed_seconds": best.dbt_elapsed_seconds,
+        "parse_seconds": parse.wall_seconds if parse else None,
+        "parse_peak_rss_gb": round(parse.peak_rss_bytes / GB, 3) if parse else None,
+        "startup_seconds": _round(best.startup_seconds),
+        "teardown_seconds": _round(best.teardown_seconds),
+        "overhead_seconds": _round(best.overhead_seconds),
+        "nodes": len(best.nodes),
+        "model_seconds": round(best.model_seconds, 3),
+        "test_seconds": round(best.test_seconds, 3),
+        "python_seconds": round(best.python_seconds, 3),
+        "python_models": [n.name for n in best.nodes if n.language == "python"],
+        "python_share": _round(best.python_share_of_wall, 4),
+        "python_share_of_node_time": _round(best.python_share_of_node_time, 4),
+        "top_models": [n.to_json() for n in best.slowest(top, ("model", "seed", "snapshot"))],
+        "top_tests": [n.to_json() for n in best.slowest(top, ("test", "unit_test"))],
+        "failures": [n.to_json() for n in best.failures()],
+        "memory_timeline": best.build.timeline,
+        "log": best.build.log_path,
+    }
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def run_pandas(
+    bench: data.BenchData, out_dir: Path, args: argparse.Namespace, env: dict[str, str], label: str
+) -> dict[str, Any]:
+    """The reference in its own measured process; what happened is always reported."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    cap = int(args.pandas_memory_gb * GB)
+    progress(f"[{label}] pandas reference (cap {args.pandas_memory_gb:g} GB, timeout {args.timeout:.0f} s)")
+    measured = run_measured(
+        [sys.executable, "-m", "bankmart.bench.pandas_ref", str(bench.raw_dir), str(out_dir)],
+        env=env,
+        log_path=out_dir / "pandas.log",
+        memory_cap_bytes=cap,
+        # Address-space limit a little above the RSS cap: a big allocation then fails inside
+        # pandas with MemoryError (reported with its step) before the watchdog has to kill.
+        address_space_bytes=int(cap * 1.25) + 2 * GB,
+        timeout_seconds=args.timeout,
+    )
+    status_file = out_dir / "status.json"
+    inner = json.loads(status_file.read_text()) if status_file.is_file() else {}
+    result: dict[str, Any] = {
+        "status": measured.status,
+        "detail": measured.detail,
+        "wall_seconds": measured.wall_seconds,
+        "peak_rss_bytes": measured.peak_rss_bytes,
+        "peak_rss_gb": round(measured.peak_rss_bytes / GB, 3),
+        "steps": inner.get("steps", {}),
+        "customers": inner.get("customers"),
+        "transactions": inner.get("transactions"),
+        "output": str(out_dir / "customers.parquet"),
+        "log": measured.log_path,
+    }
+    if inner.get("status") == "MemoryError":
+        result["status"] = "MemoryError"
+        result["detail"] = f"MemoryError in step {inner.get('step')} after {measured.wall_seconds:.0f} s"
+    elif measured.status == "failed":
+        last = [line for line in log_tail(measured.log_path, 5).splitlines() if line.strip()]
+        result["detail"] = f"{measured.detail}: {last[-1][:200] if last else 'no output'}"
+    progress(
+        f"[{label}] pandas: {result['status']} {result['detail']} in {measured.wall_seconds:.1f} s, "
+        f"peak {result['peak_rss_gb']:.2f} GB"
+    )
+    return result
+
+
+def bench_size(size: int, args: argparse.Namespace, settings: Settings, out_dir: Path, data_dir: Path) -> dict[str, Any]:
+    label = format_size(size)
+    size_out = out_dir / label
+    size_out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["BANKMART_PROJECT_DIR"] = str(settings.project_dir)
+    bench = data.ensure_data(size, data_dir, env, size_out, progress)
+    result: dict[str, Any] = {
+        "label": label,
+        "transactions": size,
+        "customers": bench.row_counts.get("customers"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data": {
+            "root": str(bench.root),
+            "generated": bench.generated,
+            "generation_seconds": bench.generation.wall_seconds if bench.generation else None,
+            "generation_peak_rss_gb": round(bench.generation.peak_rss_bytes / GB, 3) if bench.generation else None,
+            "row_counts": bench.row_counts,
+            "dirty_rate": data.DIRTY_RATE,
+        },
+    }
+
+    workspace = dbt_run.Workspace(bench.root / "warehouse", bench.raw_dir, settings.project_dir)
+    runs = []
+    for attempt in range(args.repeat):
+        progress(f"[{label}] dbt build {attempt + 1}/{args.repeat} into {workspace.duckdb_path}")
+        built = dbt_run.run_build(workspace, timeout_seconds=args.timeout, progress=progress, label=label)
+        runs.append(built)
+        failed = built.failures()
+        progress(
+            f"[{label}] dbt build: {built.build.status} in {built.build.wall_seconds:.1f} s, "
+            f"peak {built.build.peak_rss_bytes / GB:.2f} GB, {len(built.nodes)} nodes"
+            + (f", {len(failed)} failed: {', '.join(n.name for n in failed[:5])}" if failed else "")
+        )
+    result["dbt"] = summarise_dbt(runs, args.top)
+    results_file = workspace.target_path / "run_results.json"
+    if results_file.is_file():
+        shutil.copy(results_file, size_out / "run_results.json")
+    if result["customers"] is None and workspace.duckdb_path.is_file():
+        result["customers"] = _count_customers(workspace.duckdb_path)
+
+    if args.explain > 0 and workspace.duckdb_path.is_file():
+        sql_models = [
+            n["name"] for n in sorted(result["dbt"]["top_models"], key=lambda n: -n["seconds"])
+            if n["language"] == "sql" and n["status"] == "success" and n["materialized"] not in ("seed", "view", "ephemeral")
+        ][: args.explain]
+        compiled = explain.compiled_sql(workspace.target_path, sql_models)
+        if compiled:
+            progress(f"[{label}] EXPLAIN ANALYZE {', '.join(compiled)}")
+            result["explain"] = explain.explain_models(workspace.duckdb_path, compiled, size_out / "explain")
+
+    pandas_max = parse_size(args.pandas_max) if args.pandas_max else None
+    if args.skip_pandas:
+        result["pandas"] = {"status": "skipped", "detail": "--skip-pandas"}
+    elif pandas_max is not None and size > pandas_max:
+        result["pandas"] = {"status": "skipped", "detail": f"above --pandas-max {args.pandas_max}"}
+    else:
+        result["pandas"] = run_pandas(bench, size_out / "pandas", args, env, label)
+
+    ratios: dict[str, Any] = {}
+    dbt_wall = result["dbt"]["wall_seconds"]
+    if result["pandas"]["status"] == "ok" and result["dbt"]["status"] == "ok":
+        ratios["speedup"] = round(result["pandas"]["wall_seconds"] / dbt_wall, 3)
+        ratios["memory"] = round(result["dbt"]["peak_rss_bytes"] / result["pandas"]["peak_rss_bytes"], 3)
+    elif result["pandas"]["status"] not in ("ok", "skipped"):
+        ratios["speedup_note"] = f"pandas {result['pandas']['status']}"
+    result["ratios"] = ratios
+
+    if result["pandas"]["status"] == "ok":
+        result["agreement"] = agreement.compare(workspace.duckdb_path, Path(result["pandas"]["output"]))
+    else:
+        result["agreement"] = {"status": "skipped", "reason": f"pandas {result['pandas']['status']}"}
+    agreed = result["agreement"]
+    progress(f"[{label}] agreement: {json.dumps(agreed, default=str)[:300]}")
+    result["targets"] = report.judge_targets(result)
+    return result
+
+
+def _count_customers(duckdb_path: Path) -> int | None:
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(duckdb_path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return con.execute("select count(*) from marts.dim_customer").fetchone()[0]
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    sizes = parse_sizes(args.transactions)
+    if args.pandas_max:
+        parse_size(args.pandas_max)
+    out_dir = (args.out or settings.project_dir / "bench" / "results").resolve()
+    data_dir = (args.data_dir or settings.data_dir / "bench").resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    progress(f"sizes {', '.join(format_size(s) for s in sizes)}; data in {data_dir}; report in {out_dir}")
+
+    kept: list[dict[str, Any]] = []
+    previous = out_dir / "report.json"
+    if previous.is_file() and not args.fresh:
+        try:
+            kept = [s for s in json.loads(previous.read_text()).get("sizes", []) if s.get("transactions") not in sizes]
+        except (OSError, json.JSONDecodeError, AttributeError):
+            kept = []
+    document: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "settings": {
+            "threads": int(os.environ.get("BANKMART_THREADS", "2")),
+            "memory_limit": os.environ.get("BANKMART_MEMORY_LIMIT", "8GB"),
+            "pandas_memory_cap_gb": args.pandas_memory_gb,
+            "timeout_seconds": args.timeout,
+            "repeat": args.repeat,
+            "data_note": (
+                "Benchmark banks are generated with --dirty-rate 0 (no planted dirty rows), so "
+                "bankmart's quarantine and the reference's obvious cleaning keep the same rows."
+            ),
+        },
+        "sizes": list(kept),
+    }
+    failures = 0
+    for size in sizes:
+        result = bench_size(size, args, settings, out_dir, data_dir)
+        failures += result["dbt"]["status"] != "ok"
+        document["sizes"] = sorted(
+            [s for s in document["sizes"] if s.get("transactions") != size] + [result],
+            key=lambda s: s["transactions"],
+        )
+        json_path, md_path = report.write_reports(report.sanitize(document), out_dir)
+        progress(f"[{format_size(size)}] report written: {md_path}")
+    print(md_path.read_text())
+    if failures:
+        raise BankmartError(
+            f"bench: the dbt build failed at {failures} size(s); the report lists the failed nodes "
+            f"and each size's dbt log is under {data_dir}/<size>/warehouse/"
+        )
+    return 0

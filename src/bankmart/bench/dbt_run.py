@@ -1,0 +1,255 @@
+"""The measured `dbt build`: a fresh DuckDB file per size, and where the time went per node.
+
+dbt is run as a user runs it (the `dbt` executable beside this Python) with the same
+environment pattern as the tests' ``bank_env``: every path absolute and private to this size,
+so a benchmark never touches the developer's warehouse, target/ or logs/.
+
+Fixed overhead is measured two ways, because both matter to a user waiting on a build:
+``dbt parse`` timed on its own (a cold parse: fresh target/), and, inside the build, the time
+from process start to the first node starting plus the time from the last node finishing to
+process exit (start-up, on-run-start hooks, manifest writing, shut-down).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bankmart.bench.monitor import Measurement, run_measured
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+@dataclass
+class Workspace:
+    """Where one size's warehouse, target/ and logs/ live."""
+
+    root: Path
+    raw_dir: Path
+    project_dir: Path
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.root / "bench.duckdb"
+
+    @property
+    def target_path(self) -> Path:
+        return self.root / "target"
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "logs"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            BANKMART_PROJECT_DIR=str(self.project_dir),
+            BANKMART_RAW_DIR=str(self.raw_dir),
+            BANKMART_DUCKDB_PATH=str(self.duckdb_path),
+            BANKMART_SERVING_DIR=str(self.root / "serving"),
+            DBT_PROFILES_DIR=str(self.project_dir),
+            DBT_TARGET_PATH=str(self.target_path),
+            DBT_LOG_PATH=str(self.log_path),
+            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        )
+        return env
+
+    def reset(self) -> None:
+        """A fresh warehouse: delete the DuckDB file, its WAL and spill folder, and target/."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", ".wal"):
+            path = Path(str(self.duckdb_path) + suffix)
+            if path.exists():
+                path.unlink()
+        for folder in (Path(str(self.duckdb_path) + ".tmp"), self.target_path, self.log_path):
+            if folder.exists():
+                shutil.rmtree(folder)
+
+
+@dataclass
+class NodeTiming:
+    unique_id: str
+    name: str
+    resource_type: str
+    language: str
+    status: str
+    seconds: float
+    started: datetime | None
+    completed: datetime | None
+    materialized: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "unique_id": self.unique_id,
+            "resource_type": self.resource_type,
+            "language": self.language,
+            "materialized": self.materialized,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class DbtResult:
+    parse: Measurement | None
+    build: Measurement
+    nodes: list[NodeTiming] = field(default_factory=list)
+    startup_seconds: float | None = None
+    teardown_seconds: float | None = None
+    dbt_elapsed_seconds: float | None = None
+
+    @property
+    def overhead_seconds(self) -> float | None:
+        """Build time spent outside any node: start-up before the first, shut-down after the last."""
+        if self.startup_seconds is None or self.teardown_seconds is None:
+            return None
+        return self.startup_seconds + self.teardown_seconds
+
+    def seconds_by(self, predicate: Any) -> float:
+        return sum(n.seconds for n in self.nodes if predicate(n))
+
+    @property
+    def python_seconds(self) -> float:
+        return self.seconds_by(lambda n: n.language == "python")
+
+    @property
+    def model_seconds(self) -> float:
+        return self.seconds_by(lambda n: n.resource_type == "model")
+
+    @property
+    def test_seconds(self) -> float:
+        return self.seconds_by(lambda n: n.resource_type in ("test", "unit_test"))
+
+    @property
+    def python_share_of_wall(self) -> float | None:
+        wall = self.build.wall_seconds
+        return self.python_seconds / wall if wall else None
+
+    @property
+    def python_share_of_node_time(self) -> float | None:
+        total = self.seconds_by(lambda n: True)
+        return self.python_seconds / total if total else None
+
+    def failures(self) -> list[NodeTiming]:
+        return [n for n in self.nodes if n.status not in ("success", "pass", "skipped", "warn")]
+
+    def slowest(self, n: int, resource_types: tuple[str, ...] = ("model",)) -> list[NodeTiming]:
+        chosen = [x for x in self.nodes if x.resource_type in resource_types]
+        return sorted(chosen, key=lambda x: x.seconds, reverse=True)[:n]
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value
+
+
+def read_nodes(target_path: Path) -> tuple[list[NodeTiming], float | None]:
+    """Per-node timings from run_results.json, with language and materialization from manifest."""
+    results_path = target_path / "run_results.json"
+    if not results_path.is_file():
+        return [], None
+    results = json.loads(results_path.read_text())
+    manifest_nodes: dict[str, Any] = {}
+    manifest_path = target_path / "manifest.json"
+    if manifest_path.is_file():
+        manifest = json.loads(manifest_path.read_text())
+        manifest_nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    nodes = []
+    for result in results.get("results", []):
+        uid = result.get("unique_id", "")
+        node = manifest_nodes.get(uid, {})
+        timing = {t.get("name"): t for t in result.get("timing", [])}
+        started = _parse_time((timing.get("compile") or timing.get("execute") or {}).get("started_at"))
+        completed = _parse_time((timing.get("execute") or timing.get("compile") or {}).get("completed_at"))
+        nodes.append(
+            NodeTiming(
+                unique_id=uid,
+                name=node.get("name") or uid.split(".")[-1],
+                resource_type=node.get("resource_type") or uid.split(".")[0],
+                language=node.get("language") or "sql",
+                status=str(result.get("status")),
+                seconds=float(result.get("execution_time") or 0.0),
+                started=started,
+                completed=completed,
+                materialized=(node.get("config") or {}).get("materialized", ""),
+            )
+        )
+    return nodes, results.get("elapsed_time")
+
+
+def run_build(
+    workspace: Workspace, *, timeout_seconds: float | None = None, progress: Any = print,
+    label: str = "",
+) -> DbtResult:
+    """`dbt parse` (cold), then `dbt build` on a fresh warehouse, both measured."""
+    workspace.reset()
+    env = workspace.env()
+    common = ["--project-dir", str(workspace.project_dir), "--profiles-dir", str(workspace.project_dir)]
+    workspace.log_path.mkdir(parents=True, exist_ok=True)
+    parse = run_measured(
+        [dbt_executable(), "parse", *common],
+        env=env,
+        cwd=workspace.project_dir,
+        log_path=workspace.root / "dbt_parse.log",
+        timeout_seconds=timeout_seconds,
+    )
+    progress(f"[{label}] dbt parse: {parse.wall_seconds:.1f} s ({parse.status})")
+
+    last_report = [0.0]
+
+    def heartbeat(elapsed: float, rss: int) -> None:
+        if elapsed - last_report[0] >= 15:
+            last_report[0] = elapsed
+            done = _count_finished(workspace.root / "dbt_build.log")
+            progress(f"[{label}]   dbt build running {elapsed:.0f} s, {rss / 1024**3:.1f} GB, {done} nodes done")
+
+    build = run_measured(
+        [dbt_executable(), "build", *common],
+        env=env,
+        cwd=workspace.project_dir,
+        log_path=workspace.root / "dbt_build.log",
+        timeout_seconds=timeout_seconds,
+        on_sample=heartbeat,
+    )
+    nodes, elapsed = read_nodes(workspace.target_path)
+    result = DbtResult(parse=parse, build=build, nodes=nodes, dbt_elapsed_seconds=elapsed)
+    starts = [n.started for n in nodes if n.started]
+    ends = [n.completed for n in nodes if n.completed]
+    if starts and ends:
+        process_start = datetime.fromtimestamp(build.started_at, tz=UTC)
+        process_end = datetime.fromtimestamp(build.started_at + build.wall_seconds, tz=UTC)
+        if starts[0].tzinfo is None:
+            # dbt writes naive UTC timestamps ("...Z" stripped in some versions): compare naive.
+            process_start = process_start.replace(tzinfo=None)
+            process_end = process_end.replace(tzinfo=None)
+        result.startup_seconds = max(0.0, (min(starts) - process_start).total_seconds())
+        result.teardown_seconds = max(0.0, (process_end - max(ends)).total_seconds())
+    return result
+
+
+def _count_finished(log: Path) -> int:
+    """Nodes dbt has reported as finished so far (lines like '1 of 80 OK created ...')."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return 0
+    return sum(
+        1 for line in text.splitlines() if " of " in line and any(
+            word in line for word in (" OK ", " PASS ", " ERROR ", " FAIL ", " WARN ", " SKIP ")
+        )
+    )

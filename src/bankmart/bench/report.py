@@ -1,0 +1,222 @@
+"""The benchmark report: one JSON document (for machines and later comparison) and its Markdown view.
+
+The targets are those of the scale issue; each is judged only at the size it names (10M, 100M),
+and a target whose figure was not measured says "not measured" rather than passing silently.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+GB = 1024**3
+
+# (size it applies to or None for every size, key, description, figure path, limit, "max"/"min")
+TARGETS: list[tuple[int | None, str, str, str, float, str]] = [
+    (10_000_000, "build_wall", "full build with tests <= 60 s", "dbt.wall_seconds", 60, "max"),
+    (10_000_000, "build_peak", "peak memory <= 4 GB", "dbt.peak_rss_gb", 4, "max"),
+    (10_000_000, "speedup", ">= 3x faster than pandas", "ratios.speedup", 3, "min"),
+    (10_000_000, "python_share", "Python models <= 15 % of the build", "dbt.python_share", 0.15, "max"),
+    (100_000_000, "build_wall", "full build <= 8 min", "dbt.wall_seconds", 480, "max"),
+    (100_000_000, "build_peak", "peak memory <= 12 GB (spilling)", "dbt.peak_rss_gb", 12, "max"),
+    (None, "overhead", "dbt fixed overhead (start-up + shut-down in build) <= 5 s", "dbt.overhead_seconds", 5, "max"),
+    (None, "parse", "cold `dbt parse` <= 5 s", "dbt.parse_seconds", 5, "max"),
+]
+
+
+def _get(data: dict[str, Any], dotted: str) -> Any:
+    value: Any = data
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def judge_targets(size_result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Met / not met / not measured for every target that applies to this size."""
+    judged = []
+    size = size_result["transactions"]
+    for applies_to, key, text, path, limit, kind in TARGETS:
+        if applies_to is not None and applies_to != size:
+            continue
+        value = _get(size_result, path)
+        note = ""
+        if key == "speedup" and value is None and _get(size_result, "pandas.status") not in (None, "ok", "skipped"):
+            # pandas did not finish at all: bankmart is faster by more than any ratio.
+            value, note = math.inf, f"pandas {size_result['pandas']['status']}"
+        if key.startswith("build") and _get(size_result, "dbt.status") != "ok":
+            met = False
+            note = f"dbt build {_get(size_result, 'dbt.status')}"
+        elif value is None:
+            met = None
+        else:
+            met = value <= limit if kind == "max" else value >= limit
+        judged.append(
+            {"target": key, "description": text, "value": value, "limit": limit, "met": met, "note": note}
+        )
+    return judged
+
+
+def write_reports(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "report.json"
+    md_path = out_dir / "report.md"
+    json_path.write_text(json.dumps(report, indent=2, default=_json_default, allow_nan=False))
+    md_path.write_text(render_markdown(report))
+    return json_path, md_path
+
+
+def _json_default(value: Any) -> Any:
+    return str(value)
+
+
+def sanitize(value: Any) -> Any:
+    """JSON has no infinity: an unbounded ratio is written as null with the reason beside it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: sanitize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [sanitize(v) for v in value]
+    return value
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "∞"
+        return f"{value:,.{digits}f}{unit}"
+    if isinstance(value, int):
+        return f"{value:,}{unit}"
+    return f"{value}{unit}"
+
+
+def _pct(value: Any) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %"
+
+
+def _met(value: Any) -> str:
+    return {True: "met", False: "**not met**", None: "not measured"}[value]
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    lines = ["# bankmart benchmark", ""]
+    machine = report.get("machine", {})
+    lines.append(
+        f"Run {report.get('generated_at', '')} on {machine.get('cpus', '?')} cores, "
+        f"{_fmt(machine.get('memory_gb'), ' GB')} RAM ({machine.get('platform', '')}); "
+        + ", ".join(f"{k} {v}" for k, v in (machine.get("versions") or {}).items())
+        + "."
+    )
+    settings = report.get("settings", {})
+    lines.append(
+        f"dbt threads {settings.get('threads')}, DuckDB memory_limit {settings.get('memory_limit')}; "
+        f"pandas memory cap {_fmt(settings.get('pandas_memory_cap_gb'), ' GB')}, "
+        f"timeout {_fmt(settings.get('timeout_seconds'), ' s', 0)}. "
+        f"{settings.get('data_note', '')}"
+    )
+    lines += ["", "## Summary", ""]
+    lines.append(
+        "| size | transactions | customers | dbt build | dbt peak | overhead | cold parse | python share "
+        "| pandas | pandas peak | pandas status | speedup | memory ratio | max total diff | tiers agree |"
+    )
+    lines.append("|" + "---|" * 15)
+    for s in report.get("sizes", []):
+        dbt = s.get("dbt", {})
+        pandas = s.get("pandas", {})
+        ratios = s.get("ratios", {})
+        agreement = s.get("agreement", {})
+        totals = agreement.get("totals", {}) if isinstance(agreement.get("totals"), dict) else {}
+        tiers = agreement.get("tiers", {}) if isinstance(agreement.get("tiers"), dict) else {}
+        if agreement.get("status") != "ok":
+            diff_text = tier_text = agreement.get("reason", agreement.get("status", "–"))
+        else:
+            diff_text = _fmt(totals.get("max_abs_diff"), digits=4) if "max_abs_diff" in totals else totals.get("reason", "–")
+            tier_text = _pct(tiers.get("agree_share")) if "agree_share" in tiers else tiers.get("reason", "–")
+        lines.append(
+            f"| {s['label']} | {_fmt(s.get('transactions'))} | {_fmt(s.get('customers'))} "
+            f"| {_fmt(dbt.get('wall_seconds'), ' s')} ({dbt.get('status', '–')}) "
+            f"| {_fmt(dbt.get('peak_rss_gb'), ' GB', 2)} | {_fmt(dbt.get('overhead_seconds'), ' s')} "
+            f"| {_fmt(dbt.get('parse_seconds'), ' s')} | {_pct(dbt.get('python_share'))} "
+            f"| {_fmt(pandas.get('wall_seconds'), ' s')} | {_fmt(pandas.get('peak_rss_gb'), ' GB', 2)} "
+            f"| {pandas.get('status', '–')}{(': ' + pandas['detail']) if pandas.get('detail') else ''} "
+            f"| {_fmt(ratios.get('speedup'), 'x', 2) if ratios.get('speedup') is not None else ratios.get('speedup_note', '–')} "
+            f"| {_fmt(ratios.get('memory'), 'x', 2)} | {diff_text} | {tier_text} |"
+        )
+    lines += [
+        "",
+        "speedup = pandas wall / dbt build wall (higher is better for bankmart); memory ratio = "
+        "dbt peak / pandas peak (RSS summed over the process tree, sampled every 0.1 s). "
+        "overhead = build time outside any dbt node (start-up incl. partial parse and hooks, "
+        "and shut-down); python share = time in Python models / dbt build wall.",
+        "",
+        "## Targets",
+        "",
+        "| size | target | measured | result |",
+        "|---|---|---|---|",
+    ]
+    for s in report.get("sizes", []):
+        for t in s.get("targets", []):
+            value = t["value"]
+            shown = _pct(value) if t["target"] == "python_share" else _fmt(value, digits=2)
+            note = f" ({t['note']})" if t.get("note") else ""
+            lines.append(f"| {s['label']} | {t['description']} | {shown} | {_met(t['met'])}{note} |")
+    for s in report.get("sizes", []):
+        lines += ["", f"## {s['label']} transactions", ""]
+        data = s.get("data", {})
+        lines.append(
+            f"Data: {data.get('root', '')} ({'generated in ' + _fmt(data.get('generation_seconds'), ' s') if data.get('generated') else 'cached'}); "
+            + ", ".join(f"{k} {v:,}" for k, v in (data.get("row_counts") or {}).items())
+        )
+        dbt = s.get("dbt", {})
+        if dbt:
+            lines += [
+                "",
+                f"dbt build: {dbt.get('status')} in {_fmt(dbt.get('wall_seconds'), ' s')} "
+                f"(dbt's own elapsed {_fmt(dbt.get('dbt_elapsed_seconds'), ' s')}), peak "
+                f"{_fmt(dbt.get('peak_rss_gb'), ' GB', 2)}; {dbt.get('nodes', 0)} nodes; models "
+                f"{_fmt(dbt.get('model_seconds'), ' s')}, tests {_fmt(dbt.get('test_seconds'), ' s')}, "
+                f"Python models {_fmt(dbt.get('python_seconds'), ' s')} (node times summed over "
+                f"{settings.get('threads')} threads); start-up {_fmt(dbt.get('startup_seconds'), ' s')}, "
+                f"shut-down {_fmt(dbt.get('teardown_seconds'), ' s')}.",
+            ]
+            if dbt.get("runs") and len(dbt["runs"]) > 1:
+                lines.append(f"Repeats (wall s): {', '.join(_fmt(r, digits=1) for r in dbt['runs'])}; best shown.")
+            if dbt.get("failures"):
+                lines.append("Failed nodes: " + ", ".join(f"{f['name']} ({f['status']})" for f in dbt["failures"][:10]))
+            for title, key in (("Slowest models", "top_models"), ("Slowest tests", "top_tests")):
+                if dbt.get(key):
+                    lines += ["", f"{title}:", "", "| node | language | materialized | seconds |", "|---|---|---|---|"]
+                    for n in dbt[key]:
+                        lines.append(f"| {n['name']} | {n['language']} | {n.get('materialized', '')} | {n['seconds']:.2f} |")
+        explain = s.get("explain") or []
+        if explain:
+            lines += ["", "EXPLAIN ANALYZE of the slowest SQL models (hottest operators):", ""]
+            for e in explain:
+                if "error" in e:
+                    lines.append(f"- {e['model']}: {e['error']}")
+                    continue
+                ops = "; ".join(
+                    f"{o['operator']} {o['seconds']:.2f} s ({100 * o['share']:.0f} %, {o['rows']:,} rows{', ' + o['detail'] if o['detail'] else ''})"
+                    for o in e["hot_operators"]
+                )
+                lines.append(f"- {e['model']} ({e['query_seconds']:.2f} s): {ops}")
+        pandas = s.get("pandas", {})
+        if pandas:
+            steps = pandas.get("steps") or {}
+            lines += [
+                "",
+                f"pandas reference: {pandas.get('status')}{(' — ' + pandas['detail']) if pandas.get('detail') else ''}; "
+                f"wall {_fmt(pandas.get('wall_seconds'), ' s')}, peak {_fmt(pandas.get('peak_rss_gb'), ' GB', 2)}"
+                + (("; steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())) if steps else ""),
+            ]
+        agreement = s.get("agreement", {})
+        if agreement:
+            lines += ["", "Agreement: " + json.dumps(agreement, default=str)]
+    lines.append("")
+    return "\n".join(lines)
