@@ -1,0 +1,486 @@
+"""`bankmart publish`: what reaches readers, when it does, and what a reader sees meanwhile.
+
+Most tests publish a small hand-made warehouse (fast, and each can plant exactly the fault it
+checks); the last ones publish the real small bank that conftest builds with dbt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import subprocess
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bankmart import publish as publish_module
+from bankmart.errors import BankmartError
+from bankmart.settings import Settings
+from conftest import PROJECT_DIR, Bank, run_cli
+
+# ---------------------------------------------------------------------------------------------
+# A small hand-made warehouse, shaped like dbt's output
+# ---------------------------------------------------------------------------------------------
+
+
+def make_warehouse(path: Path, customers: int = 50, txns: int = 400) -> None:
+    """Marts, reference, plus the schemas that must never be served (staging, quarantine)."""
+    con = duckdb.connect(str(path))
+    try:
+        for schema in ("marts", "reference", "staging", "intermediate", "quarantine"):
+            con.execute(f"create schema if not exists {schema}")
+        con.execute("drop table if exists marts.dim_customer")
+        con.execute(
+            f"create table marts.dim_customer as select 'C' || lpad(i::varchar, 5, '0') as "
+            f"customer_id, 20 + i % 50 as age, ['Pune', 'Jaipur'][1 + i % 2] as city "
+            f"from range({customers}) t(i)"
+        )
+        con.execute("comment on table marts.dim_customer is 'One row per customer.'")
+        con.execute("comment on column marts.dim_customer.age is 'Age in years.'")
+        con.execute("drop table if exists marts.fct_transactions")
+        con.execute(
+            f"create table marts.fct_transactions as select 'T' || i as transaction_id, "
+            f"'C' || lpad((i % {customers})::varchar, 5, '0') as customer_id, "
+            f"(i * 1.25)::decimal(18, 2) as amount, date '2025-01-01' + (i % 90)::int "
+            f"as transaction_date from range({txns}) t(i)"
+        )
+        con.execute("create or replace view marts.v_city_counts as "
+                    "select city, count(*) as customers from marts.dim_customer group by city")
+        con.execute("create or replace table reference.channels as "
+                    "select * from (values ('online', 'Online'), ('atm_withdrawal', 'ATM')) "
+                    "t(channel, channel_label)")
+        con.execute("create or replace table staging.stg_core__customers as "
+                    "select 'C00001' as customer_id, 'Asha Rao' as full_name, "
+                    "date '1990-01-01' as birth_date")
+        con.execute("create or replace table intermediate.int_x as select 1 as x")
+        con.execute(
+            "create or replace table quarantine.quarantined_rows as select * from (values "
+            "('customers', '7', 'bad_birth_date', '{\"full_name\": \"Asha Rao\"}'), "
+            "('customers', '8', 'bad_birth_date', null), "
+            "('transactions', null, 'negative_amount', null)) "
+            "t(source_table, source_row_key, reason_code, raw_record)"
+        )
+    finally:
+        con.close()
+
+
+def write_run_results(target: Path, statuses: list[str] | None = None) -> Path:
+    """dbt's run_results.json, as far as publish reads it."""
+    target.mkdir(parents=True, exist_ok=True)
+    statuses = statuses or ["success", "pass"]
+    results = {
+        "metadata": {
+            "dbt_version": "1.11.16",
+            "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "invocation_id": "0000-test",
+        },
+        "args": {"which": "build"},
+        "results": [
+            {"unique_id": f"model.bankmart.node_{i}", "status": status}
+            for i, status in enumerate(statuses)
+        ],
+    }
+    path = target / "run_results.json"
+    path.write_text(json.dumps(results), encoding="utf-8")
+    return path
+
+
+def settings_for(root: Path) -> Settings:
+    return Settings(
+        project_dir=PROJECT_DIR,
+        data_dir=root,
+        raw_dir=root / "raw",
+        duckdb_path=root / "bankmart.duckdb",
+        serving_dir=root / "serving",
+    )
+
+
+def env_for(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        BANKMART_PROJECT_DIR=str(PROJECT_DIR),
+        BANKMART_DUCKDB_PATH=str(root / "bankmart.duckdb"),
+        BANKMART_SERVING_DIR=str(root / "serving"),
+        DBT_TARGET_PATH=str(root / "target"),
+    )
+    return env
+
+
+@pytest.fixture()
+def warehouse(tmp_path: Path) -> Settings:
+    """A green hand-made build, not yet published."""
+    make_warehouse(tmp_path / "bankmart.duckdb")
+    write_run_results(tmp_path / "target")
+    return settings_for(tmp_path)
+
+
+def do_publish(settings: Settings, **kwargs: object) -> publish_module.PublishResult:
+    return publish_module.publish(
+        settings, run_results_path=settings.data_dir / "target" / "run_results.json", **kwargs
+    )
+
+
+def serving_tables(path: Path) -> dict[tuple[str, str], int]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = con.execute(
+            "select schema_name, table_name from duckdb_tables() order by 1, 2"
+        ).fetchall()
+        return {
+            (s, t): con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]
+            for s, t in names
+        }
+    finally:
+        con.close()
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# What is published
+# ---------------------------------------------------------------------------------------------
+
+
+def test_publish_serves_marts_and_reference_only(warehouse: Settings) -> None:
+    do_publish(warehouse)
+    tables = serving_tables(warehouse.serving_path)
+    schemas = {schema for schema, _ in tables}
+    assert schemas == {"marts", "reference", "meta"}
+    source = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
+    try:
+        for (schema, name), rows in tables.items():
+            if schema == "meta":
+                continue
+            assert rows == source.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+        # The view of the build is served as a table with its rows.
+        assert ("marts", "v_city_counts") in tables
+    finally:
+        source.close()
+    con = duckdb.connect(str(warehouse.serving_path), read_only=True)
+    try:
+        # No column of any served table carries a direct identifier.
+        columns = {r[0] for r in con.execute("select column_name from duckdb_columns()").fetchall()}
+        assert not columns & {"full_name", "birth_date", "raw_record"}
+        # dbt's persisted descriptions survive.
+        assert con.execute(
+            "select comment from duckdb_columns() where table_name = 'dim_customer' "
+            "and column_name = 'age'"
+        ).fetchone()[0] == "Age in years."
+        summary = con.execute(
+            "select source_table, reason_code, quarantined_rows from meta.quarantine_summary "
+            "order by 1, 2"
+        ).fetchall()
+        assert summary == [("customers", "bad_birth_date", 2), ("transactions", "negative_amount", 1)]
+    finally:
+        con.close()
+
+
+def test_parquet_files_match_the_served_tables(warehouse: Settings) -> None:
+    result = do_publish(warehouse)
+    files = sorted(p.name for p in warehouse.parquet_dir.iterdir())
+    assert files == sorted(t.parquet_name for t in result.tables)
+    con = duckdb.connect(str(warehouse.serving_path), read_only=True)
+    try:
+        listed = con.execute(
+            "select schema_name, table_name, row_count from meta.published_tables"
+        ).fetchall()
+        served = serving_tables(warehouse.serving_path)
+        # meta.published_tables lists the data tables of this publish with their counts.
+        assert {(s, t): n for s, t, n in listed} == {
+            k: n for k, n in served.items() if k[0] != "meta"
+        }
+        assert {(t.schema, t.name) for t in result.tables} == set(served)
+        for table in result.tables:
+            schema, name = table.schema, table.name
+            parquet = str(warehouse.parquet_dir / f"{schema}__{name}.parquet")
+            table_columns = con.execute(f'describe "{schema}"."{name}"').fetchall()
+            parquet_columns = con.execute("describe select * from read_parquet(?)", [parquet]).fetchall()
+            assert [c[:2] for c in parquet_columns] == [c[:2] for c in table_columns], parquet
+            assert con.execute("select count(*) from read_parquet(?)", [parquet]).fetchone()[0] == served[(schema, name)]
+            # Same rows, not just the same count.
+            assert con.execute(
+                f'select count(*) from (select * from "{schema}"."{name}" '
+                f"except all select * from read_parquet(?))",
+                [parquet],
+            ).fetchone()[0] == 0
+    finally:
+        con.close()
+
+
+def test_metadata_records_the_build_and_keeps_history(warehouse: Settings) -> None:
+    run_results = json.loads((warehouse.data_dir / "target" / "run_results.json").read_text())
+    first = do_publish(warehouse)
+    second = do_publish(warehouse)
+    con = duckdb.connect(str(warehouse.serving_path), read_only=True)
+    try:
+        log = con.execute("select * from meta.publish_log order by publish_id").df()
+    finally:
+        con.close()
+    assert list(log["publish_id"]) == [1, 2]
+    assert list(log["published_at"]) == [first.published_at, second.published_at]
+    finished = datetime.fromisoformat(run_results["metadata"]["generated_at"].replace("Z", "+00:00"))
+    assert log["build_finished_at"].iloc[-1] == finished.replace(tzinfo=None)
+    assert log["dbt_invocation_id"].iloc[-1] == run_results["metadata"]["invocation_id"]
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True,
+                          text=True).stdout.strip()
+    assert log["git_revision"].iloc[-1] == (head or None)
+    assert log["duckdb_version"].iloc[-1] == duckdb.__version__
+    served = [t for t in second.tables if t.schema != "meta"]
+    assert log["table_count"].iloc[-1] == len(served)
+    assert log["total_rows"].iloc[-1] == sum(t.rows for t in served)
+
+
+def _storage_number(path: Path) -> int:
+    """The storage version number in a DuckDB file's main header (after checksum and magic)."""
+    header = path.read_bytes()[:20]
+    assert header[8:12] == b"DUCK", f"{path} is not a DuckDB file"
+    return struct.unpack("<Q", header[12:20])[0]
+
+
+@pytest.mark.parametrize("version", ["v1.4.0", "v1.1.0"])
+def test_serving_file_has_the_requested_storage_version(
+    warehouse: Settings, tmp_path: Path, version: str
+) -> None:
+    do_publish(warehouse, storage_version=version)
+    reference = tmp_path / f"reference-{version}.duckdb"
+    con = duckdb.connect()
+    con.execute(f"attach '{reference}' as ref (storage_version '{version}')")
+    con.execute("create table ref.t as select 1 as x")
+    con.close()
+    assert _storage_number(warehouse.serving_path) == _storage_number(reference)
+    con = duckdb.connect(str(warehouse.serving_path), read_only=True)
+    try:
+        assert con.execute("select storage_version from meta.publish_log").fetchone()[0] == version
+    finally:
+        con.close()
+
+
+def test_storage_versions_differ_in_the_header(tmp_path: Path) -> None:
+    """Guards the test above: the header number does tell the formats apart."""
+    numbers = []
+    for version in ("v1.1.0", "v1.4.0"):
+        con = duckdb.connect()
+        con.execute(f"attach '{tmp_path / version}.duckdb' as ref (storage_version '{version}')")
+        con.execute("create table ref.t as select 1 as x")
+        con.close()
+        numbers.append(_storage_number(tmp_path / f"{version}.duckdb"))
+    assert numbers[0] < numbers[1]
+
+
+def test_bad_storage_version_is_a_user_error(warehouse: Settings) -> None:
+    proc = run_cli("publish", "--storage-version", "1.4", env=env_for(warehouse.data_dir),
+                   check=False)
+    assert proc.returncode == 2
+    assert "--storage-version" in proc.stderr and "Traceback" not in proc.stderr
+    assert not warehouse.serving_path.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# When nothing may be published
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["fail", "error", "skipped"])
+def test_failed_build_does_not_publish(warehouse: Settings, status: str) -> None:
+    env = env_for(warehouse.data_dir)
+    run_cli("publish", env=env)
+    before = folder_digest(warehouse.serving_dir / "parquet")
+    served_before = hashlib.sha256(warehouse.serving_path.read_bytes()).hexdigest()
+
+    make_warehouse(warehouse.duckdb_path, customers=60)  # the failed build changed the tables
+    write_run_results(warehouse.data_dir / "target", ["success", status, "pass"])
+    proc = run_cli("publish", env=env, check=False)
+    assert proc.returncode == 2
+    assert "did not pass" in proc.stderr and "node_1" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert hashlib.sha256(warehouse.serving_path.read_bytes()).hexdigest() == served_before
+    assert folder_digest(warehouse.serving_dir / "parquet") == before
+
+
+def test_missing_build_or_results_does_not_publish(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    proc = run_cli("publish", env=env, check=False)
+    assert proc.returncode == 2 and "does not exist" in proc.stderr and "make run" in proc.stderr
+    make_warehouse(tmp_path / "bankmart.duckdb")
+    proc = run_cli("publish", env=env, check=False)
+    assert proc.returncode == 2 and "run_results.json" in proc.stderr
+    assert not (tmp_path / "serving" / "bankmart.duckdb").exists()
+
+
+def test_warehouse_changed_after_the_build_does_not_publish(warehouse: Settings) -> None:
+    """A build killed half-way leaves the previous (green) run_results behind."""
+    results = warehouse.data_dir / "target" / "run_results.json"
+    old = time.time() - 60
+    os.utime(results, (old, old))
+    with pytest.raises(BankmartError, match="changed after dbt last wrote"):
+        do_publish(warehouse)
+    assert not warehouse.serving_path.exists()
+
+
+def test_direct_identifiers_in_a_mart_are_refused(warehouse: Settings) -> None:
+    con = duckdb.connect(str(warehouse.duckdb_path))
+    con.execute("create table marts.leaky as select 'C1' as customer_id, 'Asha' as full_name")
+    con.close()
+    write_run_results(warehouse.data_dir / "target")
+    with pytest.raises(BankmartError, match=r"marts\.leaky\.full_name"):
+        do_publish(warehouse)
+    assert not warehouse.serving_path.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The swap
+# ---------------------------------------------------------------------------------------------
+
+
+def test_reader_open_during_publish_sees_old_or_new_never_half(warehouse: Settings) -> None:
+    do_publish(warehouse)
+    held = duckdb.connect(str(warehouse.serving_path), read_only=True)
+    old_customers = held.execute("select count(*) from marts.dim_customer").fetchone()[0]
+
+    seen: list[tuple[int, int]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    first_read = threading.Event()
+
+    def reader() -> None:
+        """Reconnects in a loop: each snapshot must be one whole version."""
+        deadline = time.monotonic() + 60
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                # A fresh in-memory database attaching the file, as the dashboard does:
+                # duckdb.connect(path) would reuse the process's cached instance of the old
+                # file while `held` keeps it open.
+                con = duckdb.connect()
+                con.execute(f"attach '{warehouse.serving_path}' as serving (read_only)")
+                con.execute("use serving")
+                try:
+                    publish_id = con.execute("select max(publish_id) from meta.publish_log").fetchone()[0]
+                    listed = con.execute(
+                        "select row_count from meta.published_tables "
+                        "where schema_name = 'marts' and table_name = 'dim_customer'"
+                    ).fetchone()[0]
+                    actual = con.execute("select count(*) from marts.dim_customer").fetchone()[0]
+                finally:
+                    con.close()
+                assert listed == actual, f"publish {publish_id}: listed {listed}, found {actual}"
+                seen.append((publish_id, actual))
+                first_read.set()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                first_read.set()
+                return
+
+    make_warehouse(warehouse.duckdb_path, customers=80, txns=20000)
+    write_run_results(warehouse.data_dir / "target")
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        assert first_read.wait(30)
+        do_publish(warehouse)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors, errors
+    assert {pid for pid, _ in seen} <= {1, 2}
+    assert all(rows == {1: old_customers, 2: 80}[pid] for pid, rows in seen)
+    assert seen[0] == (1, old_customers) and seen[-1] == (2, 80)
+    # The connection held across the swap still reads the whole old version.
+    assert held.execute("select count(*) from marts.dim_customer").fetchone()[0] == old_customers
+    assert held.execute("select max(publish_id) from meta.publish_log").fetchone()[0] == 1
+    held.close()
+
+
+def _failing_replace(target_name: str):
+    real_replace = os.replace
+
+    def replace(src: os.PathLike, dst: os.PathLike) -> None:
+        if Path(dst).name == target_name:
+            raise PermissionError(13, "The process cannot access the file because it is being "
+                                      "used by another process", str(dst))
+        real_replace(src, dst)
+
+    return replace
+
+
+@pytest.mark.parametrize("locked", ["bankmart.duckdb", "previous-parquet"])
+def test_swap_that_cannot_happen_keeps_the_previous_version(
+    warehouse: Settings, monkeypatch: pytest.MonkeyPatch, locked: str
+) -> None:
+    """What Windows does when Power BI holds the file: replace fails. Simulated here."""
+    do_publish(warehouse)
+    served_before = hashlib.sha256(warehouse.serving_path.read_bytes()).hexdigest()
+    parquet_before = folder_digest(warehouse.parquet_dir)
+    make_warehouse(warehouse.duckdb_path, customers=70)
+    write_run_results(warehouse.data_dir / "target")
+
+    if locked == "bankmart.duckdb":
+        monkeypatch.setattr(publish_module.os, "replace", _failing_replace("bankmart.duckdb"))
+        match = "cannot replace the serving file"
+    else:
+        real_replace = os.replace
+
+        def replace(src: os.PathLike, dst: os.PathLike) -> None:
+            if Path(src).name == "parquet":  # moving the old folder aside fails
+                raise PermissionError(13, "in use", str(src))
+            real_replace(src, dst)
+
+        monkeypatch.setattr(publish_module.os, "replace", replace)
+        match = "cannot replace the Parquet folder"
+    with pytest.raises(BankmartError, match=match) as info:
+        do_publish(warehouse)
+    assert "previous version is intact" in str(info.value)
+    assert hashlib.sha256(warehouse.serving_path.read_bytes()).hexdigest() == served_before
+    assert folder_digest(warehouse.parquet_dir) == parquet_before
+    leftovers = [p.name for p in warehouse.serving_dir.iterdir() if p.name.startswith(".p")]
+    assert leftovers == [".publish.lock"], leftovers
+
+
+def test_leftovers_of_a_dead_publish_are_removed(warehouse: Settings) -> None:
+    warehouse.serving_dir.mkdir(parents=True)
+    dead_pid = 2**22 + 12345  # above Linux's default pid_max
+    stale = warehouse.serving_dir / f".publishing-{dead_pid}-1-bankmart.duckdb"
+    stale.write_bytes(b"half a file")
+    live = warehouse.serving_dir / f".publishing-{os.getppid()}-1-bankmart.duckdb"
+    live.write_bytes(b"someone else's publish in progress")
+    do_publish(warehouse)
+    assert not stale.exists()
+    assert live.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The real small bank (dbt)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.dbt
+def test_publish_real_bank(built_bank: Bank) -> None:
+    proc = run_cli("publish", env=built_bank.env)
+    assert "bankmart publish:" in proc.stdout
+    serving = built_bank.serving_dir / "bankmart.duckdb"
+    build = duckdb.connect(str(built_bank.duckdb_path), read_only=True)
+    try:
+        expected = {
+            (s, t)
+            for s, t in build.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where schema_name in ('marts', 'reference')"
+            ).fetchall()
+        }
+    finally:
+        build.close()
+    tables = serving_tables(serving)
+    assert {k for k in tables if k[0] != "meta"} == expected
+    assert ("marts", "fct_transactions") in tables and tables[("marts", "fct_transactions")] > 0
+    for schema, name in tables:
+        assert (built_bank.serving_dir / "parquet" / f"{schema}__{name}.parquet").is_file()
