@@ -32,7 +32,8 @@ def compare(duckdb_path: Path, pandas_customers: Path) -> dict[str, Any]:
     con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
         result: dict[str, Any] = {"status": "ok"}
-        con.execute("create temp view ref as select * from read_parquet(?)", [str(pandas_customers)])
+        quoted = str(pandas_customers).replace("'", "''")
+        con.execute(f"create temp view ref as select * from read_parquet('{quoted}')")
         if _has_table(con, "marts", "customer_features"):
             row = con.execute(
                 """

@@ -1,0 +1,234 @@
+"""The benchmark harness: its measuring pieces, the pandas reference and one tiny end-to-end run.
+
+Benchmarks report, they are not timed tests: nothing here asserts a speed. What is checked is
+that the harness measures what it claims (a child's known allocation shows up in the sampled
+RSS, caps and time limits stop a run), that the reference computes the same totals as a direct
+DuckDB query over the same raw files, and that a run writes a report with every field.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from bankmart.bench import agreement, data, report
+from bankmart.bench.monitor import GB, run_measured
+from bankmart.bench.sizes import format_size, parse_size, parse_sizes
+from bankmart.errors import BankmartError
+from conftest import PROJECT_DIR, bank_env, generate_bank, run_cli
+
+MB = 1024**2
+
+
+# ---------------------------------------------------------------- sizes
+def test_sizes_are_read_as_people_write_them() -> None:
+    assert parse_sizes("1M,10M,100k") == [1_000_000, 10_000_000, 100_000]
+    assert parse_sizes(" 20k, 1_000_000 ,2.5M,20k") == [20_000, 1_000_000, 2_500_000]
+    assert parse_size("3g") == 3_000_000_000
+
+
+@pytest.mark.parametrize("text", ["", "ten", "10X", "0", "1.5", "-1M"])
+def test_bad_sizes_name_the_option(text: str) -> None:
+    with pytest.raises(BankmartError, match="--transactions"):
+        parse_sizes(text)
+
+
+@pytest.mark.parametrize("n", [1, 999, 20_000, 100_000, 1_000_000, 1_500_000, 10_000_000, 123_456_789])
+def test_size_labels_read_back_to_the_same_size(n: int) -> None:
+    assert parse_size(format_size(n)) == n
+
+
+# ---------------------------------------------------------------- sampler
+ALLOCATE = "import time; block = b'x' * ({mb} * 1024 * 1024); time.sleep({sleep})"
+
+
+def test_sampler_sums_rss_over_the_process_tree() -> None:
+    """Parent holds 150 MB while its child holds 250 MB: the peak is their sum, not either."""
+    child = ALLOCATE.format(mb=250, sleep=1.5)
+    parent = (
+        "import subprocess, sys, time\n"
+        f"proc = subprocess.Popen([sys.executable, '-c', {child!r}])\n"
+        "block = b'y' * (150 * 1024 * 1024)\n"
+        "proc.wait()\n"
+    )
+    measured = run_measured([sys.executable, "-c", parent], interval=0.05)
+    assert measured.status == "ok", measured.detail
+    assert measured.peak_rss_bytes >= 400 * MB
+    assert measured.peak_rss_bytes < 1 * GB
+    # The kernel's own figure for the biggest single process sees only one of the two.
+    assert 250 * MB <= measured.max_single_rss_bytes < 400 * MB
+    assert measured.samples >= 5
+
+
+def test_sampler_stops_a_run_past_its_memory_cap() -> None:
+    grow = "import time\nblocks = []\nfor _ in range(40):\n    blocks.append(b'x' * (50 * 1024 * 1024)); time.sleep(0.05)\n"
+    measured = run_measured([sys.executable, "-c", grow], memory_cap_bytes=300 * MB, interval=0.05)
+    assert measured.status == "killed_memory"
+    assert "killed at" in measured.detail
+    assert measured.returncode != 0
+
+
+def test_sampler_stops_a_run_past_its_time_limit() -> None:
+    measured = run_measured([sys.executable, "-c", "import time; time.sleep(30)"], timeout_seconds=1)
+    assert measured.status == "timed_out"
+    assert measured.wall_seconds < 10
+
+
+def test_address_space_limit_gives_a_clean_memory_error(tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    measured = run_measured(
+        [sys.executable, "-c", "b = b'x' * (2 * 1024**3)"], address_space_bytes=1 * GB, log_path=log
+    )
+    assert measured.status == "failed"
+    assert "MemoryError" in log.read_text()
+
+
+# ---------------------------------------------------------------- report and agreement
+def _size_result(transactions: int, **overrides: object) -> dict:
+    result = {
+        "label": format_size(transactions),
+        "transactions": transactions,
+        "dbt": {"status": "ok", "wall_seconds": 50.0, "peak_rss_gb": 3.0, "overhead_seconds": 2.0,
+                "parse_seconds": 3.0, "python_share": 0.2},
+        "pandas": {"status": "ok"},
+        "ratios": {"speedup": 3.5},
+    }
+    result.update(overrides)
+    return result
+
+
+def test_targets_are_judged_only_at_their_size() -> None:
+    at_10m = {t["target"]: t["met"] for t in report.judge_targets(_size_result(10_000_000))}
+    assert at_10m == {"build_wall": True, "build_peak": True, "speedup": True, "python_share": False,
+                      "overhead": True, "parse": True}
+    at_1m = {t["target"] for t in report.judge_targets(_size_result(1_000_000))}
+    assert at_1m == {"overhead", "parse"}
+    failed = _size_result(100_000_000, dbt={"status": "killed_memory", "wall_seconds": 10.0, "peak_rss_gb": 1.0})
+    judged = {t["target"]: t for t in report.judge_targets(failed)}
+    assert judged["build_wall"]["met"] is False and judged["build_peak"]["met"] is False
+    assert judged["overhead"]["met"] is None  # not measured, never silently passed
+
+
+def test_speedup_target_when_pandas_could_not_finish() -> None:
+    result = _size_result(10_000_000, pandas={"status": "killed_memory"}, ratios={})
+    speedup = next(t for t in report.judge_targets(result) if t["target"] == "speedup")
+    assert speedup["met"] is True and "killed_memory" in speedup["note"]
+    doc = report.sanitize({"sizes": [{**result, "targets": report.judge_targets(result)}]})
+    json.dumps(doc, allow_nan=False)  # infinity is not valid JSON: sanitize must remove it
+
+
+def test_agreement_compares_totals_and_tiers(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    ref = tmp_path / "ref.parquet"
+    pd.DataFrame(
+        {"customer_id": ["a", "b", "c", "d"], "total_spend": [10.0, 20.0, 30.5, 7.0],
+         "tier_code": ["Q1", "Q2", "Q3", "Q1"]}
+    ).to_parquet(ref)
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema marts")
+    con.execute("create table marts.customer_features as select * from (values ('a', 10.0), ('b', 20.25), ('c', 30.5)) t(customer_id, total_spend)")
+    con.close()
+    partial = agreement.compare(warehouse, ref)
+    assert partial["totals"]["max_abs_diff"] == pytest.approx(0.25)
+    assert partial["totals"]["only_in_pandas"] == 1
+    assert partial["tiers"]["status"] == "skipped" and "mart missing" in partial["tiers"]["reason"]
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table marts.customer_spend_tiers as select * from (values ('a', 'Q1'), ('b', 'Q3'), ('c', 'Q3')) t(customer_id, tier_code)")
+    con.close()
+    assert agreement.compare(warehouse, ref)["tiers"]["agree_share"] == pytest.approx(2 / 3)
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    missing = agreement.compare(empty, ref)
+    assert missing["status"] == "skipped" and "missing" in missing["reason"]
+
+
+def test_manifest_matching_compares_each_option() -> None:
+    manifest = {"parameters": {"transactions": 20000, "months": 24, "seed": 42, "dirty_rate": 0.0}}
+    args = ["--transactions", "20000", "--months", "24", "--seed", "42", "--dirty-rate", "0.0"]
+    assert data.manifest_matches(manifest, args)
+    assert not data.manifest_matches(manifest, ["--transactions", "30000"])
+    assert not data.manifest_matches({"parameters": {}}, args)
+
+
+# ---------------------------------------------------------------- pandas reference on real files
+@pytest.fixture(scope="module")
+def clean_bank(tmp_path_factory: pytest.TempPathFactory):
+    return generate_bank(tmp_path_factory.mktemp("bench_bank"), customers=150, months=6, dirty_rate=0.0)
+
+
+def test_pandas_reference_totals_match_a_direct_duckdb_query(clean_bank, tmp_path: Path) -> None:
+    out = tmp_path / "ref"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bankmart.bench.pandas_ref", str(clean_bank.raw_dir), str(out)],
+        capture_output=True, text=True, cwd=PROJECT_DIR,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    status = json.loads((out / "status.json").read_text())
+    assert status["status"] == "ok"
+    assert {"read_parquet", "clean", "merge", "groupby", "qcut", "kmeans"} <= set(status["steps"])
+    ref = pd.read_parquet(out / "customers.parquet").set_index("customer_id")
+    raw = clean_bank.raw_dir.as_posix()
+    direct = duckdb.sql(
+        f"""
+        select a.customer_id, sum(t.amount) as total_spend, count(*) as txn_count
+        from read_parquet('{raw}/transactions/**/*.parquet', hive_partitioning = true) as t
+        join read_parquet('{raw}/accounts/**/*.parquet') as a using (account_id)
+        group by all
+        """
+    ).df().set_index("customer_id")
+    assert len(direct) > 50
+    joined = direct.join(ref, rsuffix="_ref", how="left")
+    assert joined["total_spend_ref"].notna().all()
+    assert (joined["total_spend"] - joined["total_spend_ref"]).abs().max() < 1e-6
+    assert (joined["txn_count"] == joined["txn_count_ref"]).all()
+    # Five quantile tiers of roughly a fifth of the customers each, ordered by spend.
+    shares = ref["tier_code"].value_counts(normalize=True)
+    assert sorted(shares.index) == ["Q1", "Q2", "Q3", "Q4", "Q5"]
+    assert shares.between(0.15, 0.25).all()
+    by_tier = ref.groupby("tier_code")["total_spend"]
+    assert (by_tier.max().shift(1).dropna() <= by_tier.min().iloc[1:]).all()
+
+
+# ---------------------------------------------------------------- end to end
+@pytest.mark.dbt
+def test_bench_end_to_end_on_a_tiny_size(tmp_path: Path) -> None:
+    env = bank_env(tmp_path)
+    out, data_dir = tmp_path / "results", tmp_path / "bench_data"
+    proc = run_cli("bench", "--transactions", "20k", "--out", str(out), "--data-dir", str(data_dir),
+                   "--explain", "1", "--top", "3", env=env, check=False)
+    assert (out / "report.json").is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    doc = json.loads((out / "report.json").read_text())
+    assert {"generated_at", "machine", "settings", "sizes"} <= set(doc)
+    (size,) = doc["sizes"]
+    assert size["label"] == "20k" and size["transactions"] == 20_000 and size["customers"] > 0
+    assert {"data", "dbt", "pandas", "ratios", "agreement", "targets"} <= set(size)
+    dbt = size["dbt"]
+    for key in ("status", "wall_seconds", "peak_rss_gb", "parse_seconds", "startup_seconds",
+                "overhead_seconds", "python_seconds", "python_share", "top_models", "top_tests"):
+        assert key in dbt, key
+    assert dbt["status"] == "ok", (dbt["failures"], proc.stdout[-3000:])
+    assert proc.returncode == 0
+    assert dbt["peak_rss_gb"] > 0.05 and 0 < dbt["wall_seconds"] < 600
+    assert dbt["overhead_seconds"] is not None and dbt["overhead_seconds"] < dbt["wall_seconds"]
+    assert 0 < len(dbt["top_models"]) <= 3
+    assert size["pandas"]["status"] == "ok" and size["pandas"]["peak_rss_gb"] > 0.05
+    assert size["ratios"]["speedup"] > 0
+    agreed = size["agreement"]
+    if agreed["status"] == "ok" and "max_abs_diff" in agreed["totals"]:
+        assert agreed["totals"]["max_abs_diff"] < 0.01
+        assert agreed["totals"]["only_in_pandas"] == 0 and agreed["totals"]["only_in_bankmart"] == 0
+    else:
+        assert "missing" in json.dumps(agreed)
+    if isinstance(agreed.get("tiers"), dict) and "agree_share" in agreed["tiers"]:
+        assert agreed["tiers"]["agree_share"] > 0.95
+    markdown = (out / "report.md").read_text()
+    assert "| 20k |" in markdown and "## Targets" in markdown
+    # A second look at the same size reuses the cached bank instead of generating again.
+    again = data.ensure_data(20_000, data_dir, env, tmp_path / "logs", progress=lambda _m: None)
+    assert again.generated is False
