@@ -1,0 +1,90 @@
+{#
+    One row per clean customer: demographics as ages and bands (no names, no birth dates), home
+    city attributes, the bank's own classifications and product holdings. Tenure is measured up
+    to the last transaction month in the data so that rebuilding the same files gives the same
+    answer.
+#}
+with
+
+customers as (select * from {{ ref('stg_core__customers') }}),
+
+cities as (select * from {{ ref('cities') }}),
+
+age_bands as (select * from {{ ref('age_bands') }}),
+
+income_bands as (select * from {{ ref('income_bands') }}),
+
+holdings as (select * from {{ ref('int_accounts_aggregated_to_customer') }}),
+
+reporting_period as (
+    select max(transaction_month) as as_of_month,
+    from {{ ref('fct_transactions') }}
+),
+
+located as (
+    select
+        customers.*,
+        cities.state,
+        cities.region as city_region,
+        cities.tier as city_tier,
+    from customers
+    left join cities
+        on lower(customers.city) = lower(cities.city)
+),
+
+banded as (
+    select
+        located.*,
+        age_bands.age_band,
+        income_bands.income_band,
+    from located
+    left join age_bands
+        on located.age between age_bands.min_age and age_bands.max_age
+    left join income_bands
+        on located.monthly_income >= income_bands.min_income
+        and (located.monthly_income < income_bands.max_income or income_bands.max_income is null)
+),
+
+final as (
+    select
+        banded.customer_id,
+        cast(banded.age as integer) as age,
+        banded.age_band,
+        banded.gender,
+        banded.marital_status,
+        banded.occupation,
+        banded.city,
+        banded.state,
+        coalesce(banded.region, banded.city_region) as region,
+        cast(banded.city_tier as integer) as city_tier,
+        banded.country_code,
+        cast(banded.monthly_income as decimal(18, 2)) as monthly_income,
+        banded.income_band,
+        banded.joined_date,
+        -- DuckDB's greatest() skips NULLs, so an unknown joined date is handled explicitly.
+        case
+            when banded.joined_date is not null then cast(greatest(
+                date_diff(
+                    'month', date_trunc('month', banded.joined_date), reporting_period.as_of_month
+                ),
+                0
+            ) as integer)
+        end as tenure_months,
+        banded.loyalty_class,
+        banded.fee_structure,
+        banded.relationship_type,
+        cast(banded.risk_weighting as integer) as risk_weighting,
+        coalesce(holdings.has_current_account, false) as has_current_account,
+        coalesce(holdings.has_savings_account, false) as has_savings_account,
+        coalesce(holdings.has_credit_card, false) as has_credit_card,
+        coalesce(holdings.has_loan, false) as has_loan,
+        coalesce(holdings.has_deposit, false) as has_deposit,
+        coalesce(holdings.has_foreign_currency_account, false) as has_foreign_currency_account,
+        coalesce(holdings.product_count, 0) as product_count,
+    from banded
+    cross join reporting_period
+    left join holdings
+        on banded.customer_id = holdings.customer_id
+)
+
+select * from final
