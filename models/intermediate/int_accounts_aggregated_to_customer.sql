@@ -9,10 +9,11 @@ accounts as (select * from {{ ref('stg_core__accounts') }}),
 
 loans as (select * from {{ ref('stg_core__loans') }}),
 
+-- A business loan is a loan product for the purpose of holdings.
 held_accounts as (
     select
         customer_id,
-        account_type,
+        case when account_type = 'business_loan' then 'loan' else account_type end as product,
     from accounts
     where closed_date is null
         and coalesce(status, 'open') <> 'closed'
@@ -21,7 +22,7 @@ held_accounts as (
 borrowers as (
     select distinct
         customer_id,
-        'loan' as account_type,
+        'loan' as product,
     from loans
 ),
 
@@ -34,14 +35,14 @@ holdings as (
 final as (
     select
         customer_id,
-        bool_or(account_type = 'current') as has_current_account,
-        bool_or(account_type = 'savings') as has_savings_account,
-        bool_or(account_type = 'credit_card') as has_credit_card,
-        bool_or(account_type = 'loan') as has_loan,
-        bool_or(account_type = 'deposit') as has_deposit,
-        bool_or(account_type = 'foreign_currency') as has_foreign_currency_account,
-        cast(count(distinct account_type) filter (
-            where account_type in (
+        bool_or(product = 'current') as has_current_account,
+        bool_or(product = 'savings') as has_savings_account,
+        bool_or(product = 'credit_card') as has_credit_card,
+        bool_or(product = 'loan') as has_loan,
+        bool_or(product = 'deposit') as has_deposit,
+        bool_or(product = 'foreign_currency') as has_foreign_currency_account,
+        cast(count(distinct product) filter (
+            where product in (
                 'current', 'savings', 'credit_card', 'loan', 'deposit', 'foreign_currency'
             )
         ) as integer) as product_count,

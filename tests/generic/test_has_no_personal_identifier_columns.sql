@@ -12,7 +12,8 @@ model_columns as (
     select
         lower(column_name) as column_name,
     from information_schema.columns
-    where lower(table_schema) = lower('{{ model.schema }}')
+    where lower(table_catalog) = lower('{{ model.database }}')
+        and lower(table_schema) = lower('{{ model.schema }}')
         and lower(table_name) = lower('{{ model.identifier }}')
 ),
 

@@ -27,6 +27,7 @@ located as (
         cities.state,
         cities.region as city_region,
         cities.tier as city_tier,
+        cities.tier_label as city_tier_label,
     from customers
     left join cities
         on lower(customers.city) = lower(cities.city)
@@ -57,6 +58,7 @@ final as (
         banded.state,
         coalesce(banded.region, banded.city_region) as region,
         cast(banded.city_tier as integer) as city_tier,
+        banded.city_tier_label,
         banded.country_code,
         cast(banded.monthly_income as decimal(18, 2)) as monthly_income,
         banded.income_band,

@@ -1,0 +1,300 @@
+"""The star schema (marts.dim_* / marts.fct_*) on the small dirty bank that conftest builds.
+
+dbt's own tests check each model in isolation; these check what a BI user relies on across
+models and layers: no person can be identified from the marts, the facts add up to the clean
+staging rows, every fact row joins every dimension, the types are Power BI friendly and the
+documentation really reached the DuckDB catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+
+from conftest import Bank
+
+pytestmark = pytest.mark.dbt
+
+STAR_TABLES = [
+    "dim_customer",
+    "dim_account",
+    "dim_merchant",
+    "dim_date",
+    "fct_transactions",
+    "fct_loans",
+    "fct_loan_repayments",
+    "fct_account_balances_monthly",
+]
+
+# Column names that would carry a direct identifier of a person. `*_name` is suspicious unless it
+# names a thing (a merchant, a day, a month).
+PERSONAL_COLUMN = re.compile(
+    r"(^name$|_name$|^name_|full_?name|first_?name|last_?name|surname|birth|^dob$|email|phone"
+    r"|address|passport|aadhaar|national_id|pan_number)"
+)
+NON_PERSON_NAMES = {"merchant_name", "day_name", "month_name"}
+
+# The types Power BI maps without surprises (no HUGEINT, no nested types, no odd decimals).
+FLAT_TYPES = {
+    "VARCHAR",
+    "INTEGER",
+    "BIGINT",
+    "DOUBLE",
+    "DECIMAL(18,2)",
+    "DATE",
+    "TIMESTAMP",
+    "BOOLEAN",
+}
+
+# fact -> (dimension key column, dimension table)
+FACT_KEYS = {
+    "fct_transactions": [
+        ("customer_id", "dim_customer"),
+        ("account_id", "dim_account"),
+        ("merchant_id", "dim_merchant"),
+        ("date_key", "dim_date"),
+    ],
+    "fct_loans": [("customer_id", "dim_customer"), ("date_key", "dim_date")],
+    "fct_loan_repayments": [("customer_id", "dim_customer"), ("date_key", "dim_date")],
+    "fct_account_balances_monthly": [
+        ("customer_id", "dim_customer"),
+        ("account_id", "dim_account"),
+        ("date_key", "dim_date"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def con(built_bank: Bank) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(built_bank.duckdb_path), read_only=True)
+    yield connection
+    connection.close()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> object:
+    return con.execute(sql).fetchone()[0]
+
+
+def marts_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    return con.execute(
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where schema_name = 'marts' order by table_name, column_index"
+    ).fetchall()
+
+
+def test_star_schema_tables_exist_and_are_populated(con: duckdb.DuckDBPyConnection) -> None:
+    for table in STAR_TABLES:
+        assert scalar(con, f"select count(*) from marts.{table}") > 0, table
+
+
+def test_no_mart_column_is_named_like_a_personal_identifier(con: duckdb.DuckDBPyConnection) -> None:
+    # The pattern must be able to fire: staging still holds the identifiers it keeps out.
+    staging = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() "
+            "where schema_name = 'staging' and table_name = 'stg_core__customers'"
+        ).fetchall()
+    }
+    assert {"full_name", "birth_date"} <= staging
+    assert all(PERSONAL_COLUMN.search(c) for c in ("full_name", "birth_date"))
+
+    offending = [
+        f"{table}.{column}"
+        for table, column, _ in marts_columns(con)
+        if PERSONAL_COLUMN.search(column.lower()) and column.lower() not in NON_PERSON_NAMES
+    ]
+    assert offending == []
+
+
+def test_no_customer_name_or_birth_date_value_leaks_into_marts(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """A renamed column would pass the name check; the values themselves must not appear."""
+    names = {
+        n
+        for (n,) in con.execute(
+            "select distinct full_name from staging.stg_core__customers where full_name is not null"
+        ).fetchall()
+    }
+    assert names, "the small bank should carry customer names in staging"
+    for table, column, data_type in marts_columns(con):
+        if data_type == "VARCHAR":
+            hits = scalar(
+                con,
+                f'select count(*) from marts."{table}" where "{column}" in '
+                "(select full_name from staging.stg_core__customers)",
+            )
+            assert hits == 0, f"marts.{table}.{column} holds customer names"
+    # No DATE column of dim_customer equals the customer's own birth date on most rows.
+    for (column,) in con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'marts' "
+        "and table_name = 'dim_customer' and data_type = 'DATE'"
+    ).fetchall():
+        same = scalar(
+            con,
+            f"select count(*) from marts.dim_customer d join staging.stg_core__customers s "
+            f'using (customer_id) where d."{column}" = s.birth_date',
+        )
+        assert same == 0, f"dim_customer.{column} repeats birth dates"
+
+
+def test_mart_columns_have_power_bi_friendly_types(con: duckdb.DuckDBPyConnection) -> None:
+    odd = [
+        f"{table}.{column} {data_type}"
+        for table, column, data_type in marts_columns(con)
+        if table in STAR_TABLES and data_type not in FLAT_TYPES
+    ]
+    assert odd == []
+    for fact in FACT_KEYS:
+        assert (
+            scalar(
+                con,
+                "select data_type from duckdb_columns() where schema_name = 'marts' "
+                f"and table_name = '{fact}' and column_name = 'date_key'",
+            )
+            == "INTEGER"
+        ), fact
+
+
+def test_descriptions_are_persisted_as_duckdb_comments(con: duckdb.DuckDBPyConnection) -> None:
+    missing_columns = con.execute(
+        "select table_name || '.' || column_name from duckdb_columns() "
+        f"where schema_name = 'marts' and table_name in {tuple(STAR_TABLES)} "
+        "and coalesce(trim(comment), '') = ''"
+    ).fetchall()
+    assert missing_columns == []
+    missing_tables = con.execute(
+        "select table_name from duckdb_tables() "
+        f"where schema_name = 'marts' and table_name in {tuple(STAR_TABLES)} "
+        "and coalesce(trim(comment), '') = ''"
+    ).fetchall()
+    assert missing_tables == []
+    # Shared docs blocks are rendered, not left as Jinja.
+    assert (
+        scalar(
+            con,
+            "select count(*) from duckdb_columns() where schema_name = 'marts' "
+            "and (comment like '%{{%' or comment like '%doc(%')",
+        )
+        == 0
+    )
+
+
+def test_facts_add_up_to_clean_staging(con: duckdb.DuckDBPyConnection) -> None:
+    pairs = [
+        ("fct_transactions", "stg_core__transactions", "amount"),
+        ("fct_loan_repayments", "stg_core__loan_repayments", "amount"),
+        ("fct_loans", "stg_core__loans", "principal_amount"),
+        ("fct_account_balances_monthly", "stg_core__account_balances", "balance"),
+    ]
+    for fact, staging, measure in pairs:
+        fact_count, fact_total = con.execute(
+            f"select count(*), sum({measure}) from marts.{fact}"
+        ).fetchone()
+        stg_count, stg_total = con.execute(
+            f"select count(*), sum({measure}) from staging.{staging}"
+        ).fetchone()
+        assert (fact_count, fact_total) == (stg_count, stg_total), fact
+
+
+def test_dimensions_hold_every_clean_entity_once(con: duckdb.DuckDBPyConnection) -> None:
+    for dim, staging, key in [
+        ("dim_customer", "stg_core__customers", "customer_id"),
+        ("dim_account", "stg_core__accounts", "account_id"),
+        ("dim_merchant", "stg_core__merchants", "merchant_id"),
+    ]:
+        only_in_staging = scalar(
+            con,
+            f"select count(*) from (select {key} from staging.{staging} "
+            f"except select {key} from marts.{dim})",
+        )
+        assert only_in_staging == 0, dim
+        assert scalar(con, f"select count(*) - count(distinct {key}) from marts.{dim}") == 0
+    assert scalar(con, "select count(*) from marts.dim_merchant where merchant_id = '-1'") == 1
+
+
+def test_every_fact_row_joins_each_dimension(con: duckdb.DuckDBPyConnection) -> None:
+    for fact, keys in FACT_KEYS.items():
+        for key, dim in keys:
+            orphans = scalar(
+                con,
+                f"select count(*) from marts.{fact} f anti join marts.{dim} d using ({key})",
+            )
+            assert orphans == 0, f"{fact}.{key} -> {dim}"
+    # Payments without a merchant exist in the bank and land on the '-1' member.
+    assert scalar(
+        con, "select count(*) from marts.fct_transactions where merchant_id = '-1'"
+    ) == scalar(
+        con, "select count(*) from staging.stg_core__transactions where merchant_id is null"
+    )
+
+
+def test_dim_date_is_a_whole_year_calendar_around_every_fact_date(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    first, last, days, distinct_days = con.execute(
+        "select min(date_day), max(date_day), count(*), count(distinct date_day) from marts.dim_date"
+    ).fetchone()
+    assert (first.month, first.day, last.month, last.day) == (1, 1, 12, 31)
+    assert days == distinct_days == (last - first).days + 1
+    earliest_fact, latest_fact = con.execute(
+        "select min(d), max(d) from ("
+        " select transaction_date as d from marts.fct_transactions"
+        " union all select paid_date from marts.fct_loan_repayments"
+        " union all select disbursed_date from marts.fct_loans"
+        " union all select due_date from marts.fct_loans"
+        " union all select balance_month from marts.fct_account_balances_monthly"
+        " union all select opened_date from marts.dim_account)"
+    ).fetchone()
+    assert first <= earliest_fact and latest_fact <= last
+    # Whole years only: never more than a year of padding on either side.
+    assert earliest_fact.year == first.year and latest_fact.year == last.year
+
+
+def test_fraud_flag_keeps_every_known_label_and_defaults_unknown_to_false(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    fact = con.execute(
+        "select count(*) filter (where is_fraud), count(*) filter (where not has_fraud_label), "
+        "count(*) filter (where is_fraud is null) from marts.fct_transactions"
+    ).fetchone()
+    stg = con.execute(
+        "select count(*) filter (where is_fraud), count(*) filter (where is_fraud is null), 0 "
+        "from staging.stg_core__transactions"
+    ).fetchone()
+    assert fact == stg
+
+
+def test_tenure_is_measured_to_the_last_transaction_month_not_today(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    last_month = scalar(con, "select max(transaction_month) from marts.fct_transactions")
+    rows = con.execute(
+        "select d.tenure_months, s.joined_date from marts.dim_customer d "
+        "join staging.stg_core__customers s using (customer_id) where s.joined_date is not null"
+    ).fetchall()
+    assert rows
+    for tenure, joined in rows:
+        months = (last_month.year - joined.year) * 12 + last_month.month - joined.month
+        assert tenure == max(months, 0)
+
+
+def test_cross_border_flag_matches_the_customers_home_country(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    mismatches = scalar(
+        con,
+        """
+        select count(*)
+        from marts.fct_transactions f
+        join marts.dim_customer c using (customer_id)
+        where f.is_cross_border <> coalesce(f.country_code <> coalesce(c.country_code, 'IN'), false)
+        """,
+    )
+    assert mismatches == 0
+    # The small bank has both domestic and cross-border spend, so the flag is not constant.
+    assert scalar(con, "select count(distinct is_cross_border) from marts.fct_transactions") == 2
