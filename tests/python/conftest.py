@@ -1,0 +1,95 @@
+"""Shared fixtures: one small generated bank with dirty rows, built once per test session.
+
+Everything is real: the generator writes Parquet, `bankmart build` runs dbt against a fresh
+DuckDB file in a temporary folder. dbt's target/ and logs/ go there too, so tests never
+touch the developer's own warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+# Small enough for CI, large enough that every persona, channel and dirty-row kind appears.
+SMALL_BANK = {"customers": 400, "months": 6, "seed": 7, "dirty_rate": 0.02}
+
+
+@dataclass(frozen=True)
+class Bank:
+    root: Path
+    raw_dir: Path
+    ground_truth_dir: Path
+    duckdb_path: Path
+    serving_dir: Path
+    env: dict[str, str]
+
+
+def bank_env(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        BANKMART_PROJECT_DIR=str(PROJECT_DIR),
+        BANKMART_DATA_DIR=str(root),
+        BANKMART_RAW_DIR=str(root / "bank" / "raw"),
+        BANKMART_DUCKDB_PATH=str(root / "bankmart.duckdb"),
+        BANKMART_SERVING_DIR=str(root / "serving"),
+        DBT_TARGET_PATH=str(root / "target"),
+        DBT_LOG_PATH=str(root / "logs"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    return env
+
+
+def run_cli(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    """Run the installed `bankmart` command as a user would, capturing its output."""
+    proc = subprocess.run(
+        [str(BIN / "bankmart"), *args], env=env, cwd=PROJECT_DIR, capture_output=True, text=True
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"bankmart {' '.join(args)} exited {proc.returncode}\n"
+            f"--- stdout\n{proc.stdout[-6000:]}\n--- stderr\n{proc.stderr[-6000:]}"
+        )
+    return proc
+
+
+def generate_bank(root: Path, **overrides: object) -> Bank:
+    params = {**SMALL_BANK, **overrides}
+    env = bank_env(root)
+    run_cli(
+        "generate",
+        "--customers", str(params["customers"]),
+        "--months", str(params["months"]),
+        "--seed", str(params["seed"]),
+        "--dirty-rate", str(params["dirty_rate"]),
+        "--out", str(root / "bank"),
+        env=env,
+    )
+    return Bank(
+        root=root,
+        raw_dir=root / "bank" / "raw",
+        ground_truth_dir=root / "bank" / "ground_truth",
+        duckdb_path=root / "bankmart.duckdb",
+        serving_dir=root / "serving",
+        env=env,
+    )
+
+
+@pytest.fixture(scope="session")
+def small_bank(tmp_path_factory: pytest.TempPathFactory) -> Bank:
+    """Raw files of a small dirty bank (not built)."""
+    return generate_bank(tmp_path_factory.mktemp("small_bank"))
+
+
+@pytest.fixture(scope="session")
+def built_bank(small_bank: Bank) -> Bank:
+    """The small bank after a full `bankmart build` (all models and dbt tests green)."""
+    run_cli("build", env=small_bank.env)
+    return small_bank
