@@ -19,6 +19,7 @@ from bankmart.settings import load_settings
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("bankmart.generate.cli", "write a deterministic synthetic bank as raw files"),
     "build": ("bankmart.build", "run `dbt build` on the raw folder and summarise the warehouse"),
+    "evaluate": ("bankmart.evaluate", "score segments and risk flags against the generator's ground truth"),
     "publish": ("bankmart.publish", "copy the last green build into the serving file + Parquet for BI"),
     "dashboard": ("bankmart.dashboard.cli", "serve the Streamlit dashboard on the serving file"),
     "bench": ("bankmart.bench.cli", "benchmark the full dbt build against the pandas notebook way"),

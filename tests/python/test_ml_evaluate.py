@@ -1,0 +1,183 @@
+"""Evaluation against ground truth: metric definitions on constructed cases, and the
+`bankmart evaluate` command on a real DuckDB file holding the three ML marts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score, roc_auc_score
+
+from bankmart import cli
+from bankmart import evaluate as evaluate_cli
+from bankmart.errors import BankmartError
+from bankmart.ml.evaluate import evaluate_against_truth, format_report
+from bankmart.ml.risk import score_customers, train_risk_classifiers
+from bankmart.ml.segments import segment_customers
+from bankmart.ml.synthetic import synthetic_customer_features
+from bankmart.settings import Settings
+
+
+def truth_frame(n: int = 200, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    planted = rng.random(n) < 0.2
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{i:04d}" for i in range(n)],
+            "persona": rng.choice(["a", "b", "c"], n),
+            "is_planted_risk": planted.astype(int),
+            "risk_pattern": np.where(planted, rng.choice(["fraud_victim", "cash_out"], n), ""),
+        }
+    )
+
+
+def test_segments_that_mirror_personas_score_ari_one():
+    truth = truth_frame()
+    relabelled = truth.assign(segment_name=truth["persona"].map({"a": "X", "b": "Y", "c": "Z"}))
+    report = evaluate_against_truth(truth, segments=relabelled[["customer_id", "segment_name"]])
+    assert report.metric("segments", "adjusted_rand_index") == pytest.approx(1.0)
+    assert report.confusion.to_numpy().sum() == len(truth)
+    assert (report.confusion.to_numpy() > 0).sum() == 3  # one cell per persona
+    shuffled = relabelled.assign(segment_name=relabelled["segment_name"].sample(frac=1, random_state=0).to_numpy())
+    report = evaluate_against_truth(truth, segments=shuffled)
+    expected = adjusted_rand_score(truth["persona"], shuffled["segment_name"])
+    assert report.metric("segments", "adjusted_rand_index") == pytest.approx(expected)
+    assert abs(expected) < 0.1
+
+
+def test_risk_precision_recall_and_auc_on_constructed_tiers():
+    truth = truth_frame()
+    rng = np.random.default_rng(1)
+    tier = np.where(truth["is_planted_risk"] == 1, rng.choice(["High", "Medium", "Low"], len(truth), p=[0.5, 0.3, 0.2]),
+                    rng.choice(["High", "Medium", "Low"], len(truth), p=[0.05, 0.1, 0.85]))
+    score = pd.Series(tier).map({"High": 50.0, "Medium": 30.0, "Low": 0.0}).to_numpy()
+    scores = pd.DataFrame({"customer_id": truth["customer_id"], "risk_score": score, "risk_tier": tier})
+    report = evaluate_against_truth(truth, scores=scores)
+    planted = truth["is_planted_risk"].to_numpy() == 1
+    high = tier == "High"
+    high_medium = high | (tier == "Medium")
+    assert report.metric("risk_score", "precision_high", "scorecard") == pytest.approx((high & planted).sum() / high.sum())
+    assert report.metric("risk_score", "recall_high", "scorecard") == pytest.approx((high & planted).sum() / planted.sum())
+    assert report.metric("risk_score", "recall_high_medium", "scorecard") == pytest.approx((high_medium & planted).sum() / planted.sum())
+    assert report.metric("risk_score", "roc_auc", "scorecard") == pytest.approx(roc_auc_score(planted, score))
+    by = report.risk_by_pattern.set_index("risk_pattern")
+    assert by["customers"].sum() == len(truth)
+    assert by.loc["(none)", "flagged_high"] == (high & ~planted).sum()
+
+
+def test_classifier_auc_per_model_and_undefined_cases():
+    truth = truth_frame()
+    p = truth["is_planted_risk"].to_numpy() * 0.5 + np.linspace(0, 0.4, len(truth))
+    preds = pd.concat(
+        [
+            pd.DataFrame({"customer_id": truth["customer_id"], "model": "good", "probability": p}),
+            pd.DataFrame({"customer_id": truth["customer_id"], "model": "nulls", "probability": np.where(np.arange(len(truth)) % 2, p, np.nan)}),
+        ]
+    )
+    report = evaluate_against_truth(truth, predictions=preds)
+    assert report.metric("classifier", "roc_auc", "good") == pytest.approx(roc_auc_score(truth["is_planted_risk"], p))
+    nulls = report.metrics[(report.metrics["model"] == "nulls") & (report.metrics["metric"] == "roc_auc")]
+    assert "NULL score" in nulls["note"].iloc[0] and 0 <= nulls["value"].iloc[0] <= 1
+    nobody = truth.assign(is_planted_risk=0)
+    report = evaluate_against_truth(nobody, predictions=preds)
+    assert np.isnan(report.metric("classifier", "roc_auc", "good"))
+    assert "one class" in format_report(report)
+
+
+def test_bad_truth_is_reported():
+    with pytest.raises(BankmartError, match="persona"):
+        evaluate_against_truth(pd.DataFrame({"customer_id": ["a"], "is_planted_risk": [0]}))
+    with pytest.raises(BankmartError, match="risk scores is missing"):
+        evaluate_against_truth(truth_frame(), scores=pd.DataFrame({"customer_id": ["C0000"]}))
+
+
+# ---------------------------------------------------------------- the command
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A real DuckDB file with the three ML marts built by our functions, plus the answer key."""
+    root = tmp_path_factory.mktemp("evaluate")
+    features, truth = synthetic_customer_features(1500, seed=8)
+    segments = segment_customers(features, {"k_min": 4, "k_max": 7})
+    scores = score_customers(features)
+    predictions = train_risk_classifiers(
+        features, ["fraud_txn_count", "atm_share", "recent_spend_ratio", "late_repayment_share"], "label",
+        config={"rf_n_estimators": 20},
+    ).predictions
+    gt_dir = root / "bank" / "ground_truth"
+    gt_dir.mkdir(parents=True)
+    truth.to_parquet(gt_dir / "customers.parquet")
+    db = root / "bankmart.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts")
+    for name, frame in (("customer_segments", segments), ("customer_risk_scores", scores),
+                        ("customer_risk_predictions", predictions)):
+        con.register("frame", frame)
+        con.execute(f"create table marts.{name} as select * from frame")
+        con.unregister("frame")
+    con.close()
+    return root, gt_dir, db
+
+
+def settings_for(root: Path) -> Settings:
+    return Settings(project_dir=root, data_dir=root, raw_dir=root / "bank" / "raw",
+                    duckdb_path=root / "bankmart.duckdb", serving_dir=root / "serving")
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    evaluate_cli.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_command_prints_report_and_writes_json(warehouse, capsys):
+    root, gt_dir, db = warehouse
+    out = root / "report" / "metrics.json"
+    assert evaluate_cli.run(parse("--json", str(out)), settings_for(root)) == 0  # defaults from settings
+    text = capsys.readouterr().out
+    assert "adjusted_rand_index" in text and "precision_high" in text and "random_forest roc_auc" in text
+    assert str(db) in text
+    payload = json.loads(out.read_text())
+    expected = evaluate_cli.evaluate_warehouse(gt_dir, db)
+    got = {(m["area"], m["model"], m["metric"]): m["value"] for m in payload["metrics"]}
+    assert got[("segments", "", "adjusted_rand_index")] == pytest.approx(expected.metric("segments", "adjusted_rand_index"))
+    assert 0.2 < got[("segments", "", "adjusted_rand_index")] <= 1.0
+    for model in ("logistic_regression", "random_forest"):
+        assert 0.5 < got[("classifier", model, "roc_auc")] <= 1.0
+    assert 0.5 < got[("risk_score", "scorecard", "roc_auc")] <= 1.0
+    assert sum(sum(row.values()) for row in payload["confusion"].values()) == 1500
+
+
+def test_command_prefers_the_serving_copy(warehouse, tmp_path):
+    root, _, db = warehouse
+    settings = Settings(project_dir=tmp_path, data_dir=tmp_path, raw_dir=tmp_path / "raw",
+                        duckdb_path=tmp_path / "missing.duckdb", serving_dir=tmp_path / "serving")
+    assert evaluate_cli.default_warehouse(settings) == tmp_path / "missing.duckdb"
+    settings.serving_dir.mkdir()
+    settings.serving_path.write_bytes(db.read_bytes())
+    assert evaluate_cli.default_warehouse(settings) == settings.serving_path
+
+
+def test_command_fails_clearly(warehouse, tmp_path):
+    root, gt_dir, db = warehouse
+    with pytest.raises(BankmartError, match="ground truth file .* not found"):
+        evaluate_cli.run(parse("--ground-truth", str(tmp_path)), settings_for(root))
+    with pytest.raises(BankmartError, match="warehouse .* not found"):
+        evaluate_cli.run(parse("--ground-truth", str(gt_dir), "--warehouse", str(tmp_path / "no.duckdb")), settings_for(root))
+    partial = tmp_path / "partial.duckdb"
+    con = duckdb.connect(str(partial))
+    con.execute("create schema marts")
+    con.execute("create table marts.customer_segments (customer_id varchar, segment_id varchar, segment_name varchar)")
+    con.close()
+    with pytest.raises(BankmartError, match="marts.customer_risk_scores, marts.customer_risk_predictions"):
+        evaluate_cli.run(parse("--ground-truth", str(gt_dir), "--warehouse", str(partial)), settings_for(root))
+
+
+def test_command_is_registered():
+    assert cli.COMMANDS["evaluate"][0] == "bankmart.evaluate"
