@@ -1,0 +1,1 @@
+"""The bankmart dashboard: a Streamlit app over the published serving file (never the build)."""

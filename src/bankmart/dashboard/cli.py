@@ -1,0 +1,64 @@
+"""`bankmart dashboard`: run the Streamlit app on the serving file.
+
+The app is started through ``python -m streamlit run`` with the interpreter running bankmart, so
+it works without activating the virtual environment. Streamlit's own telemetry and file watching
+are off: the dashboard is a read-only viewer, not a development server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bankmart.argtypes import positive_int
+from bankmart.errors import BankmartError
+from bankmart.settings import Settings
+
+APP = Path(__file__).resolve().with_name("app.py")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--port",
+        type=positive_int,
+        default=int(os.environ.get("BANKMART_DASHBOARD_PORT", "8501")),
+        help="port to serve on (default 8501, or $BANKMART_DASHBOARD_PORT)",
+    )
+    parser.add_argument(
+        "--address",
+        default=os.environ.get("BANKMART_DASHBOARD_ADDRESS", "127.0.0.1"),
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 to share on the network)",
+    )
+
+
+def streamlit_command(port: int, address: str) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", address,
+        "--server.fileWatcherType", "none",
+        "--server.runOnSave", "false",
+        "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",
+        "--theme.base", "light",
+    ]
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.port > 65535:
+        raise BankmartError(f"--port {args.port} is not a TCP port (1-65535).")
+    if not settings.serving_path.is_file():
+        print(
+            f"bankmart dashboard: no serving file at {settings.serving_path} yet; the dashboard "
+            "explains how to build one (`make run`).",
+            file=sys.stderr,
+        )
+    print(f"bankmart dashboard: http://{args.address}:{args.port}  (Ctrl+C stops it)", flush=True)
+    env = dict(os.environ)
+    env["BANKMART_SERVING_DIR"] = str(settings.serving_dir)
+    env["BANKMART_PROJECT_DIR"] = str(settings.project_dir)
+    return subprocess.run(streamlit_command(args.port, args.address), env=env).returncode

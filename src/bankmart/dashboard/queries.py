@@ -1,0 +1,702 @@
+"""Every query the dashboard runs, as plain functions of a DuckDB connection.
+
+Rules that keep the dashboard fast at a million customers and safe with any input:
+- aggregation happens in DuckDB; a function returns an aggregate or a bounded list (``LIMIT``),
+  never fact rows;
+- user input only ever travels as query parameters (``$name``); the only text spliced into SQL
+  is chosen by this module (table and column names from fixed lists);
+- nothing here imports Streamlit, so the queries are tested on their own and cached by the app.
+
+A view whose mart is not built yet asks :func:`available_tables` first and says so instead of
+failing; queries that can use an optional mart (segments, tiers) for filtering check it too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+CUSTOMERS = "marts.dim_customer"
+TRANSACTIONS = "marts.fct_transactions"
+SEGMENTS = "marts.customer_segments"
+SEGMENT_PROFILES = "marts.segment_profiles"
+SEGMENT_K = "marts.segment_k_diagnostics"
+TIERS = "marts.customer_spend_tiers"
+TIER_THRESHOLDS = "marts.spend_tier_thresholds"
+FEATURES = "marts.customer_features"
+RISK_SCORES = "marts.customer_risk_scores"
+RISK_ALERTS = "marts.risk_alerts"
+RISK_METRICS = "marts.risk_model_metrics"
+RISK_IMPORTANCES = "marts.risk_feature_importances"
+CITY_PROFILES = "marts.mart_city_profiles"
+PUBLISH_LOG = "meta.publish_log"
+
+#: Columns a breakdown may group by (the only column names that reach SQL from an argument).
+BREAKDOWNS = {"category", "payment_type", "channel"}
+TIER_BREAKDOWNS = {"occupation", "age_band", "city", "income_band"}
+RISK_TIER_ORDER = ("Low", "Medium", "High")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The dashboard's global filters. Empty tuples and None mean "everything"."""
+
+    cities: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    month_from: date | None = None
+    month_to: date | None = None
+
+    @property
+    def narrows_customers(self) -> bool:
+        return bool(self.cities or self.segments or self.tiers)
+
+
+# ---------------------------------------------------------------------------------------------
+# Connections and catalogue
+# ---------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def open_serving(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only view of the serving file, in a private in-memory database.
+
+    ``duckdb.connect(path)`` would share one cached database instance per path within the
+    process; while any connection holds it, new connections keep reading the file as it was
+    before the last publish swapped it. Attaching into a fresh in-memory database opens the
+    file that is at the path now, and closing it lets the swapped-out file go.
+    """
+    con = duckdb.connect(config={"threads": 2})
+    try:
+        escaped = str(path).replace("'", "''")
+        con.execute(f"attach '{escaped}' as serving (read_only)")
+        con.execute("use serving")
+        yield con
+    finally:
+        con.close()
+
+
+def available_tables(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """``schema.table`` of every table in the serving file."""
+    rows = con.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() "
+        "where database_name = current_database()"
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def publish_info(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> dict[str, Any]:
+    """The newest row of meta.publish_log (empty if the file predates it)."""
+    if PUBLISH_LOG not in tables:
+        return {}
+    df = con.execute(
+        f"select * from {PUBLISH_LOG} order by publish_id desc limit 1"
+    ).df()
+    return {} if df.empty else df.iloc[0].to_dict()
+
+
+def table_row_counts(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> pd.DataFrame:
+    """What the serving file holds, from meta.published_tables (cheap: no scans)."""
+    if "meta.published_tables" not in tables:
+        return pd.DataFrame(columns=["schema_name", "table_name", "row_count"])
+    return con.execute(
+        "select schema_name, table_name, row_count from meta.published_tables order by 1, 2"
+    ).df()
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters
+# ---------------------------------------------------------------------------------------------
+
+
+def month_bounds(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
+    lo, hi = con.execute(
+        f"select min(transaction_month), max(transaction_month) from {TRANSACTIONS}"
+    ).fetchone()
+    return lo, hi
+
+
+def filter_options(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> dict[str, list[str]]:
+    """Values offered by the filters: cities by size, segments and tiers in their own order."""
+    options: dict[str, list[str]] = {
+        "cities": [
+            r[0]
+            for r in con.execute(
+                f"select city from {CUSTOMERS} where city is not null "
+                "group by city order by count(*) desc, city limit 1000"
+            ).fetchall()
+        ],
+        "segments": [],
+        "tiers": [],
+    }
+    if SEGMENTS in tables:
+        options["segments"] = [
+            r[0]
+            for r in con.execute(
+                f"select segment_name from {SEGMENTS} where segment_name is not null "
+                "group by segment_name order by min(segment_id), segment_name limit 100"
+            ).fetchall()
+        ]
+    if TIERS in tables:
+        options["tiers"] = [
+            r[0]
+            for r in con.execute(
+                f"select tier_name from {TIERS} where tier_name is not null "
+                "group by tier_name order by min(tier_rank), tier_name limit 100"
+            ).fetchall()
+        ]
+    return options
+
+
+def _scope(f: Filters, tables: frozenset[str]) -> tuple[str, dict[str, Any]]:
+    """SQL selecting the customer_id of customers that pass the customer filters.
+
+    Only joins the optional marts a filter needs, and only if they exist; the values are
+    parameters.
+    """
+    joins, where = [], []
+    params: dict[str, Any] = {}
+    if f.cities:
+        where.append("list_contains($f_cities, c.city)")
+        params["f_cities"] = list(f.cities)
+    if f.segments and SEGMENTS in tables:
+        joins.append(f"join {SEGMENTS} as s on s.customer_id = c.customer_id")
+        where.append("list_contains($f_segments, s.segment_name)")
+        params["f_segments"] = list(f.segments)
+    if f.tiers and TIERS in tables:
+        joins.append(f"join {TIERS} as t on t.customer_id = c.customer_id")
+        where.append("list_contains($f_tiers, t.tier_name)")
+        params["f_tiers"] = list(f.tiers)
+    sql = f"select c.customer_id from {CUSTOMERS} as c " + " ".join(joins)
+    if where:
+        sql += " where " + " and ".join(where)
+    return sql, params
+
+
+def _customer_clause(f: Filters, tables: frozenset[str], column: str) -> tuple[str, dict[str, Any]]:
+    """``and <column> in (scope)`` when customer filters are set, else nothing."""
+    if not f.narrows_customers:
+        return "", {}
+    sql, params = _scope(f, tables)
+    return f" and {column} in ({sql})", params
+
+
+def _month_clause(f: Filters, column: str = "transaction_month") -> tuple[str, dict[str, Any]]:
+    clause, params = "", {}
+    if f.month_from is not None:
+        clause += f" and {column} >= $f_month_from"
+        params["f_month_from"] = f.month_from
+    if f.month_to is not None:
+        clause += f" and {column} <= $f_month_to"
+        params["f_month_to"] = f.month_to
+    return clause, params
+
+
+# ---------------------------------------------------------------------------------------------
+# Portfolio
+# ---------------------------------------------------------------------------------------------
+
+
+def portfolio_kpis(
+    con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters
+) -> dict[str, float | int | None]:
+    """Headline measures for the filtered customers and months (definitions in measures.dax)."""
+    scope_sql, params = _scope(f, tables)
+    clause, _ = _customer_clause(f, tables, "customer_id")
+    months, month_params = _month_clause(f)
+    params |= month_params
+    row = con.execute(
+        f"""
+        with
+        scope as ({scope_sql}),
+        per_customer as (
+            select
+                customer_id,
+                sum(amount) as spend,
+                count(*) as txns,
+                count(*) filter (where is_fraud) as fraud_txns,
+            from {TRANSACTIONS}
+            where true {clause} {months}
+            group by customer_id
+        ),
+        month_count as (
+            select count(distinct transaction_month) as months
+            from {TRANSACTIONS}
+            where true {months}
+        ),
+        with_income as (
+            select p.spend, c.monthly_income
+            from per_customer as p
+            join {CUSTOMERS} as c using (customer_id)
+            where c.monthly_income > 0
+        )
+        select
+            (select count(*) from scope) as customers,
+            (select count(*) from per_customer) as active_customers,
+            (select coalesce(sum(spend), 0) from per_customer)::double as total_spend,
+            (select sum(txns) from per_customer) as txn_count,
+            (select sum(fraud_txns) / nullif(sum(txns), 0) from per_customer) as fraud_rate,
+            (select sum(spend) / nullif(sum(monthly_income), 0) from with_income)::double
+                / nullif((select months from month_count), 0) as income_utilisation,
+            (select months from month_count) as months
+        """,
+        params,
+    ).fetchone()
+    names = ["customers", "active_customers", "total_spend", "txn_count", "fraud_rate",
+             "income_utilisation", "months"]
+    kpis: dict[str, float | int | None] = dict(zip(names, row, strict=True))
+    active = kpis["active_customers"] or 0
+    kpis["avg_spend_per_customer"] = (kpis["total_spend"] or 0) / active if active else None
+    kpis["alert_count"] = None
+    if RISK_ALERTS in tables:
+        clause, alert_params = _customer_clause(f, tables, "customer_id")
+        kpis["alert_count"] = con.execute(
+            f"select count(*) from {RISK_ALERTS} where true {clause}", alert_params
+        ).fetchone()[0]
+    return kpis
+
+
+def monthly_trend(con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters) -> pd.DataFrame:
+    clause, params = _customer_clause(f, tables, "customer_id")
+    months, month_params = _month_clause(f)
+    return con.execute(
+        f"""
+        select
+            transaction_month as month,
+            sum(amount)::double as total_spend,
+            count(distinct customer_id) as active_customers,
+            count(*) as txn_count,
+            count(*) filter (where is_fraud) as fraud_txns,
+        from {TRANSACTIONS}
+        where true {clause} {months}
+        group by transaction_month
+        order by transaction_month
+        """,
+        params | month_params,
+    ).df()
+
+
+def spend_breakdown(
+    con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters, by: str
+) -> pd.DataFrame:
+    if by not in BREAKDOWNS:
+        raise ValueError(f"cannot break spend down by {by!r}; choose one of {sorted(BREAKDOWNS)}")
+    clause, params = _customer_clause(f, tables, "customer_id")
+    months, month_params = _month_clause(f)
+    return con.execute(
+        f"""
+        select
+            coalesce({by}, 'unknown') as {by},
+            sum(amount)::double as total_spend,
+            count(*) as txn_count,
+            count(distinct customer_id) as customers,
+        from {TRANSACTIONS}
+        where true {clause} {months}
+        group by all
+        order by total_spend desc
+        limit 50
+        """,
+        params | month_params,
+    ).df()
+
+
+# ---------------------------------------------------------------------------------------------
+# Spend tiers
+# ---------------------------------------------------------------------------------------------
+
+
+def tier_thresholds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(f"select * from {TIER_THRESHOLDS} order by tier_rank").df()
+
+
+def tier_sizes(con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters) -> pd.DataFrame:
+    clause, params = _customer_clause(f, tables, "customer_id")
+    return con.execute(
+        f"""
+        select
+            tier_rank, tier_code, tier_name,
+            count(*) as customers,
+            min(measure_value)::double as min_value,
+            avg(measure_value)::double as mean_value,
+            max(measure_value)::double as max_value,
+        from {TIERS}
+        where tier_name is not null {clause}
+        group by all
+        order by tier_rank
+        """,
+        params,
+    ).df()
+
+
+def spend_histogram(
+    con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters, bins: int = 40
+) -> pd.DataFrame:
+    """Customers per spend bin, up to the 99th percentile; the last bin holds the long tail."""
+    clause, params = _customer_clause(f, tables, "customer_id")
+    return con.execute(
+        f"""
+        with
+        measured as (
+            select measure_value::double as v from {TIERS}
+            where measure_value is not null {clause}
+        ),
+        bounds as (
+            select
+                min(v) as lo,
+                greatest(quantile_cont(v, 0.99), min(v)) as hi,
+            from measured
+        ),
+        binned as (
+            select
+                case
+                    when hi = lo then 0
+                    else least(floor((v - lo) / ((hi - lo) / $bins)), $bins - 1)
+                end::integer as bin,
+                lo, hi,
+            from measured, bounds
+        )
+        select
+            bin,
+            any_value(lo + bin * (hi - lo) / $bins) as bin_start,
+            any_value(lo + (bin + 1) * (hi - lo) / $bins) as bin_end,
+            count(*) as customers,
+        from binned
+        group by bin
+        order by bin
+        """,
+        params | {"bins": bins},
+    ).df()
+
+
+def tier_mix(
+    con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters, by: str
+) -> pd.DataFrame:
+    """Share of each tier's customers per occupation / age band (bounded to 40 groups)."""
+    if by not in TIER_BREAKDOWNS:
+        raise ValueError(f"cannot split tiers by {by!r}; choose one of {sorted(TIER_BREAKDOWNS)}")
+    clause, params = _customer_clause(f, tables, "t.customer_id")
+    return con.execute(
+        f"""
+        with counted as (
+            select t.tier_rank, t.tier_name, coalesce(c.{by}, 'unknown') as {by},
+                   count(*) as customers
+            from {TIERS} as t
+            join {CUSTOMERS} as c using (customer_id)
+            where t.tier_name is not null {clause}
+            group by all
+        ),
+        top_groups as (
+            select {by} from counted group by {by} order by sum(customers) desc limit 40
+        )
+        select
+            tier_rank, tier_name, {by}, customers,
+            customers / sum(customers) over (partition by tier_name) as share_of_tier,
+        from counted
+        where {by} in (select {by} from top_groups)
+        order by tier_rank, customers desc
+        """,
+        params,
+    ).df()
+
+
+# ---------------------------------------------------------------------------------------------
+# Segments
+# ---------------------------------------------------------------------------------------------
+
+
+def segment_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(f"select * from {SEGMENT_PROFILES} order by segment_id limit 100").df()
+
+
+def segment_bubbles(
+    con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters
+) -> pd.DataFrame:
+    """Per segment: customers, average frequency, spend and recency of the filtered customers."""
+    clause, params = _customer_clause(f, tables, "s.customer_id")
+    if FEATURES in tables:
+        return con.execute(
+            f"""
+            select
+                s.segment_id, s.segment_name,
+                count(*) as customers,
+                avg(cf.frequency) as avg_frequency,
+                avg(cf.total_spend) as avg_total_spend,
+                avg(cf.recency_days) as avg_recency_days,
+            from {SEGMENTS} as s
+            join {FEATURES} as cf using (customer_id)
+            where true {clause}
+            group by all
+            order by s.segment_id
+            """,
+            params,
+        ).df()
+    return con.execute(
+        f"""
+        select segment_id, segment_name, customers, avg_frequency, avg_total_spend,
+               avg_recency_days
+        from {SEGMENT_PROFILES}
+        order by segment_id
+        """
+    ).df()
+
+
+def segment_k_diagnostics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(f"select * from {SEGMENT_K} order by k limit 100").df()
+
+
+# ---------------------------------------------------------------------------------------------
+# Cities
+# ---------------------------------------------------------------------------------------------
+
+
+def city_segment_mix(
+    con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters, top_n: int
+) -> pd.DataFrame:
+    """Share of each city's customers per segment, for the largest ``top_n`` cities."""
+    clause, params = _customer_clause(f, tables, "s.customer_id")
+    return con.execute(
+        f"""
+        with counted as (
+            select c.city, s.segment_id, s.segment_name, count(*) as customers
+            from {SEGMENTS} as s
+            join {CUSTOMERS} as c using (customer_id)
+            where c.city is not null {clause}
+            group by all
+        ),
+        top_cities as (
+            select city, sum(customers) as city_customers
+            from counted group by city order by city_customers desc, city limit $top_n
+        )
+        select
+            counted.city, segment_id, segment_name, customers,
+            customers / city_customers as share_of_city,
+            city_customers,
+        from counted
+        join top_cities using (city)
+        order by city_customers desc, city, segment_id
+        """,
+        params | {"top_n": top_n},
+    ).df()
+
+
+def city_profiles(con: duckdb.DuckDBPyConnection, cities: list[str]) -> pd.DataFrame:
+    """Normalised recency / frequency / spend per city (customer-weighted over segments)."""
+    return con.execute(
+        f"""
+        select
+            city,
+            sum(customers) as customers,
+            sum(norm_recency * customers) / nullif(sum(customers), 0) as norm_recency,
+            sum(norm_frequency * customers) / nullif(sum(customers), 0) as norm_frequency,
+            sum(norm_spend * customers) / nullif(sum(customers), 0) as norm_spend,
+        from {CITY_PROFILES}
+        where list_contains($cities, city)
+        group by city
+        order by customers desc
+        """,
+        {"cities": cities},
+    ).df()
+
+
+# ---------------------------------------------------------------------------------------------
+# Risk
+# ---------------------------------------------------------------------------------------------
+
+
+def risk_tier_distribution(
+    con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters
+) -> pd.DataFrame:
+    clause, params = _customer_clause(f, tables, "customer_id")
+    df = con.execute(
+        f"""
+        select risk_tier, count(*) as customers, avg(risk_score)::double as avg_risk_score
+        from {RISK_SCORES}
+        where true {clause}
+        group by risk_tier
+        """,
+        params,
+    ).df()
+    order = {tier: i for i, tier in enumerate(RISK_TIER_ORDER)}
+    return df.sort_values("risk_tier", key=lambda s: s.map(order).fillna(99)).reset_index(drop=True)
+
+
+def alert_reason_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        f"""
+        select reason from (
+            select reason_1 as reason from {RISK_ALERTS}
+            union all select reason_2 from {RISK_ALERTS}
+            union all select reason_3 from {RISK_ALERTS}
+        )
+        where reason is not null
+        group by reason
+        order by count(*) desc, reason
+        limit 200
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _alert_filter(
+    tables: frozenset[str],
+    f: Filters,
+    risk_tiers: tuple[str, ...],
+    reason: str | None,
+    min_score: float,
+) -> tuple[str, dict[str, Any]]:
+    clause, params = _customer_clause(f, tables, "a.customer_id")
+    params["min_score"] = min_score
+    where = f"a.risk_score >= $min_score {clause}"
+    if risk_tiers:
+        where += " and list_contains($risk_tiers, a.risk_tier)"
+        params["risk_tiers"] = list(risk_tiers)
+    if reason:
+        where += " and $reason in (a.reason_1, a.reason_2, a.reason_3)"
+        params["reason"] = reason
+    return where, params
+
+
+def alert_queue(
+    con: duckdb.DuckDBPyConnection,
+    tables: frozenset[str],
+    f: Filters,
+    *,
+    risk_tiers: tuple[str, ...] = (),
+    reason: str | None = None,
+    min_score: float = 0.0,
+    limit: int = 500,
+) -> pd.DataFrame:
+    """The alert queue in rank order, with the customer's city (bounded by ``limit``)."""
+    where, params = _alert_filter(tables, f, risk_tiers, reason, min_score)
+    return con.execute(
+        f"""
+        select
+            a.alert_rank, a.customer_id, c.city, c.occupation, a.risk_score, a.risk_tier,
+            a.reason_1, a.reason_2, a.reason_3,
+        from {RISK_ALERTS} as a
+        left join {CUSTOMERS} as c using (customer_id)
+        where {where}
+        order by a.alert_rank
+        limit $limit
+        """,
+        params | {"limit": limit},
+    ).df()
+
+
+def alert_count(
+    con: duckdb.DuckDBPyConnection,
+    tables: frozenset[str],
+    f: Filters,
+    *,
+    risk_tiers: tuple[str, ...] = (),
+    reason: str | None = None,
+    min_score: float = 0.0,
+) -> int:
+    where, params = _alert_filter(tables, f, risk_tiers, reason, min_score)
+    return con.execute(
+        f"select count(*) from {RISK_ALERTS} as a where {where}", params
+    ).fetchone()[0]
+
+
+def risk_model_metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        f"select model, metric, value::double as value from {RISK_METRICS} "
+        "order by model, metric limit 500"
+    ).df()
+
+
+def risk_feature_importances(con: duckdb.DuckDBPyConnection, top: int = 15) -> pd.DataFrame:
+    return con.execute(
+        f"""
+        select model, feature, importance::double as importance
+        from {RISK_IMPORTANCES}
+        qualify row_number() over (partition by model order by abs(importance) desc) <= $top
+        order by model, abs(importance) desc
+        """,
+        {"top": top},
+    ).df()
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer 360
+# ---------------------------------------------------------------------------------------------
+
+
+def search_customers(con: duckdb.DuckDBPyConnection, text: str, limit: int = 25) -> list[str]:
+    """Customer ids starting with ``text`` (case-insensitive), exact match first."""
+    needle = text.strip()
+    if not needle:
+        return []
+    rows = con.execute(
+        f"""
+        select customer_id from {CUSTOMERS}
+        where starts_with(lower(customer_id), lower($needle))
+        order by customer_id <> $needle, customer_id
+        limit $limit
+        """,
+        {"needle": needle, "limit": limit},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def example_customers(con: duckdb.DuckDBPyConnection, tables: frozenset[str], limit: int = 5) -> list[str]:
+    """Customers worth a look when the search box is empty: the top of the alert queue."""
+    if RISK_ALERTS in tables:
+        sql = f"select customer_id from {RISK_ALERTS} order by alert_rank limit $limit"
+    else:
+        sql = f"select customer_id from {CUSTOMERS} order by customer_id limit $limit"
+    return [r[0] for r in con.execute(sql, {"limit": limit}).fetchall()]
+
+
+def customer_profile(
+    con: duckdb.DuckDBPyConnection, tables: frozenset[str], customer_id: str
+) -> dict[str, Any] | None:
+    """One customer's dimension row plus tier, segment, risk and key features where built."""
+    selects = ["c.*"]
+    joins = []
+    if TIERS in tables:
+        selects.append("t.tier_name, t.tier_rank, t.measure_value as tier_measure_value")
+        joins.append(f"left join {TIERS} as t using (customer_id)")
+    if SEGMENTS in tables:
+        selects.append("s.segment_id, s.segment_name")
+        joins.append(f"left join {SEGMENTS} as s using (customer_id)")
+        if SEGMENT_PROFILES in tables:
+            selects.append("sp.description as segment_description, "
+                           "sp.recommended_action as segment_recommended_action")
+            joins.append(f"left join {SEGMENT_PROFILES} as sp on sp.segment_id = s.segment_id")
+    if RISK_SCORES in tables:
+        selects.append("r.risk_score, r.risk_tier, r.reason_1, r.reason_2, r.reason_3")
+        joins.append(f"left join {RISK_SCORES} as r using (customer_id)")
+    if FEATURES in tables:
+        selects.append(
+            "cf.total_spend, cf.txn_count, cf.avg_monthly_spend, cf.recency_days, "
+            "cf.income_utilisation, cf.online_share, cf.atm_share, cf.cross_border_share"
+        )
+        joins.append(f"left join {FEATURES} as cf using (customer_id)")
+    df = con.execute(
+        f"select {', '.join(selects)} from {CUSTOMERS} as c {' '.join(joins)} "
+        "where c.customer_id = $customer_id limit 1",
+        {"customer_id": customer_id},
+    ).df()
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def customer_monthly_spend(con: duckdb.DuckDBPyConnection, customer_id: str) -> pd.DataFrame:
+    return con.execute(
+        f"""
+        select transaction_month as month, category, sum(amount)::double as spend,
+               count(*) as txn_count
+        from {TRANSACTIONS}
+        where customer_id = $customer_id
+        group by all
+        order by month, category
+        """,
+        {"customer_id": customer_id},
+    ).df()

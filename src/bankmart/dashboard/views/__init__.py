@@ -1,0 +1,1 @@
+"""Dashboard pages, one script each, run by st.navigation in app.py."""

@@ -1,0 +1,73 @@
+"""Risk: how customers spread over risk tiers, the alert queue to work, and how good the model is."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from bankmart.dashboard import data, queries
+
+QUEUE_ROWS = 500  # shown on the page
+DOWNLOAD_ROWS = 50_000  # in the CSV download
+
+st.title("Risk")
+filters = data.current_filters(data.PAGE_FILTERS["risk"])
+st.caption(data.describe_filters(filters))
+
+if not data.not_built(queries.RISK_SCORES, what="Risk scores"):
+    tiers = data.query("risk_tier_distribution", f=filters)
+    colours = {"Low": "#2ca02c", "Medium": "#ff7f0e", "High": "#d62728"}
+    fig = px.bar(tiers, x="risk_tier", y="customers", color="risk_tier",
+                 color_discrete_map=colours, title="Customers by risk tier",
+                 hover_data={"avg_risk_score": ":.3f"}, labels={"risk_tier": "", "customers":
+                                                                  "Customers"})
+    fig.update_layout(showlegend=False)
+    st.plotly_chart(fig, config=data.PLOTLY_CONFIG)
+
+st.subheader("Alert queue")
+if not data.not_built(queries.RISK_ALERTS, what="Alert queue"):
+    left, middle, right = st.columns(3)
+    risk_tiers = left.multiselect("Risk tier", list(queries.RISK_TIER_ORDER), key="alert_tiers",
+                                  placeholder="All tiers")
+    reasons = data.query("alert_reason_codes")
+    reason = middle.selectbox("Reason code", reasons, index=None, key="alert_reason",
+                              placeholder="Any reason", format_func=data.label)
+    min_score = right.slider("Minimum risk score", 0.0, 1.0, 0.0, 0.05, key="alert_min_score")
+    arguments = {"f": filters, "risk_tiers": tuple(risk_tiers), "reason": reason,
+                 "min_score": float(min_score)}
+    total = data.query("alert_count", **arguments)
+    queue = data.query("alert_queue", limit=QUEUE_ROWS, **arguments)
+    st.caption(f"{total:,} alerts match" + (f"; the first {QUEUE_ROWS:,} are shown"
+                                           if total > QUEUE_ROWS else ""))
+    st.dataframe(
+        queue, hide_index=True,
+        column_config={"risk_score": st.column_config.ProgressColumn(
+            "Risk score", min_value=0.0, max_value=1.0, format="%.3f")},
+    )
+    download = queue if total <= QUEUE_ROWS else data.query(
+        "alert_queue", limit=DOWNLOAD_ROWS, **arguments)
+    st.download_button(
+        "Download as CSV", download.to_csv(index=False).encode("utf-8"),
+        file_name="bankmart_alert_queue.csv", mime="text/csv", icon=":material/download:",
+        disabled=queue.empty,
+        help=f"The filtered queue, up to {DOWNLOAD_ROWS:,} rows.",
+    )
+
+st.subheader("Classifier")
+left, right = st.columns(2)
+with left:
+    if not data.not_built(queries.RISK_METRICS, what="Model metrics"):
+        metrics = data.query("risk_model_metrics")
+        table = metrics.pivot_table(index="metric", columns="model", values="value")
+        st.dataframe(table.style.format("{:.3f}"))
+with right:
+    if not data.not_built(queries.RISK_IMPORTANCES, what="Feature importances"):
+        importances = data.query("risk_feature_importances", top=12)
+        # One panel per model: coefficients and tree importances are not on one scale.
+        fig = px.bar(importances.iloc[::-1], x="importance", y="feature", facet_col="model",
+                     orientation="h", title="Feature importances",
+                     labels={"feature": "", "importance": "Importance"})
+        fig.update_xaxes(matches=None)
+        fig.update_yaxes(matches=None, showticklabels=True)
+        fig.update_layout(height=450)
+        st.plotly_chart(fig, config=data.PLOTLY_CONFIG)
