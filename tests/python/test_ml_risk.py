@@ -3,6 +3,7 @@ leakage refusal and the documented fallbacks for data scikit-learn cannot learn 
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -266,3 +267,23 @@ def test_bad_training_inputs(trained, mutate, kwargs, message):
     args = {"feature_columns": FEATURES, "label_column": "label", **kwargs}
     with pytest.raises(BankmartError, match=message):
         train_risk_classifiers(mutate(features), config=FAST, **args)
+
+
+def duckdb_types(df: pd.DataFrame) -> dict[str, str]:
+    con = duckdb.connect()
+    con.register("result", df)
+    return {r[0]: r[1] for r in con.sql("describe select * from result").fetchall()}
+
+
+def test_outputs_keep_their_types_when_empty_or_all_null(trained):
+    quiet = customers({}, filler=5)  # nobody fires a rule: every reason column is NULL
+    types = duckdb_types(score_customers(quiet, RULES))
+    assert {types[c] for c in ("reason_1", "reason_2", "reason_3", "reasons", "risk_tier")} == {"VARCHAR"}
+    assert types["risk_score"] == "DOUBLE"
+    assert duckdb_types(risk_alerts(score_customers(quiet, RULES)))["reason_1"] == "VARCHAR"
+    features, _ = trained
+    fallback = train_risk_classifiers(features.assign(label=0), FEATURES, "label", config=FAST)
+    assert duckdb_types(fallback.importances) == {
+        "model": "VARCHAR", "feature": "VARCHAR", "importance": "DOUBLE", "importance_type": "VARCHAR", "rank": "BIGINT"
+    }
+    assert duckdb_types(fallback.metrics)["value"] == "DOUBLE"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,8 +85,8 @@ def test_matches_pd_qcut_exactly_on_many_arrays():
         if expected is None:
             continue
         got = assign_quantile_tiers(frame(values), "total_spend", n_tiers=n, labels=labels)
-        expected_names = pd.Series(expected).astype(object).where(pd.notna(expected), None)
-        assert got["tier_name"].tolist() == expected_names.tolist()
+        expected_names = pd.Series(expected).astype(object).where(pd.notna(expected), "<null>")
+        assert got["tier_name"].fillna("<null>").tolist() == expected_names.tolist()
         codes = pd.qcut(values, q=n, labels=False)
         assert got["tier_rank"].astype("float").fillna(-1).tolist() == list(np.nan_to_num(codes + 1, nan=-1))
         assert got["customer_id"].tolist() == frame(values)["customer_id"].tolist()
@@ -154,10 +155,18 @@ def test_fewer_customers_than_tiers():
     assert single["tier_rank"].tolist() == [1]
 
 
-def test_all_null_measure_gives_null_tiers():
+def test_all_null_measure_gives_null_tiers_with_stable_types():
     got = assign_quantile_tiers(frame([np.nan] * 4), "total_spend")
     assert got["tier_rank"].isna().all()
-    assert tier_thresholds(got).empty
+    thresholds = tier_thresholds(got)
+    assert thresholds.empty
+    # what DuckDB (and so the dbt model's contract) sees, even with nothing to tier
+    con = duckdb.connect()
+    for df in (got, thresholds):
+        con.register("result", df)
+        types = {r[0]: r[1] for r in con.sql("describe select * from result").fetchall()}
+        con.unregister("result")
+        assert types["tier_name"] == "VARCHAR" and types["tier_rank"] == "BIGINT"
 
 
 @pytest.mark.parametrize(

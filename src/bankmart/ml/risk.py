@@ -30,9 +30,13 @@ from sklearn.preprocessing import StandardScaler
 
 from bankmart.errors import BankmartError
 from bankmart.ml.config import ClassifierConfig, RiskConfig, RiskRule
+from bankmart.ml.frames import FLOAT, INT, TEXT, empty, typed
 
 RULE_KINDS = ("absolute", "percentile")
 MODEL_NAMES = ("logistic_regression", "random_forest")
+METRIC_TYPES = {"model": TEXT, "metric": TEXT, "value": FLOAT, "note": TEXT}
+IMPORTANCE_TYPES = {"model": TEXT, "feature": TEXT, "importance": FLOAT, "importance_type": TEXT, "rank": INT}
+PREDICTION_TYPES = {"model": TEXT, "probability": FLOAT, "split": TEXT}
 
 
 def _risk_config(config: RiskConfig | Mapping[str, Any] | None) -> RiskConfig:
@@ -158,7 +162,8 @@ def score_customers(
     out["reasons"] = reasons_all
     for j, rule in enumerate(cfg.rules):
         out[points_column(rule)] = points[:, j]
-    return out
+    text = {c: TEXT for c in ["risk_tier", "reasons", *(f"reason_{k}" for k in range(1, cfg.n_reasons + 1))]}
+    return typed(out, {"risk_score": FLOAT, **text})
 
 
 def risk_alerts(
@@ -365,9 +370,9 @@ def train_risk_classifiers(
         .groupby("model")["a"].rank(ascending=False, method="first").astype(int)
     )
     return ClassifierResult(
-        metrics=pd.DataFrame(metric_rows, columns=["model", "metric", "value", "note"]),
-        importances=importances.sort_values(["model", "rank"]).reset_index(drop=True),
-        predictions=pd.concat(prediction_frames, ignore_index=True),
+        metrics=typed(pd.DataFrame(metric_rows, columns=list(METRIC_TYPES)), METRIC_TYPES),
+        importances=typed(importances.sort_values(["model", "rank"]).reset_index(drop=True), IMPORTANCE_TYPES),
+        predictions=typed(pd.concat(prediction_frames, ignore_index=True), PREDICTION_TYPES),
     )
 
 
@@ -391,8 +396,9 @@ def _fallback(
         ],
         ignore_index=True,
     )
-    importances = pd.DataFrame(columns=["model", "feature", "importance", "importance_type", "rank"])
-    return ClassifierResult(metrics, importances, predictions)
+    return ClassifierResult(
+        typed(metrics, METRIC_TYPES), empty(IMPORTANCE_TYPES), typed(predictions, PREDICTION_TYPES)
+    )
 
 
 def predict_risk(

@@ -34,22 +34,24 @@ from sklearn.metrics import pairwise_distances, silhouette_score
 
 from bankmart.errors import BankmartError
 from bankmart.ml.config import Archetype, SegmentConfig, slugify
+from bankmart.ml.frames import BOOL, FLOAT, INT, TEXT, typed
 
 SINGLE_SEGMENT_NAME = "All Customers"
-DIAGNOSTIC_COLUMNS = (
-    "k",
-    "inertia",
-    "silhouette",
-    "is_knee",
-    "is_chosen",
-    "selection_rule",
-    "n_customers",
-    "fit_sample_rows",
-    "silhouette_sample_rows",
-    "features_used",
-    "log_features",
-    "warnings",
-)
+DIAGNOSTIC_TYPES = {
+    "k": INT,
+    "inertia": FLOAT,
+    "silhouette": FLOAT,
+    "is_knee": BOOL,
+    "is_chosen": BOOL,
+    "selection_rule": TEXT,
+    "n_customers": INT,
+    "fit_sample_rows": INT,
+    "silhouette_sample_rows": INT,
+    "features_used": TEXT,
+    "log_features": TEXT,
+    "warnings": TEXT,
+}
+DIAGNOSTIC_COLUMNS = tuple(DIAGNOSTIC_TYPES)
 
 
 @dataclass(frozen=True)
@@ -410,7 +412,13 @@ def _finish(
         log_features=";".join(prep.log_features),
         warnings=" | ".join(notes),
     )[list(DIAGNOSTIC_COLUMNS)]
-    return SegmentationResult(assignments, profiles, diagnostics, tuple(notes))
+    text = {"segment_id": TEXT, "segment_name": TEXT, "description": TEXT, "recommended_action": TEXT}
+    return SegmentationResult(
+        typed(assignments, {**text, "distance_to_centroid": FLOAT}),
+        typed(profiles, {**text, "segment_rank": INT, "customers": INT, "share": FLOAT, "match_score": FLOAT}),
+        typed(diagnostics, DIAGNOSTIC_TYPES),
+        tuple(notes),
+    )
 
 
 def fit_segments(

@@ -20,20 +20,23 @@ import pandas as pd
 
 from bankmart.errors import BankmartError
 from bankmart.ml.config import DEFAULT_TIER_LABELS, TIER_DEFAULTS
+from bankmart.ml.frames import FLOAT, INT, TEXT, empty, typed
 
 TIER_COLUMNS = ("tier_code", "tier_name", "tier_rank")
-THRESHOLD_COLUMNS = (
-    "tier_code",
-    "tier_name",
-    "tier_rank",
-    "min_value",
-    "max_value",
-    "lower_edge",
-    "upper_edge",
-    "customers",
-    "mean_value",
-    "method",
-)
+TIER_TYPES = {"tier_code": TEXT, "tier_name": TEXT, "tier_rank": INT}
+THRESHOLD_TYPES = {
+    "tier_code": TEXT,
+    "tier_name": TEXT,
+    "tier_rank": INT,
+    "min_value": FLOAT,
+    "max_value": FLOAT,
+    "lower_edge": FLOAT,
+    "upper_edge": FLOAT,
+    "customers": INT,
+    "mean_value": FLOAT,
+    "method": TEXT,
+}
+THRESHOLD_COLUMNS = tuple(THRESHOLD_TYPES)
 NAN_POLICIES = ("null", "drop", "zero")
 TIE_POLICIES = ("rank", "error")
 
@@ -174,7 +177,7 @@ def assign_quantile_tiers(
             "tier_rank": rank.to_numpy(),
         }
     )
-    return out
+    return typed(out, {column: FLOAT, **TIER_TYPES})
 
 
 def _measure_column(assigned: pd.DataFrame, id_column: str, column: str | None) -> str:
@@ -213,7 +216,7 @@ def tier_thresholds(
         .sort_values("tier_rank")
     )
     if tiers.empty:
-        return pd.DataFrame(columns=list(THRESHOLD_COLUMNS))
+        return empty(THRESHOLD_TYPES)
     n_tiers = int(tiers["tier_rank"].max())
     catalogue = {int(r.tier_rank): (r.tier_code, r.tier_name) for r in tiers.itertuples()}
     values = pd.to_numeric(assigned[measure]).astype("float64")
@@ -255,7 +258,7 @@ def tier_thresholds(
                 "method": method,
             }
         )
-    return pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS))
+    return typed(pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS)), THRESHOLD_TYPES)
 
 
 def _dax_number(value: float) -> str:
