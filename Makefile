@@ -21,7 +21,7 @@ export BANKMART_DUCKDB_PATH ?= $(BANKMART_DATA_DIR)/bankmart.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install run generate build test lint clean bench
+.PHONY: help install run generate build test lint clean bench publish dashboard browser-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-run: install generate build  ## generate the demo bank if missing, build and summarise the warehouse
+run: install generate build publish  ## generate the demo bank if missing, build, summarise and publish
 
 generate: install  ## write the demo bank's raw files (skipped when already complete)
 	@if [ -f "$(BANKMART_RAW_DIR)/_manifest.json" ]; then \
@@ -48,9 +48,21 @@ generate: install  ## write the demo bank's raw files (skipped when already comp
 build: install  ## dbt build (models + tests) into $(BANKMART_DUCKDB_PATH), then a summary
 	$(BIN)/bankmart build
 
-test: install  ## lint, then every test on a small generated bank (pytest + real dbt runs)
+test: install browser-deps  ## lint, then every test on a small generated bank (pytest + real dbt runs)
 	$(BIN)/ruff check src tests/python python_models
 	$(BIN)/pytest
+
+# The serving copy for BI tools and the dashboard: data/serving (or $$BANKMART_SERVING_DIR).
+publish: install  ## publish the last green build to data/serving (DuckDB file + Parquet) for BI
+	$(BIN)/bankmart publish
+
+DASHBOARD_PORT ?= 8501
+
+dashboard: install  ## serve the Streamlit dashboard on the published data (DASHBOARD_PORT=8501)
+	$(BIN)/bankmart dashboard --port $(DASHBOARD_PORT)
+
+browser-deps:  ## install Debian's chromium for the browser test (no-op when /usr/bin/chromium exists)
+	@bash tests/browser/install-chromium.sh
 
 lint: install  ## ruff
 	$(BIN)/ruff check src tests/python python_models
