@@ -52,7 +52,7 @@ test: install browser-deps  ## lint, then every test on a small generated bank (
 	$(BIN)/ruff check src tests/python python_models
 	$(BIN)/pytest
 
-# The serving copy for BI tools and the dashboard: data/serving (or $$BANKMART_SERVING_DIR).
+# The serving copy for BI tools and the dashboard: data/serving, or the BANKMART_SERVING_DIR environment variable.
 publish: install  ## publish the last green build to data/serving (DuckDB file + Parquet) for BI
 	$(BIN)/bankmart publish
 
