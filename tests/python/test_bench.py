@@ -149,11 +149,15 @@ def test_agreement_compares_totals_and_tiers(tmp_path: Path) -> None:
 
 
 def test_manifest_matching_compares_each_option() -> None:
-    manifest = {"parameters": {"transactions": 20000, "months": 24, "seed": 42, "dirty_rate": 0.0}}
+    manifest = {"parameters": {"customers": 200, "months": 24, "seed": 42, "dirty_rate": 0.0}}
     args = ["--transactions", "20000", "--months", "24", "--seed", "42", "--dirty-rate", "0.0"]
-    assert data.manifest_matches(manifest, args)
-    assert not data.manifest_matches(manifest, ["--transactions", "30000"])
-    assert not data.manifest_matches({"parameters": {}}, args)
+    assert data.manifest_matches(manifest, args, stamp=list(args))
+    assert not data.manifest_matches(manifest, args, stamp=["--transactions", "30000"])
+    other_seed = {"parameters": {**manifest["parameters"], "seed": 7}}
+    assert not data.manifest_matches(other_seed, args, stamp=list(args))
+    # Without the stamp only what the manifest records can be trusted.
+    assert not data.manifest_matches(manifest, args)
+    assert data.manifest_matches(manifest, ["--customers", "200", "--seed", "42"])
 
 
 # ---------------------------------------------------------------- pandas reference on real files

@@ -85,19 +85,27 @@ def _read_manifest(raw_dir: Path) -> dict[str, Any] | None:
         return None
 
 
-def manifest_matches(manifest: dict[str, Any], args: list[str]) -> bool:
-    """True when every option we pass (``--x-y v``) is recorded with the same value.
+STAMP = "_bench_params.json"
 
-    The generator records its parameters under ``parameters`` (or at top level); names are
-    compared with dashes as underscores and values as numbers where they are numbers.
+
+def manifest_matches(manifest: dict[str, Any], args: list[str], stamp: list[str] | None = None) -> bool:
+    """True when this folder was generated with exactly ``args``.
+
+    The generator records its resolved parameters under ``parameters`` (``--transactions``
+    becomes a customer count there), so the arguments the benchmark passed are kept in a stamp
+    file beside raw/; every option the manifest does record must also agree with it.
     """
+    if stamp is not None and stamp != args:
+        return False
     params = manifest.get("parameters")
     if not isinstance(params, dict):
-        params = manifest
+        return False
     for option, value in zip(args[::2], args[1::2], strict=True):
         key = option.lstrip("-").replace("-", "_")
         if key not in params:
-            return False
+            if stamp is None:
+                return False
+            continue
         recorded = params[key]
         try:
             if float(recorded) != float(value):
@@ -106,6 +114,14 @@ def manifest_matches(manifest: dict[str, Any], args: list[str]) -> bool:
             if str(recorded) != value:
                 return False
     return True
+
+
+def _read_stamp(root: Path) -> list[str] | None:
+    try:
+        value = json.loads((root / STAMP).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return [str(v) for v in value] if isinstance(value, list) else None
 
 
 def ensure_data(
@@ -117,7 +133,8 @@ def ensure_data(
     raw_dir = root / "raw"
     args = generate_arguments(size, generator_options(env))
     manifest = _read_manifest(raw_dir)
-    if manifest is not None and manifest_matches(manifest, args):
+    stamp = _read_stamp(root)
+    if manifest is not None and stamp is not None and manifest_matches(manifest, args, stamp):
         progress(f"[{label}] reusing generated data in {root}")
         return BenchData(size, root, raw_dir, manifest, generated=False, generation=None)
     if root.exists():
@@ -137,6 +154,7 @@ def ensure_data(
             f"{measurement.detail}); log {measurement.log_path}:\n{log_tail(measurement.log_path)}"
         )
     manifest = _read_manifest(raw_dir)
+    (root / STAMP).write_text(json.dumps(args))
     if manifest is None:
         raise BankmartError(
             f"bench: the generator finished but wrote no {raw_dir / '_manifest.json'}; "
