@@ -1,0 +1,164 @@
+{#
+    Every raw transaction row, typed and normalised, with quarantine_reason NULL for the rows
+    stg_core__transactions exposes. The largest table: one pass over the files, hash joins to
+    the small code lookup and to the clean account and merchant keys, one window for duplicates.
+
+    Rules, in priority order: ids, timestamp and amount present; timestamp parseable and not
+    after the as-of instant; amount numeric, positive and not absurd; channel, payment type,
+    currency, category and country known (after normalising case, spaces and hyphens and
+    applying code_aliases); the account is a clean account and the merchant, when given, a clean
+    merchant. An empty currency means the home currency; is_fraud is NULL when the source does
+    not say.
+#}
+{%- set key_columns = ['transaction_id'] -%}
+{%- set checks = [
+    ('transaction_id is null', 'missing_key', "'transaction_id is empty'"),
+    ('account_id is null', 'missing_key', "'account_id is empty'"),
+    ('transaction_at_text is null', 'missing_value', "'transaction_at is empty'"),
+    ('amount_text is null', 'missing_value', "'amount is empty'"),
+    ('transaction_at is null', 'unparseable_timestamp',
+        "'transaction_at ' || " ~ quote_raw('raw_transaction_at') ~ " || ' is not a timestamp'"),
+    ('amount_value is null', 'unparseable_number',
+        "'amount ' || " ~ quote_raw('raw_amount') ~ " || ' is not a number'"),
+    ('transaction_at > as_of_timestamp', 'future_dated',
+        "'transaction_at ' || cast(transaction_at as varchar) || ' is after the as-of instant ' || cast(as_of_timestamp as varchar)"),
+    ('amount_value <= 0', 'non_positive_amount',
+        "'amount ' || cast(amount_value as varchar) || ' is not positive'"),
+    ('amount_value > ' ~ absurd_amount_threshold(), 'absurd_amount',
+        "'amount ' || cast(amount_value as varchar) || ' is above the absurd_amount_threshold " ~ absurd_amount_threshold() ~ "'"),
+    ('channel_key is not null and channel is null', 'unknown_channel',
+        "'channel ' || " ~ quote_raw('raw_channel') ~ " || ' is not in the channels seed'"),
+    ('payment_type_key is not null and payment_type is null', 'unknown_payment_type',
+        "'payment_type ' || " ~ quote_raw('raw_payment_type') ~ " || ' is not in the payment_types seed'"),
+    ('currency_key is not null and known_currency is null', 'unknown_currency',
+        "'currency ' || " ~ quote_raw('raw_currency') ~ " || ' is not in the currencies seed'"),
+    ('category_key is not null and category is null', 'unknown_category',
+        "'category ' || " ~ quote_raw('raw_category') ~ " || ' is not in the merchant_categories seed'"),
+    ('country_key is not null and country_code is null', 'unknown_country_code',
+        "'country_code ' || " ~ quote_raw('raw_country_code') ~ " || ' is not in the countries seed'"),
+    ('clean_account_id is null', 'orphan_account',
+        "'account_id ' || " ~ quote_raw('account_id') ~ " || ' is not a clean account'"),
+    ('merchant_id is not null and clean_merchant_id is null', 'orphan_merchant',
+        "'merchant_id ' || " ~ quote_raw('merchant_id') ~ " || ' is not a clean merchant'"),
+] -%}
+
+with
+
+source as (select * from {{ raw_source('core', 'transactions', prefix='raw_') }}),
+
+code_lookups as (select * from {{ ref('stg_reference__code_lookups') }}),
+
+clean_accounts as (
+    select account_id
+    from {{ ref('base_core__accounts') }}
+    where quarantine_reason is null
+),
+
+clean_merchants as (
+    select merchant_id
+    from {{ ref('base_core__merchants') }}
+    where quarantine_reason is null
+),
+
+typed as (
+    select
+        *,
+        {{ clean_text('raw_transaction_id') }} as transaction_id,
+        {{ clean_text('raw_account_id') }} as account_id,
+        {{ clean_text('raw_merchant_id') }} as merchant_id,
+        {{ clean_text('raw_transaction_at') }} as transaction_at_text,
+        {{ parse_timestamp('raw_transaction_at') }} as transaction_at,
+        {{ clean_text('raw_amount') }} as amount_text,
+        {{ dbt.safe_cast('raw_amount', 'double') }} as amount_value,
+        {{ normalise_code('raw_currency') }} as currency_key,
+        {{ normalise_code('raw_channel') }} as channel_key,
+        {{ normalise_code('raw_payment_type') }} as payment_type_key,
+        {{ normalise_code('raw_category') }} as category_key,
+        {{ normalise_code('raw_country_code') }} as country_key,
+        {{ dbt.safe_cast('raw_is_fraud', 'integer') }} as fraud_flag,
+        {{ as_of_timestamp() }} as as_of_timestamp,
+        {{ row_fingerprint('core', 'transactions', prefix='raw_') }} as row_fingerprint,
+    from source
+),
+
+looked_up as (
+    select
+        typed.*,
+        currencies.code as known_currency,
+        channels.code as channel,
+        payment_types.code as payment_type,
+        categories.code as category,
+        countries.code as country_code,
+        clean_accounts.account_id as clean_account_id,
+        clean_merchants.merchant_id as clean_merchant_id,
+    from typed
+    left join code_lookups as currencies
+        on currencies.code_set = 'currency'
+        and typed.currency_key = currencies.lookup_key
+    left join code_lookups as channels
+        on channels.code_set = 'channel'
+        and typed.channel_key = channels.lookup_key
+    left join code_lookups as payment_types
+        on payment_types.code_set = 'payment_type'
+        and typed.payment_type_key = payment_types.lookup_key
+    left join code_lookups as categories
+        on categories.code_set = 'category'
+        and typed.category_key = categories.lookup_key
+    left join code_lookups as countries
+        on countries.code_set = 'country_code'
+        and typed.country_key = countries.lookup_key
+    left join clean_accounts
+        on typed.account_id = clean_accounts.account_id
+    left join clean_merchants
+        on typed.merchant_id = clean_merchants.merchant_id
+),
+
+checked as (
+    select
+        *,
+        {{ first_issue_code(checks) }} as row_issue,
+        {{ first_issue_detail(checks) }} as row_issue_detail,
+    from looked_up
+),
+
+ranked as (
+    select
+        *,
+        {{ duplicate_ranking(key_columns) }},
+    from checked
+),
+
+flagged as (
+    select
+        *,
+        {{ quarantine_reason(key_columns) }} as quarantine_reason,
+        {{ quarantine_detail(key_columns) }} as quarantine_detail,
+    from ranked
+),
+
+final as (
+    select
+        transaction_id,
+        account_id,
+        merchant_id,
+        transaction_at,
+        cast(case when quarantine_reason is null then amount_value end as decimal(18, 2)) as amount,
+        coalesce(known_currency, '{{ var("home_currency", "INR") }}') as currency,
+        channel,
+        payment_type,
+        category,
+        country_code,
+        case fraud_flag when 1 then true when 0 then false end as is_fraud,
+        cast({{ dbt.date_trunc('month', 'transaction_at') }} as date) as txn_month,
+        cast(raw_transaction_id as varchar) as source_row_key,
+        source_file_name,
+        quarantine_reason,
+        quarantine_detail,
+        case
+            when quarantine_reason is not null
+                then {{ raw_record_json('core', 'transactions', prefix='raw_') }}
+        end as raw_record,
+    from flagged
+)
+
+select * from final

@@ -1,0 +1,18 @@
+{#
+    Clean month-end balances: one row per account and month (balance_month is the first day of the
+    month) of a clean account.
+#}
+with
+
+account_balances as (select * from {{ ref('base_core__account_balances') }}),
+
+final as (
+    select
+        account_id,
+        balance_month,
+        balance,
+    from account_balances
+    where quarantine_reason is null
+)
+
+select * from final
