@@ -1,0 +1,106 @@
+"""`bankmart generate`: write a deterministic synthetic bank as raw Parquet files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bankmart.argtypes import fraction, non_negative_int, positive_int
+from bankmart.generate.bank import MAX_CUSTOMERS, BankSpec, customers_for_transactions, generate
+from bankmart.generate.timeline import parse_month
+from bankmart.settings import Settings
+
+MAX_MONTHS = 240
+
+
+def _customers(value: str) -> int:
+    number = positive_int(value)
+    if number > MAX_CUSTOMERS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_CUSTOMERS:,} customers, got {number:,}")
+    return number
+
+
+def _months(value: str) -> int:
+    number = positive_int(value)
+    if number > MAX_MONTHS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_MONTHS} months, got {number}")
+    return number
+
+
+def _month(value: str) -> str:
+    try:
+        year, month = parse_month(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return f"{year:04d}-{month:02d}"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Write a deterministic synthetic Indian retail bank (customers, accounts, merchants, "
+        "transactions, microloans, repayments, month-end balances) as raw Parquet files, plus "
+        "the ground truth (persona, planted risk) the ML checks compare against. The same "
+        "parameters always give the same files."
+    )
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--customers", type=_customers, metavar="N",
+                      help="number of customers (default 10000: about 1M transactions over 24 months)")
+    size.add_argument("--transactions", type=positive_int, metavar="T",
+                      help="size the bank for about T transactions instead (about 100 per "
+                      "customer per 24 months)")
+    parser.add_argument("--months", type=_months, default=24, metavar="M",
+                        help="months of history (default 24)")
+    parser.add_argument("--seed", type=non_negative_int, default=42, metavar="S",
+                        help="random seed (default 42)")
+    parser.add_argument("--start-month", type=_month, default=None, metavar="YYYY-MM",
+                        help="first month (default: the window ends in 2026-10, whatever today is)")
+    parser.add_argument("--dirty-rate", type=fraction, default=0.0, metavar="P",
+                        help="share of rows per table with one planted data-quality problem, "
+                        "0 <= P < 1 (default 0: clean)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="bank folder to create; gets DIR/raw/ and DIR/ground_truth/ "
+                        "(default: the folder above BANKMART_RAW_DIR, i.e. data/demo)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace DIR if it already holds a bank")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    months = args.months
+    if args.transactions is not None:
+        customers = customers_for_transactions(args.transactions, months)
+    else:
+        customers = args.customers if args.customers is not None else 10_000
+    spec = BankSpec(customers=customers, months=months, seed=args.seed,
+                    dirty_rate=args.dirty_rate, start_month=args.start_month)
+    out = (args.out if args.out is not None else settings.raw_dir.parent).expanduser().resolve()
+    manifest = generate(spec, out, force=args.force)
+    print(summary(manifest, out))
+    return 0
+
+
+def summary(manifest: dict, out: Path) -> str:
+    params = manifest["parameters"]
+    lines = [
+        f"Bank written to {out}",
+        f"  {params['customers']:,} customers, {params['start_month']}..{params['end_month']}, "
+        f"seed {params['seed']}, dirty rate {params['dirty_rate']}",
+        "",
+        "Raw rows per table",
+    ]
+    for table, count in manifest["row_counts"].items():
+        lines.append(f"  {table:<20} {count:>14,}")
+    dirty_total = sum(sum(kinds.values()) for kinds in manifest["dirty_rows"].values())
+    lines.append("")
+    lines.append(f"Dirty rows planted: {dirty_total:,}")
+    for table, kinds in manifest["dirty_rows"].items():
+        planted = {k: v for k, v in kinds.items() if v}
+        if planted:
+            lines.append(f"  {table:<20} " + ", ".join(f"{k} {v:,}" for k, v in planted.items()))
+    truth = manifest["ground_truth"]
+    risk_total = sum(truth["planted_risk"].values())
+    lines.append("")
+    lines.append(
+        f"Ground truth: {truth['customers']:,} customers, {risk_total:,} with planted risk, "
+        f"{truth['fraud_transactions']:,} fraud transactions -> {out / 'ground_truth'}"
+    )
+    return "\n".join(lines)
