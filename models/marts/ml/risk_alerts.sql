@@ -1,0 +1,48 @@
+{#
+    The operational alert queue: every Medium and High risk customer, highest score first, with
+    the reasons to look at and the context an analyst needs to triage.
+#}
+with
+
+scores as (select * from {{ ref('customer_risk_scores') }}),
+
+customers as (
+    select
+        customer_id,
+        city,
+        occupation,
+        age_band,
+    from {{ ref('dim_customer') }}
+),
+
+segments as (
+    select
+        customer_id,
+        segment_name,
+    from {{ ref('customer_segments') }}
+),
+
+final as (
+    select
+        cast(row_number() over (order by scores.risk_score desc, scores.customer_id) as integer)
+            as alert_rank,
+        scores.customer_id,
+        scores.risk_score,
+        scores.risk_tier,
+        scores.reason_1,
+        scores.reason_2,
+        scores.reason_3,
+        scores.reasons,
+        customers.city,
+        customers.occupation,
+        customers.age_band,
+        segments.segment_name,
+    from scores
+    left join customers
+        on scores.customer_id = customers.customer_id
+    left join segments
+        on scores.customer_id = segments.customer_id
+    where scores.risk_tier in ('Medium', 'High')
+)
+
+select * from final

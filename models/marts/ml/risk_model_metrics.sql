@@ -1,0 +1,16 @@
+{# Holdout evaluation of the risk classifiers: ROC-AUC, PR-AUC, base rate and row counts. #}
+with
+
+classifiers as (select * from {{ ref('ml_risk_classifiers') }}),
+
+final as (
+    select
+        cast(model as varchar) as model,
+        cast(metric as varchar) as metric,
+        cast(value as double) as value,
+        cast(note as varchar) as note,
+    from classifiers
+    where output = 'metrics'
+)
+
+select * from final
