@@ -59,7 +59,11 @@
 {% macro default__parse_date(expression) -%}
     {%- set text = clean_text(expression) -%}
     coalesce(
-        try_cast({{ text }} as date),
+        -- DuckDB's own cast also reads '2/8/16' as the year 2: only four-digit years go to it
+        case
+            when regexp_matches({{ text }}, '^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]|$)')
+                then try_cast({{ text }} as date)
+        end,
         case
             when regexp_full_match({{ text }}, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}')
                 then cast(try_strptime({{ text }}, ['%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y']) as date)
@@ -79,7 +83,10 @@
 {% macro default__parse_timestamp(expression) -%}
     {%- set text = clean_text(expression) -%}
     coalesce(
-        try_cast({{ text }} as timestamp),
+        case
+            when regexp_matches({{ text }}, '^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]|$)')
+                then try_cast({{ text }} as timestamp)
+        end,
         case
             when regexp_full_match({{ text }}, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?')
                 then try_strptime(
