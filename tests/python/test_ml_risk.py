@@ -146,6 +146,9 @@ def test_bad_scorecard_config(scored, config, message):
 def test_scorecard_config_from_mapping_round_trip():
     cfg = RiskConfig.from_mapping(RULES)
     assert isinstance(cfg.rules[0], RiskRule) and cfg.rules[4].kind == "percentile"
+    df = customers({"cash": {"atm_share": 0.9}})
+    bare_list = score_customers(df, [RULES["rules"][3]])  # a bare list of rules works too
+    assert bare_list.set_index("customer_id").loc["cash", "reasons"] == "CASH_RELIANCE"
     with pytest.raises(BankmartError, match="unique"):
         score_customers(pd.DataFrame({"customer_id": ["a", "a"], "atm_share": [0.1, 0.2]}),
                         {"rules": [RULES["rules"][3]]})
@@ -240,7 +243,7 @@ def test_unlearnable_labels_fall_back_to_base_rate(trained, frame, why):
 
 def test_null_labels_and_null_features(trained):
     features, _ = trained
-    data = features.assign(late_repayment_share=np.nan)
+    data = features.assign(late_repayment_share=np.nan, online_share=0.3)  # all NULL, constant
     data.loc[data.index[:100], "label"] = np.nan
     result = train_risk_classifiers(data, FEATURES, "label", config=FAST)
     p = result.predictions

@@ -198,6 +198,9 @@ class SegmentConfig:
     n_init: int = 4
     max_iter: int = 300
     random_state: int = 42
+    # Native (OpenMP/BLAS) threads inside the call. 1 on purpose: dbt runs models side by side
+    # and oversubscribed OpenMP threads spin, which made K-Means 5-10x slower on a busy 2-core box.
+    n_threads: int = 1
     # Elbow and silhouette are computed on seeded samples so choose_k stays cheap at 1M rows.
     fit_sample_size: int = 20_000
     silhouette_sample_size: int = 5_000
@@ -329,12 +332,14 @@ class ClassifierConfig:
     test_size: float = 0.25
     lr_c: float = 1.0
     lr_max_iter: int = 1000
-    rf_n_estimators: int = 100
+    rf_n_estimators: int = 60
     rf_max_depth: int | None = 8
     rf_min_samples_leaf: int = 5
     # Rows each tree bootstraps (capped at the training size): keeps the forest cheap at 1M.
     rf_max_samples: int = 10_000
+    # Random-forest worker threads (joblib) and native OpenMP/BLAS threads (see SegmentConfig).
     n_jobs: int = 2
+    n_threads: int = 1
     # Each class needs this many customers before anything is trained; below it the
     # documented fallback (base-rate probabilities, NaN metrics with a note) applies.
     min_customers_per_class: int = 5

@@ -27,6 +27,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from bankmart.errors import BankmartError
 from bankmart.ml.config import ClassifierConfig, RiskConfig, RiskRule
@@ -39,7 +40,9 @@ IMPORTANCE_TYPES = {"model": TEXT, "feature": TEXT, "importance": FLOAT, "import
 PREDICTION_TYPES = {"model": TEXT, "probability": FLOAT, "split": TEXT}
 
 
-def _risk_config(config: RiskConfig | Mapping[str, Any] | None) -> RiskConfig:
+def _risk_config(config: RiskConfig | Mapping[str, Any] | Sequence[Any] | None) -> RiskConfig:
+    if isinstance(config, (list, tuple)):  # a bare list of rules, other settings default
+        config = {"rules": config}
     cfg = RiskConfig.from_mapping(config)
     if not cfg.rules:
         raise BankmartError("risk config has no rules")
@@ -115,14 +118,15 @@ def _resolve_threshold(rule: RiskRule, values: pd.Series) -> float:
 
 def score_customers(
     features: pd.DataFrame,
-    rules: RiskConfig | Mapping[str, Any] | None = None,
+    rules: RiskConfig | Mapping[str, Any] | Sequence[RiskRule | Mapping[str, Any]] | None = None,
     *,
     id_column: str = "customer_id",
 ) -> pd.DataFrame:
     """Points-based risk score with reason codes, one row per customer (input order).
 
     A rule gives its points when the feature is strictly above the rule's threshold (percentile
-    rules: the population quantile, never below ``floor``); a NULL feature never fires. Columns:
+    rules: the population quantile, never below ``floor``); a NULL feature never fires.
+    ``rules`` is a RiskConfig, its dict form (dbt meta) or a bare list of rules. Columns:
     id_column, risk_score (sum of points), risk_tier, reason_1..reason_<n_reasons> (NULL when
     fewer fired), reasons (all fired codes joined by the separator, '' when none), then one
     ``points_<code>`` column per rule.
@@ -336,8 +340,9 @@ def train_risk_classifiers(
     y_test = y[test_mask].to_numpy()
     note = "; ".join(notes)
     for name, model in models.items():
-        model.fit(xu[train_mask], y[train_mask].astype(int))
-        proba = model.predict_proba(xu)[:, 1]
+        with threadpool_limits(limits=cfg.n_threads):
+            model.fit(xu[train_mask], y[train_mask].astype(int))
+            proba = model.predict_proba(xu)[:, 1]
         p_test = proba[test_mask.to_numpy()]
         both = np.unique(y_test).size == 2
         metric_rows += [

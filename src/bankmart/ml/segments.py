@@ -31,6 +31,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.metrics import pairwise_distances, silhouette_score
+from threadpoolctl import threadpool_limits
 
 from bankmart.errors import BankmartError
 from bankmart.ml.config import Archetype, SegmentConfig, slugify
@@ -94,8 +95,8 @@ def _config(config: SegmentConfig | Mapping[str, Any] | None) -> SegmentConfig:
         )
     if cfg.impute not in ("median", "zero"):
         raise BankmartError(f"segment config impute must be 'median' or 'zero', got {cfg.impute!r}")
-    if cfg.n_init < 1 or cfg.fit_sample_size < 2 or cfg.silhouette_sample_size < 2:
-        raise BankmartError("segment config n_init must be >= 1 and sample sizes >= 2")
+    if cfg.n_init < 1 or cfg.n_threads < 1 or cfg.fit_sample_size < 2 or cfg.silhouette_sample_size < 2:
+        raise BankmartError("segment config n_init and n_threads must be >= 1 and sample sizes >= 2")
     if not cfg.features:
         raise BankmartError("segment config features is empty: list the feature columns to cluster on")
     return cfg
@@ -258,16 +259,17 @@ def choose_k(
     models: dict[int, KMeans] = {}
     inertias: list[float] = []
     silhouettes: list[float] = []
-    for k in ks:
-        model = _kmeans(k, cfg).fit(x_fit)
-        models[k] = model
-        inertias.append(float(model.inertia_))
-        labels = model.predict(x_sil)
-        n_labels = np.unique(labels).size
-        if 2 <= n_labels <= len(x_sil) - 1:
-            silhouettes.append(float(silhouette_score(sil_distances, labels, metric="precomputed")))
-        else:
-            silhouettes.append(float("nan"))
+    with threadpool_limits(limits=cfg.n_threads):
+        for k in ks:
+            model = _kmeans(k, cfg).fit(x_fit)
+            models[k] = model
+            inertias.append(float(model.inertia_))
+            labels = model.predict(x_sil)
+            n_labels = np.unique(labels).size
+            if 2 <= n_labels <= len(x_sil) - 1:
+                silhouettes.append(float(silhouette_score(sil_distances, labels, metric="precomputed")))
+            else:
+                silhouettes.append(float("nan"))
 
     knee = knee_point(ks, inertias)
     sil = pd.Series(silhouettes, index=ks, dtype=float)
@@ -436,6 +438,11 @@ def fit_segments(
     diagnostics: one row per k tried (DIAGNOSTIC_COLUMNS), warnings repeated on each row.
     """
     cfg = _config(config)
+    with threadpool_limits(limits=cfg.n_threads):
+        return _fit_segments(features, cfg, id_column)
+
+
+def _fit_segments(features: pd.DataFrame, cfg: SegmentConfig, id_column: str) -> SegmentationResult:
     prep = prepare_features(features, cfg, id_column=id_column)
     notes = list(prep.warnings)
     if not prep.features:
