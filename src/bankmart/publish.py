@@ -357,6 +357,9 @@ def _write_serving_copy(
         _refuse_sensitive_columns(con, src, sources)
 
         tables: list[PublishedTable] = []
+        # One transaction for the whole copy: DuckDB commits catalogue changes (every table and
+        # comment) once instead of per statement.
+        con.execute("begin transaction")
         for schema in sorted({s for s, _ in sources}):
             con.execute(f"create schema {_quote(dst)}.{_quote(schema)}")
         for schema, name in sources:
@@ -365,7 +368,6 @@ def _write_serving_copy(
                 f"create table {target} as select * from "
                 f"{_quote(src)}.{_quote(schema)}.{_quote(name)}"
             )
-            _copy_comments(con, src, dst, schema, name)
             rows = con.execute(f"select count(*) from {target}").fetchone()[0]
             columns = con.execute(
                 "select count(*) from duckdb_columns() "
@@ -386,6 +388,9 @@ def _write_serving_copy(
             published_at=published_at,
             project_dir=project_dir,
         )
+
+        _copy_comments(con, src, dst, sources)
+        con.execute("commit")
 
         tmp_parquet.mkdir()
         for table in tables:
@@ -457,24 +462,29 @@ def _refuse_sensitive_columns(
 
 
 def _copy_comments(
-    con: duckdb.DuckDBPyConnection, src: str, dst: str, schema: str, name: str
+    con: duckdb.DuckDBPyConnection, src: str, dst: str, relations: list[tuple[str, str]]
 ) -> None:
     """Keep dbt's persisted descriptions, so BI tools and the dashboard can show them."""
-    (table_comment,) = con.execute(
-        "select comment from duckdb_tables() where database_name = ? and schema_name = ? "
-        "and table_name = ? union all select comment from duckdb_views() "
-        "where database_name = ? and schema_name = ? and view_name = ? limit 1",
-        [src, schema, name, src, schema, name],
-    ).fetchone() or (None,)
-    target = f"{_quote(dst)}.{_quote(schema)}.{_quote(name)}"
-    if table_comment:
-        con.execute(f"comment on table {target} is {_literal(table_comment)}")
-    for column, comment in con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = ? "
-        "and schema_name = ? and table_name = ? and comment is not null and comment <> ''",
-        [src, schema, name],
-    ).fetchall():
-        con.execute(f"comment on column {target}.{_quote(column)} is {_literal(comment)}")
+    served = set(relations)
+    table_comments = con.execute(
+        "select schema_name, table_name, comment from duckdb_tables() where database_name = $db "
+        "and comment <> '' union all select schema_name, view_name, comment from duckdb_views() "
+        "where database_name = $db and comment <> ''",
+        {"db": src},
+    ).fetchall()
+    column_comments = con.execute(
+        "select schema_name, table_name, column_name, comment from duckdb_columns() "
+        "where database_name = $db and comment <> ''",
+        {"db": src},
+    ).fetchall()
+    for schema, name, comment in table_comments:
+        if (schema, name) in served:
+            target = f"{_quote(dst)}.{_quote(schema)}.{_quote(name)}"
+            con.execute(f"comment on table {target} is {_literal(comment)}")
+    for schema, name, column, comment in column_comments:
+        if (schema, name) in served:
+            target = f"{_quote(dst)}.{_quote(schema)}.{_quote(name)}.{_quote(column)}"
+            con.execute(f"comment on column {target} is {_literal(comment)}")
 
 
 def _write_meta(
