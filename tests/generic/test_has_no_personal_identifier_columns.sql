@@ -1,8 +1,9 @@
 {#
     Fails with one row per column of the model whose name says it holds a direct identifier of a
-    person (a name, a birth date, contact details, national ids). Marts carry ages, bands and
-    keys; names and birth dates stay in staging. Columns that are names of things rather than
-    people (merchant_name, day_name, ...) are listed in `allowed_columns`.
+    person: a person's name (full_name, first_name, customer_name, ...), a birth date, contact
+    details or a national id. Names of things (merchant_name, day_name, segment_name) pass. Marts
+    carry ages, bands and keys; names and birth dates stay in staging. `allowed_columns` lists
+    reviewed exceptions.
 #}
 {% test has_no_personal_identifier_columns(model, allowed_columns=[]) %}
 
@@ -21,20 +22,11 @@ flagged as (
     select
         column_name,
     from model_columns
-    where (
-        column_name = 'name'
-        or column_name like '%\_name' escape '\'
-        or column_name like '%name\_%' escape '\'
-        or column_name like '%surname%'
-        or column_name like '%birth%'
-        or column_name in ('dob', 'date_of_birth')
-        or column_name like '%email%'
-        or column_name like '%phone%'
-        or column_name like '%address%'
-        or column_name like '%national\_id%' escape '\'
-        or column_name like '%passport%'
-        or column_name like '%aadhaar%'
-        or column_name like '%pan\_number%' escape '\'
+    where regexp_matches(
+        column_name,
+        '(^name$|full_?name|first_?name|last_?name|middle_?name|given_?name|family_?name|surname'
+        || '|(customer|client|person|holder|owner|nominee|contact|user|father|mother|spouse|maiden)_?name'
+        || '|birth|^dob$|email|phone|mobile|address|passport|aadhaar|national_id|pan_number|ssn)'
     )
     {% if allowed_columns %}
         and column_name not in (

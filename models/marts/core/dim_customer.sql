@@ -37,7 +37,9 @@ banded as (
     select
         located.*,
         age_bands.age_band,
+        age_bands.sort_order as age_band_sort_order,
         income_bands.income_band,
+        income_bands.sort_order as income_band_sort_order,
     from located
     left join age_bands
         on located.age between age_bands.min_age and age_bands.max_age
@@ -51,6 +53,7 @@ final as (
         banded.customer_id,
         cast(banded.age as integer) as age,
         banded.age_band,
+        cast(banded.age_band_sort_order as integer) as age_band_sort_order,
         banded.gender,
         banded.marital_status,
         banded.occupation,
@@ -62,6 +65,7 @@ final as (
         banded.country_code,
         cast(banded.monthly_income as decimal(18, 2)) as monthly_income,
         banded.income_band,
+        cast(banded.income_band_sort_order as integer) as income_band_sort_order,
         banded.joined_date,
         -- DuckDB's greatest() skips NULLs, so an unknown joined date is handled explicitly.
         case
