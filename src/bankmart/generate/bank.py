@@ -48,6 +48,8 @@ class BankSpec:
     seed: int = 42
     dirty_rate: float = 0.0
     start_month: str | None = None  # 'YYYY-MM'; default: the window ends at DEFAULT_END_MONTH
+    # The --transactions target the customer count was derived from (provenance only).
+    transactions: int | None = None
 
     @property
     def timeline(self) -> Timeline:

@@ -71,7 +71,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         customers = args.customers if args.customers is not None else 10_000
     spec = BankSpec(customers=customers, months=months, seed=args.seed,
-                    dirty_rate=args.dirty_rate, start_month=args.start_month)
+                    dirty_rate=args.dirty_rate, start_month=args.start_month,
+                    transactions=args.transactions)
     out = (args.out if args.out is not None else settings.raw_dir.parent).expanduser().resolve()
     manifest = generate(spec, out, force=args.force)
     print(summary(manifest, out))

@@ -259,12 +259,19 @@ def _city_noise(values: pa.Array, rng: np.random.Generator) -> pa.Array:
 def _noise_columns(
     t: pa.Table, rng: np.random.Generator, columns: dict[str, Callable[[pa.Array, np.random.Generator], pa.Array]]
 ) -> pa.Table:
-    """Give every row noise in exactly one of the columns (never on a NULL)."""
+    """Give every row noise in exactly one of the columns.
+
+    A row whose chosen column is NULL gets the noise in the first column instead, which must
+    never be NULL, so every planted row really carries noise.
+    """
     names = list(columns)
     target = rng.integers(0, len(names), t.num_rows)
+    for i, name in enumerate(names[1:], start=1):
+        is_null = t.column(name).combine_chunks().is_null().to_numpy(zero_copy_only=False)
+        target[(target == i) & is_null] = 0
     for i, name in enumerate(names):
         values = t.column(name).combine_chunks()
-        hit = (target == i) & ~np.asarray(values.is_null().to_numpy(zero_copy_only=False))
+        hit = target == i
         if not hit.any():
             continue
         noisy = columns[name](pc.fill_null(values, ""), rng)
@@ -295,7 +302,7 @@ def _city(t, rng, s):
 
 def _customers_codes(t, rng, s):
     return _noise_columns(
-        t, rng, {"gender": _label_noise, "marital_status": _label_noise, "country_code": _upper_code_noise}
+        t, rng, {"marital_status": _label_noise, "gender": _label_noise, "country_code": _upper_code_noise}
     )
 
 

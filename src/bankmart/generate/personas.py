@@ -59,6 +59,7 @@ class Customers:
     channel_mix: np.ndarray  # (n, 5)
     category_mix: np.ndarray  # (n, 10)
     ticket: np.ndarray
+    spread: np.ndarray
     cross_border: np.ndarray
     night: np.ndarray
     volatility: np.ndarray
@@ -158,7 +159,10 @@ def draw_customers(
     age_known = missing >= 0.01  # 1%: only the age group survives the source system
 
     behaviour = _draw_behaviour(rng, persona, traits, age, income, occupation, city)
-    risk, intensity, decoy = _draw_risk(rng, persona)
+    # Risk is planted only on customers with history before the recent months: a pattern
+    # needs a normal past to stand out from.
+    seasoned = joined_day < timeline.recent_start_day - 31
+    risk, intensity, decoy = _draw_risk(rng, persona, seasoned)
     return Customers(
         number=np.arange(first_number, first_number + n, dtype=np.int64),
         persona=persona,
@@ -230,6 +234,7 @@ def _draw_behaviour(
         "cross_border": beta_around(rng, traits["cross_border"] * np.minimum(income_ratio, 3) ** 0.3, 8.0),
         "night": beta_around(rng, traits["night"], 14.0),
         "volatility": traits["volatility"] * lognormal_mean_one(rng, 0.35, n),
+        "spread": traits["spread"] * lognormal_mean_one(rng, 0.15, n),
         "credit_pref": beta_around(rng, traits["credit_pref"], 6.0),
         "late": beta_around(rng, traits["late"], 5.0),
         "home_country": choose(rng, ref.COUNTRY_WEIGHTS, n),
@@ -243,18 +248,20 @@ def _dirichlet_rows(rng: np.random.Generator, mean: np.ndarray, concentration: f
     return draws / draws.sum(axis=1, keepdims=True)
 
 
-def _draw_risk(rng: np.random.Generator, persona: np.ndarray) -> tuple[np.ndarray, ...]:
+def _draw_risk(
+    rng: np.random.Generator, persona: np.ndarray, seasoned: np.ndarray
+) -> tuple[np.ndarray, ...]:
     n = len(persona)
     weights = np.tile(RISK_PATTERN_WEIGHTS, (n, 1))
     weights[persona == ref.P_MICROLOAN, R_LATE] *= 3.0  # borrowers are the ones who can be late
     weights[persona == ref.P_CROSS_BORDER, R_CROSS_BORDER] *= 0.3  # a burst must stand out
     pattern = choose_rows(rng, weights)
-    planted = rng.random(n) < PLANTED_RISK_SHARE
+    planted = (rng.random(n) < PLANTED_RISK_SHARE) & seasoned
     risk = np.where(planted, pattern, -1)
     # Intensity ~ 1 on average; some planted customers are mild and hard to spot.
     intensity = rng.lognormal(0.0, 0.55, n)
     decoy_pattern = choose(rng, RISK_PATTERN_WEIGHTS, n)
-    decoy = np.where(~planted & (rng.random(n) < DECOY_SHARE), decoy_pattern, -1)
+    decoy = np.where(~planted & seasoned & (rng.random(n) < DECOY_SHARE), decoy_pattern, -1)
     intensity = np.where(decoy >= 0, intensity * 0.45, intensity)
     return risk, intensity, decoy
 

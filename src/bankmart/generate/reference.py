@@ -179,14 +179,16 @@ PERSONA_CATEGORY_MIX = np.array(
 # ticket: multiplier on category medians; cross_border: share of card/online spend abroad;
 # night: share of transactions between 22:00 and 06:00; volatility: month-to-month sigma of
 # activity; credit_card: probability of holding a card; loan: probability of microloans;
-# loans_per_year: how many when they borrow; late: propensity to repay late.
+# loans_per_year: how many when they borrow; late: propensity to repay late; spread: multiplies
+# the category's amount sigma (erratic spenders have erratic tickets too).
 PERSONA_TRAITS: dict[str, np.ndarray] = {
     #                           digital stable cash  volatile cross micro
     "activity": np.array([6.0, 3.6, 3.3, 4.4, 5.0, 3.5]),
     "ticket": np.array([0.9, 0.85, 0.75, 1.3, 1.45, 0.65]),
     "cross_border": np.array([0.025, 0.006, 0.004, 0.02, 0.22, 0.004]),
     "night": np.array([0.11, 0.03, 0.05, 0.10, 0.07, 0.06]),
-    "volatility": np.array([0.28, 0.14, 0.25, 0.75, 0.35, 0.32]),
+    "volatility": np.array([0.28, 0.12, 0.25, 0.9, 0.35, 0.32]),
+    "spread": np.array([1.0, 0.75, 0.9, 1.3, 1.05, 0.95]),
     "credit_card": np.array([0.72, 0.45, 0.18, 0.58, 0.88, 0.14]),
     "credit_pref": np.array([0.55, 0.45, 0.35, 0.6, 0.7, 0.4]),
     "loan": np.array([0.05, 0.03, 0.08, 0.10, 0.02, 0.92]),

@@ -85,6 +85,15 @@ class Timeline:
     def end_year(self) -> int:
         return shift_month(self.start_year, self.start_month, self.months - 1)[0]
 
+    @property
+    def recent_months(self) -> int:
+        """How many final months planted risk shows in: the last quarter (less if short)."""
+        return 3 if self.months >= 12 else min(3, max(1, self.months // 4))
+
+    @property
+    def recent_start_day(self) -> int:
+        return int(self.month_start_days[self.months - self.recent_months])
+
     def month_of_day(self, days: np.ndarray) -> np.ndarray:
         """Window month index of each epoch day (clipped into the window)."""
         index = np.searchsorted(self.month_start_days, days, side="right") - 1

@@ -31,7 +31,7 @@ K_NORMAL, K_CASH_OUT, K_CROSS_BORDER, K_FRAUD, K_LOOKALIKE = range(5)
 # Rescales persona activity so the whole bank averages TXNS_PER_CUSTOMER_MONTH
 # (measured over large banks: new customers and inactive months pull the raw mean down).
 ACTIVITY_CALIBRATION = 1.0
-SPORADIC_FRAUD_SHARE = 0.025  # customers hit by a little fraud over 24 months
+SPORADIC_FRAUD_SHARE = 0.02  # customers hit by a little fraud over 24 months
 PENDING_LABEL_SHARE = 0.03  # last month's rows whose fraud label is not yet known (NULL)
 MISSING_CATEGORY_SHARE = 0.01  # merchant rows without a category: staging uses the merchant's
 TXN_CURRENCIES = [ref.HOME_CURRENCY, *ref.COUNTRY_CURRENCIES]
@@ -58,9 +58,8 @@ class Transactions:
 
 
 def risk_months(timeline: Timeline) -> np.ndarray:
-    """Mask of the final months where planted risk shows (the last quarter, or less)."""
-    span = min(3, max(1, timeline.months // 4)) if timeline.months < 12 else 3
-    return np.arange(timeline.months) >= timeline.months - span
+    """Mask of the final months where planted risk shows."""
+    return np.arange(timeline.months) >= timeline.months - timeline.recent_months
 
 
 def draw_transactions(
@@ -97,7 +96,7 @@ def draw_transactions(
     burst_month = np.minimum(burst_month, months - 1)
     victim = (c.risk == R_FRAUD) & has_history
     lookalike = (c.decoy == R_FRAUD) & has_history
-    burst_size = 1 + rng.poisson(13.0 * min(months, 24) / 24, n)
+    burst_size = 1 + rng.poisson(11.0 * min(months, 24) / 24, n)
     fraud_burst = np.where(victim, burst_size, 0)
     lookalike_burst = np.where(lookalike, 2 + rng.poisson(2.0, n), 0)
     # Sporadic fraud on ordinary customers: real, labelled, but not planted risk, so a risk
@@ -392,7 +391,7 @@ def _amounts(
     k = len(r.cust)
     cust = r.cust
     amount = _MEDIANS[category] * c.ticket[cust] * ref.MONTH_TICKET[r.cal]
-    amount *= np.exp(_SIGMAS[category] * rng.standard_normal(k))
+    amount *= np.exp(_SIGMAS[category] * c.spread[cust] * rng.standard_normal(k))
     amount[channel == ref.CH_INSTANT] *= 0.55  # UPI: small everyday payments
     amount[abroad] *= 1.3
     spiking = np.flatnonzero((pattern[cust] == R_SPIKE) & recent[r.month])

@@ -1,0 +1,94 @@
+"""The `bankmart` command as a user runs it: the installed script, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import bank_env, run_cli
+
+
+def test_top_level_help_lists_generate(tmp_path: Path) -> None:
+    proc = run_cli("--help", env=bank_env(tmp_path))
+    assert "generate" in proc.stdout
+    assert "deterministic synthetic bank" in proc.stdout
+
+
+def test_generate_help_lists_every_option(tmp_path: Path) -> None:
+    proc = run_cli("generate", "--help", env=bank_env(tmp_path))
+    for option in ("--customers", "--transactions", "--months", "--seed", "--start-month",
+                   "--dirty-rate", "--out", "--force"):
+        assert option in proc.stdout, option
+    assert "2026-10" in proc.stdout  # the fixed default window end is documented
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--customers", "0"], "--customers"),
+        (["--customers", "lots"], "--customers"),
+        (["--months", "0"], "--months"),
+        (["--dirty-rate", "1"], "--dirty-rate"),
+        (["--start-month", "2025-13"], "--start-month"),
+        (["--seed", "-1"], "--seed"),
+        (["--customers", "10", "--transactions", "1000"], "--transactions"),
+    ],
+)
+def test_bad_values_exit_2_naming_the_option(tmp_path: Path, args: list[str], option: str) -> None:
+    out = tmp_path / "bank"
+    proc = run_cli("generate", *args, "--out", str(out), env=bank_env(tmp_path), check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert option in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_generate_writes_a_bank_and_refuses_to_overwrite_it(tmp_path: Path) -> None:
+    out = tmp_path / "bank"
+    env = bank_env(tmp_path)
+    proc = run_cli("generate", "--customers", "60", "--months", "3", "--start-month", "2023-01",
+                   "--seed", "3", "--out", str(out), env=env)
+    # Progress on stderr, summary of row counts on stdout.
+    assert "chunk 1/1" in proc.stderr
+    manifest = json.loads((out / "raw" / "_manifest.json").read_text())
+    for table, count in manifest["row_counts"].items():
+        assert table in proc.stdout and f"{count:,}" in proc.stdout
+    assert (manifest["parameters"]["start_month"], manifest["parameters"]["end_month"]) == (
+        "2023-01",
+        "2023-03",
+    )
+    partitions = sorted(p.name for p in (out / "raw" / "transactions").iterdir())
+    assert partitions == ["txn_month=2023-01", "txn_month=2023-02", "txn_month=2023-03"]
+    assert (out / "ground_truth" / "customers.parquet").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+    again = run_cli("generate", "--customers", "70", "--out", str(out), env=env, check=False)
+    assert again.returncode == 2
+    assert "--out" in again.stderr and "already exists" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert json.loads((out / "raw" / "_manifest.json").read_text()) == manifest
+
+    run_cli("generate", "--customers", "70", "--months", "2", "--out", str(out), "--force", env=env)
+    replaced = json.loads((out / "raw" / "_manifest.json").read_text())
+    assert replaced["parameters"]["customers"] == 70
+    assert replaced["parameters"]["end_month"] == "2026-10"
+
+
+def test_out_pointing_at_a_raw_folder_is_refused(tmp_path: Path) -> None:
+    proc = run_cli("generate", "--customers", "5", "--out", str(tmp_path / "demo" / "raw"),
+                   env=bank_env(tmp_path), check=False)
+    assert proc.returncode == 2
+    assert "--out" in proc.stderr and str(tmp_path / "demo") in proc.stderr
+    assert not (tmp_path / "demo").exists()
+
+
+def test_transactions_option_sizes_the_bank(tmp_path: Path) -> None:
+    out = tmp_path / "bank"
+    run_cli("generate", "--transactions", "5000", "--months", "6", "--out", str(out),
+            env=bank_env(tmp_path))
+    manifest = json.loads((out / "raw" / "_manifest.json").read_text())
+    assert manifest["parameters"]["transactions"] == 5000
+    assert manifest["parameters"]["customers"] == 200
+    assert 4000 < manifest["row_counts"]["transactions"] < 6000
