@@ -60,9 +60,10 @@ SENSITIVE_COLUMNS = frozenset({"full_name", "birth_date"})
 #: node failed, so it is as bad as the failure itself.
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error", "skipped"})
 
-#: A tolerance for file-system timestamp granularity when comparing the warehouse file with
-#: dbt's run_results.json.
-MTIME_SLACK_SECONDS = 2.0
+#: How much later than dbt's run_results.json the warehouse file may have been written. dbt
+#: writes run_results.json first and closes (checkpoints) the DuckDB file afterwards, which takes
+#: seconds on a big warehouse; a build that was killed later leaves a much newer file.
+MTIME_SLACK_SECONDS = 300.0
 
 DAX_FILE = Path("powerbi") / "spend_tier_measure.dax"
 _TEMP_PREFIX = ".publishing-"
@@ -194,8 +195,13 @@ def check_build(build_path: Path, run_results_path: Path) -> BuildInfo:
             "`make run` again."
         )
     wal = build_path.with_name(build_path.name + ".wal")
-    newest_write = max(build_path.stat().st_mtime, wal.stat().st_mtime if wal.exists() else 0.0)
-    if newest_write > run_results_path.stat().st_mtime + MTIME_SLACK_SECONDS:
+    if wal.exists():
+        raise BankmartError(
+            f"{wal} exists: a dbt build is still running on {build_path.name}, or one was "
+            "interrupted before it finished. Wait for it, or run `bankmart build` again, then "
+            "publish."
+        )
+    if build_path.stat().st_mtime > run_results_path.stat().st_mtime + MTIME_SLACK_SECONDS:
         raise BankmartError(
             f"{build_path} changed after dbt last wrote {run_results_path}: a build was "
             "interrupted or something else wrote to the warehouse. Run `bankmart build` again, "

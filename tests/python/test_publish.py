@@ -320,9 +320,18 @@ def test_missing_build_or_results_does_not_publish(tmp_path: Path) -> None:
 def test_warehouse_changed_after_the_build_does_not_publish(warehouse: Settings) -> None:
     """A build killed half-way leaves the previous (green) run_results behind."""
     results = warehouse.data_dir / "target" / "run_results.json"
-    old = time.time() - 60
+    old = time.time() - 3600
     os.utime(results, (old, old))
     with pytest.raises(BankmartError, match="changed after dbt last wrote"):
+        do_publish(warehouse)
+    assert not warehouse.serving_path.exists()
+
+
+def test_build_with_a_write_ahead_log_does_not_publish(warehouse: Settings) -> None:
+    """A .wal beside the warehouse: dbt is still writing, or was killed mid-build."""
+    wal = warehouse.duckdb_path.with_name(warehouse.duckdb_path.name + ".wal")
+    wal.write_bytes(b"")
+    with pytest.raises(BankmartError, match="still running"):
         do_publish(warehouse)
     assert not warehouse.serving_path.exists()
 

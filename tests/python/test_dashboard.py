@@ -1,0 +1,271 @@
+"""The dashboard under Streamlit's AppTest: every page against a small published bank, the
+filters against numbers computed straight from the serving file, and the no-data cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from bankmart.dashboard import data, queries
+from conftest import PROJECT_DIR, Bank, run_cli
+from test_publish import env_for, write_run_results
+
+APP = PROJECT_DIR / "src" / "bankmart" / "dashboard" / "app.py"
+
+# page script -> (title, marts without which the page shows a "not built yet" note)
+PAGES: dict[str, tuple[str, list[str]]] = {
+    "views/portfolio.py": ("Portfolio", []),
+    "views/spend_tiers.py": ("Spend tiers", [queries.TIERS]),
+    "views/segments.py": ("Segments", [queries.SEGMENTS, queries.SEGMENT_PROFILES]),
+    "views/cities.py": ("Cities", [queries.SEGMENTS]),
+    "views/risk.py": ("Risk", [queries.RISK_SCORES]),
+    "views/customer_360.py": ("Customer 360", []),
+}
+
+
+@pytest.fixture(scope="module")
+def published(built_bank: Bank) -> Path:
+    """The small bank's serving folder after a real `bankmart publish`."""
+    run_cli("publish", env=built_bank.env)
+    return built_bank.serving_dir
+
+
+def new_app(serving_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("BANKMART_SERVING_DIR", str(serving_dir))
+    monkeypatch.setenv("BANKMART_PROJECT_DIR", str(PROJECT_DIR))
+    return AppTest.from_file(str(APP), default_timeout=120)
+
+
+@pytest.fixture()
+def app(published: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    return new_app(published, monkeypatch).run()
+
+
+@pytest.fixture()
+def serving(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The serving file, read directly: the reference the dashboard's numbers are checked against."""
+    con = duckdb.connect(str(published / "bankmart.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert len(values) == 1, f"metric {label!r}: {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def served_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {f"{s}.{t}" for s, t in con.execute(
+        "select schema_name, table_name from duckdb_tables()").fetchall()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Every page
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.dbt
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders(
+    app: AppTest, serving: duckdb.DuckDBPyConnection, page: str
+) -> None:
+    title, needs = PAGES[page]
+    app.switch_page(page).run()
+    assert_clean(app)
+    assert [t.value for t in app.title] == [title]
+    missing = [m for m in needs if m not in served_tables(serving)]
+    notes = " ".join(i.value for i in app.info)
+    if missing:
+        # A mart not built yet: a clear note naming it, nothing else of the page's body.
+        assert "not built yet" in notes and missing[0] in notes, notes
+    else:
+        assert app.get("plotly_chart") or app.metric, f"{page} shows no chart and no metric"
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers and filters, checked against the serving file
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.dbt
+def test_portfolio_numbers_match_the_serving_file(
+    app: AppTest, serving: duckdb.DuckDBPyConnection
+) -> None:
+    assert_clean(app)
+    customers, txns, active = serving.execute(
+        "select (select count(*) from marts.dim_customer), count(*), count(distinct customer_id) "
+        "from marts.fct_transactions"
+    ).fetchone()
+    assert metric(app, "Customers") == f"{customers:,}"
+    assert metric(app, "Transactions") == f"{txns:,}"
+    assert metric(app, "Active customers") == f"{active:,}"
+
+
+@pytest.mark.dbt
+def test_city_and_month_filters_narrow_the_portfolio(
+    app: AppTest, serving: duckdb.DuckDBPyConnection
+) -> None:
+    city, city_customers = serving.execute(
+        "select city, count(*) from marts.dim_customer group by city order by 2 desc, 1 limit 1"
+    ).fetchone()
+    app.multiselect(key=data.CITY_KEY).set_value([city]).run()
+    assert_clean(app)
+    assert metric(app, "Customers") == f"{city_customers:,}"
+
+    month, month_txns = serving.execute(
+        "select transaction_month, count(*) from marts.fct_transactions as f "
+        "join marts.dim_customer as c using (customer_id) where c.city = ? "
+        "group by 1 order by 1 desc limit 1",
+        [city],
+    ).fetchone()
+    app.select_slider(key=data.MONTH_KEY).set_range(month, month).run()
+    assert_clean(app)
+    assert metric(app, "Transactions") == f"{month_txns:,}"
+    # The filters persist when the user moves to another page and back.
+    app.switch_page("views/risk.py").run()
+    app.switch_page("views/portfolio.py").run()
+    assert metric(app, "Customers") == f"{city_customers:,}"
+
+
+@pytest.mark.dbt
+def test_customer_360_finds_a_customer_and_shows_their_spend(
+    app: AppTest, serving: duckdb.DuckDBPyConnection
+) -> None:
+    customer_id, spend_months = serving.execute(
+        "select customer_id, count(distinct transaction_month) from marts.fct_transactions "
+        "group by 1 order by 2 desc, 1 limit 1"
+    ).fetchone()
+    app.switch_page("views/customer_360.py").run()
+    app.text_input(key="customer_search").input(customer_id[:-1]).run()
+    assert_clean(app)
+    options = app.selectbox(key="customer_pick").options
+    assert customer_id in options and all(o.lower().startswith(customer_id[:-1].lower())
+                                          for o in options)
+    app.selectbox(key="customer_pick").set_value(customer_id).run()
+    assert_clean(app)
+    assert [h.value for h in app.header] == [customer_id]
+    assert len(app.get("plotly_chart")) == 1 and spend_months > 0
+
+    app.text_input(key="customer_search").input("no-such-customer").run()
+    assert_clean(app)
+    assert any("no-such-customer" in w.value for w in app.warning)
+
+
+@pytest.mark.dbt
+def test_risk_alert_queue_filters_and_downloads(
+    app: AppTest, serving: duckdb.DuckDBPyConnection
+) -> None:
+    if queries.RISK_ALERTS not in served_tables(serving):
+        pytest.skip("marts.risk_alerts is not built in this checkout yet")
+    app.switch_page("views/risk.py").run()
+    assert_clean(app)
+    high = serving.execute(
+        "select count(*) from marts.risk_alerts where risk_tier = 'High'").fetchone()[0]
+    app.multiselect(key="alert_tiers").set_value(["High"]).run()
+    assert_clean(app)
+    queue = app.dataframe[0].value
+    assert len(queue) == min(high, 500)
+    assert set(queue["risk_tier"]) <= {"High"}
+    assert app.get("download_button")
+
+
+# ---------------------------------------------------------------------------------------------
+# Without data
+# ---------------------------------------------------------------------------------------------
+
+
+def test_without_a_serving_file_every_page_says_how_to_build_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = new_app(tmp_path / "nothing-here", monkeypatch).run()
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert_clean(at)
+        text = " ".join(w.value for w in at.warning) + " ".join(m.value for m in at.markdown)
+        assert "make run" in text and str(tmp_path / "nothing-here") in text
+
+
+def _star_schema_only(root: Path) -> Path:
+    """A warehouse with just the star schema (no tiers, segments or risk), published."""
+    build = root / "bankmart.duckdb"
+    con = duckdb.connect(str(build))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.dim_customer as select 'C' || i as customer_id, 30 + i as age, "
+        "'30-39' as age_band, 'female' as gender, 'salaried' as occupation, "
+        "['Pune', 'Jaipur'][1 + i % 2] as city, 'West' as region, "
+        "50000::decimal(18, 2) as monthly_income, 'mid' as income_band, 12 as tenure_months, "
+        "'Gold' as loyalty_class, 2 as product_count from range(20) t(i)"
+    )
+    con.execute(
+        "create table marts.fct_transactions as select 'T' || i as transaction_id, "
+        "'C' || (i % 20) as customer_id, date '2025-01-01' + to_months(i % 3) as "
+        "transaction_month, (100 + i)::decimal(18, 2) as amount, 'food' as category, "
+        "'debit_card' as payment_type, 'online' as channel, false as is_fraud "
+        "from range(300) t(i)"
+    )
+    con.close()
+    write_run_results(root / "target")
+    run_cli("publish", env=env_for(root))
+    return root / "serving"
+
+
+def test_pages_whose_marts_are_missing_say_not_built_yet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = new_app(_star_schema_only(tmp_path), monkeypatch).run()
+    assert_clean(at)
+    assert metric(at, "Customers") == "20" and metric(at, "Transactions") == "300"
+    assert metric(at, "Open alerts") == "–"
+    for page, (_, needs) in PAGES.items():
+        at.switch_page(page).run()
+        assert_clean(at)
+        notes = " ".join(i.value for i in at.info)
+        for mart in needs:
+            assert "not built yet" in notes and mart in notes, (page, notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# The queries on their own
+# ---------------------------------------------------------------------------------------------
+
+
+def test_filter_values_travel_as_parameters(tmp_path: Path) -> None:
+    serving = _star_schema_only(tmp_path) / "bankmart.duckdb"
+    hostile = "Pune') or true or ('x' = 'x"
+    with queries.open_serving(serving) as con:
+        tables = queries.available_tables(con)
+        everyone = queries.portfolio_kpis(con, tables, queries.Filters())
+        pune = queries.portfolio_kpis(con, tables, queries.Filters(cities=("Pune",)))
+        injected = queries.portfolio_kpis(con, tables, queries.Filters(cities=(hostile,)))
+        assert queries.search_customers(con, "C1' or '1'='1") == []
+    assert everyone["customers"] == 20 and pune["customers"] == 10
+    assert injected["customers"] == 0 and injected["txn_count"] is None
+
+
+def test_open_serving_sees_a_new_publish_while_an_old_connection_is_open(tmp_path: Path) -> None:
+    """DuckDB caches one database per path in a process; the dashboard must not get stuck on it."""
+    serving = _star_schema_only(tmp_path) / "bankmart.duckdb"
+    held = duckdb.connect(str(serving), read_only=True)
+    try:
+        con = duckdb.connect(str(tmp_path / "bankmart.duckdb"))
+        con.execute("insert into marts.dim_customer by name select 'NEW' as customer_id")
+        con.close()
+        write_run_results(tmp_path / "target")
+        run_cli("publish", env=env_for(tmp_path))
+        with queries.open_serving(serving) as fresh:
+            assert fresh.execute("select count(*) from marts.dim_customer").fetchone()[0] == 21
+        assert held.execute("select count(*) from marts.dim_customer").fetchone()[0] == 20
+    finally:
+        held.close()
