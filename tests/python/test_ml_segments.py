@@ -138,7 +138,7 @@ def test_diagnostics(planted):
     assert d["inertia"].is_monotonic_decreasing
     assert d["silhouette"].between(-1, 1).all()
     chosen = d.loc[d["is_chosen"]].iloc[0]
-    assert chosen["silhouette"] >= d["silhouette"].max() - SegmentConfig().silhouette_tolerance
+    assert chosen["silhouette"] >= (1 - SegmentConfig().silhouette_tolerance) * d["silhouette"].max()
 
 
 @pytest.mark.parametrize("planted_k", [3, 6])
@@ -160,6 +160,8 @@ def test_knee_point_on_a_bent_curve():
     ks = list(range(1, 9))
     inertia = [1000, 500, 120, 100, 85, 75, 68, 62]  # bends at 3
     assert knee_point(ks, inertia) == 3
+    # big steady drops up to the elbow at 6, then flat: the raw-scale chord would say 5
+    assert knee_point(list(range(2, 10)), [2048, 1363, 746, 274, 80, 76, 72, 67]) == 6
     assert knee_point([2, 3], [10, 5]) == 2
     assert knee_point([2, 3, 4], [5, 5, 5]) == 2
 
@@ -255,6 +257,8 @@ def test_single_profile_falls_back_to_one_segment(n_rows):
         (lambda d: d, {"k_min": 5, "k_max": 2}, "k_min"),
         (lambda d: d, {"clusters": 3}, "unknown segment config"),
         (lambda d: d, {"features": []}, "features is empty"),
+        (lambda d: d, {"silhouette_tolerance": 5}, "fraction"),
+        (lambda d: d, {"features": ["atm_share", "atm_share"]}, "twice"),
     ],
 )
 def test_bad_inputs_raise_clear_errors(planted, mutate, config, message):

@@ -176,6 +176,7 @@ DEFAULT_SEGMENT_FEATURES: tuple[str, ...] = (
     "cross_border_share",
     "night_share",
     "essential_share",
+    "discretionary_share",
     "income_utilisation",
     "loan_count",
     "late_repayment_share",
@@ -204,9 +205,11 @@ class SegmentConfig:
     # Elbow and silhouette are computed on seeded samples so choose_k stays cheap at 1M rows.
     fit_sample_size: int = 20_000
     silhouette_sample_size: int = 5_000
-    # Selection rule: the inertia knee, unless its silhouette is more than this below the best
-    # silhouette, in which case the best-silhouette k (smallest k on ties).
-    silhouette_tolerance: float = 0.05
+    # Selection rule: the inertia knee, unless its silhouette falls short of the best silhouette
+    # by more than this fraction of the best (0.3: the knee needs >= 70% of the best), in which
+    # case the best-silhouette k (smallest k on ties). Relative, because silhouettes of
+    # overlapping behavioural personas are small (0.1-0.2) and favour the fewest clusters.
+    silhouette_tolerance: float = 0.3
     # "median" or "zero": how missing feature values are filled before scaling.
     impute: str = "median"
     archetypes: tuple[Archetype, ...] = DEFAULT_ARCHETYPES

@@ -93,12 +93,18 @@ def _config(config: SegmentConfig | Mapping[str, Any] | None) -> SegmentConfig:
         raise BankmartError(
             f"segment config needs 1 <= k_min <= k_max, got k_min={cfg.k_min}, k_max={cfg.k_max}"
         )
+    if not 0.0 <= cfg.silhouette_tolerance <= 1.0:
+        raise BankmartError(
+            f"segment config silhouette_tolerance is a fraction of the best silhouette (0..1), got {cfg.silhouette_tolerance}"
+        )
     if cfg.impute not in ("median", "zero"):
         raise BankmartError(f"segment config impute must be 'median' or 'zero', got {cfg.impute!r}")
     if cfg.n_init < 1 or cfg.n_threads < 1 or cfg.fit_sample_size < 2 or cfg.silhouette_sample_size < 2:
         raise BankmartError("segment config n_init and n_threads must be >= 1 and sample sizes >= 2")
     if not cfg.features:
         raise BankmartError("segment config features is empty: list the feature columns to cluster on")
+    if len(set(cfg.features)) != len(cfg.features):
+        raise BankmartError(f"segment config features lists a column twice: {list(cfg.features)}")
     return cfg
 
 
@@ -194,14 +200,17 @@ def _sample_rows(n: int, size: int, seed: int) -> np.ndarray:
 
 
 def knee_point(ks: list[int], inertias: list[float]) -> int:
-    """The k farthest below the straight line from the first to the last inertia (Kneedle-style).
+    """The k farthest below the straight line from the first to the last log-inertia (Kneedle).
 
-    With fewer than three k values, or a curve that never bends below the line, the first k.
+    Log scale because inertia falls by factors: on the raw scale a steady run of big drops
+    before the true elbow pulls the knee one k too early. With fewer than three k values, or a
+    curve that never bends below the line, the first k.
     """
     if len(ks) < 3:
         return ks[0]
     x = (np.asarray(ks, float) - ks[0]) / (ks[-1] - ks[0])
-    y = np.asarray(inertias, float)
+    raw = np.asarray(inertias, float)
+    y = np.log(np.maximum(raw, raw[raw > 0].min() * 1e-6 if (raw > 0).any() else 1e-12))
     span = y[0] - y[-1]
     if not np.isfinite(span) or span <= 0:
         return ks[0]
@@ -228,7 +237,7 @@ def choose_k(
     """Fit K-Means over the k range and pick one. Returns (diagnostics, fitted models, notes).
 
     Selection rule: take the knee of the inertia curve (``knee_point``); keep it unless its
-    silhouette is more than ``silhouette_tolerance`` below the best silhouette, in which case
+    silhouette is below ``(1 - silhouette_tolerance) * best silhouette``, in which case
     take the best-silhouette k (smallest k on ties). Missing silhouettes (k=1, or a sample with
     one label) never win. A fixed ``k`` in the config skips the search.
     """
@@ -278,17 +287,18 @@ def choose_k(
     elif sil.notna().any():
         best_k = int(sil[sil == sil.max()].index.min())
         knee_sil = sil.get(knee, np.nan)
-        if pd.notna(knee_sil) and knee_sil >= sil.max() - cfg.silhouette_tolerance:
+        floor = (1 - cfg.silhouette_tolerance) * sil.max()
+        if pd.notna(knee_sil) and knee_sil >= floor:
             chosen = knee
             rule = (
-                f"inertia knee k={knee} kept: silhouette {knee_sil:.3f} within "
-                f"{cfg.silhouette_tolerance} of best {sil.max():.3f} (k={best_k})"
+                f"inertia knee k={knee} kept: silhouette {knee_sil:.3f} >= {1 - cfg.silhouette_tolerance:.0%}"
+                f" of best {sil.max():.3f} (k={best_k})"
             )
         else:
             chosen = best_k
             rule = (
                 f"best silhouette k={best_k} ({sil.max():.3f}) chosen over inertia knee k={knee} "
-                f"(silhouette {knee_sil:.3f}, tolerance {cfg.silhouette_tolerance})"
+                f"(silhouette {knee_sil:.3f} < {1 - cfg.silhouette_tolerance:.0%} of best)"
             )
     else:
         chosen, rule = knee, f"inertia knee k={knee} (no silhouette available)"
