@@ -66,6 +66,14 @@ def test_sampler_sums_rss_over_the_process_tree() -> None:
     assert measured.samples >= 5
 
 
+def test_cpu_time_counts_work_not_waiting() -> None:
+    """CPU seconds separate a busy child from a sleeping one whatever else the machine runs."""
+    busy = run_measured([sys.executable, "-c", "sum(range(30_000_000))"])
+    idle = run_measured([sys.executable, "-c", "import time; time.sleep(1)"])
+    assert busy.cpu_seconds > 0.2
+    assert idle.cpu_seconds < 0.5 and idle.wall_seconds >= 1
+
+
 def test_sampler_stops_a_run_past_its_memory_cap() -> None:
     grow = "import time\nblocks = []\nfor _ in range(40):\n    blocks.append(b'x' * (50 * 1024 * 1024)); time.sleep(0.05)\n"
     measured = run_measured([sys.executable, "-c", grow], memory_cap_bytes=300 * MB, interval=0.05)

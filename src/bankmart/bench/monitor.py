@@ -37,6 +37,8 @@ class Measurement:
     max_single_rss_bytes: int
     samples: int
     started_at: float
+    cpu_seconds: float = 0.0
+    load_average: tuple[float, float] = (0.0, 0.0)
     detail: str = ""
     log_path: str = ""
     timeline: list[tuple[float, int]] = field(default_factory=list)
@@ -49,6 +51,7 @@ class Measurement:
         data = asdict(self)
         data.pop("timeline")
         data["peak_rss_gb"] = round(self.peak_rss_bytes / GB, 3)
+        data["cpu_seconds"] = round(self.cpu_seconds, 2)
         return data
 
 
@@ -156,6 +159,7 @@ def run_measured(
             resource.setrlimit(resource.RLIMIT_AS, (address_space_bytes, address_space_bytes))
 
     log_file = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    load_before = os.getloadavg()[0]
     started_at = time.time()
     t0 = time.perf_counter()
     try:
@@ -190,6 +194,9 @@ def run_measured(
             log_file.close()
     proc.returncode = os.waitstatus_to_exitcode(wait_status)
     max_single = int(usage.ru_maxrss) * 1024  # Linux reports KiB
+    # CPU time of the tree (children it waited for included) is far less sensitive than wall
+    # time to other work on a shared machine; the 1-minute load average says how busy it was.
+    cpu_seconds = usage.ru_utime + usage.ru_stime
     if sampler.killed_for:
         status, detail = sampler.killed_for, sampler.kill_detail
     elif proc.returncode == 0:
@@ -209,6 +216,8 @@ def run_measured(
         detail=detail,
         log_path=str(log_path or ""),
         timeline=sampler.timeline,
+        cpu_seconds=round(cpu_seconds, 2),
+        load_average=(round(load_before, 2), round(os.getloadavg()[0], 2)),
     )
 
 

@@ -152,6 +152,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         "speedup = pandas wall / dbt build wall (higher is better for bankmart); memory ratio = "
         "dbt peak / pandas peak (RSS summed over the process tree, sampled every 0.1 s). "
+        "On a shared or busy machine compare CPU seconds (in each size's section) as well as wall "
+        "time: the load average shows how much other work competed. "
         "overhead = build time outside any dbt node (start-up incl. partial parse and hooks, "
         "and shut-down); python share = time in Python models / dbt build wall.",
         "",
@@ -178,6 +180,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines += [
                 "",
                 f"dbt build: {dbt.get('status')} in {_fmt(dbt.get('wall_seconds'), ' s')} "
+                f"(CPU {_fmt(dbt.get('cpu_seconds'), ' s')}, 1-min load average before/after "
+                f"{dbt.get('load_average_before_after')}) "
                 f"(dbt's own elapsed {_fmt(dbt.get('dbt_elapsed_seconds'), ' s')}), peak "
                 f"{_fmt(dbt.get('peak_rss_gb'), ' GB', 2)}; {dbt.get('nodes', 0)} nodes; models "
                 f"{_fmt(dbt.get('model_seconds'), ' s')}, tests {_fmt(dbt.get('test_seconds'), ' s')}, "
@@ -212,7 +216,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines += [
                 "",
                 f"pandas reference: {pandas.get('status')}{(' — ' + pandas['detail']) if pandas.get('detail') else ''}; "
-                f"wall {_fmt(pandas.get('wall_seconds'), ' s')}, peak {_fmt(pandas.get('peak_rss_gb'), ' GB', 2)}"
+                f"wall {_fmt(pandas.get('wall_seconds'), ' s')} (CPU {_fmt(pandas.get('cpu_seconds'), ' s')}, "
+                f"load {pandas.get('load_average_before_after')}), peak {_fmt(pandas.get('peak_rss_gb'), ' GB', 2)}"
                 + (("; steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())) if steps else ""),
             ]
         agreement = s.get("agreement", {})
