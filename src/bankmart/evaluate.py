@@ -20,12 +20,13 @@ from bankmart.ml.config import EVALUATION_DEFAULTS, EvaluationConfig
 from bankmart.ml.evaluate import EvaluationReport, evaluate_against_truth, format_report
 from bankmart.settings import Settings
 
-# table -> columns read from it
+# table -> columns read from it (required), and columns read only when present
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "segments": ("customer_id", "segment_id", "segment_name"),
     "scores": ("customer_id", "risk_score", "risk_tier"),
     "predictions": ("customer_id", "model", "probability"),
 }
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"predictions": ("split",)}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +106,7 @@ def read_marts(warehouse: Path, config: EvaluationConfig = EVALUATION_DEFAULTS) 
             lacking = [c for c in columns if c not in have]
             if lacking:
                 raise BankmartError(f"{config.marts_schema}.{table} lacks columns {lacking}")
+            columns = (*columns, *(c for c in OPTIONAL_COLUMNS.get(key, ()) if c in have))
             select = ", ".join(f'"{c}"' for c in columns)
             frames[key] = con.execute(f'select {select} from "{config.marts_schema}"."{table}"').df()
         return frames

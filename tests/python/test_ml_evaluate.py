@@ -81,6 +81,14 @@ def test_classifier_auc_per_model_and_undefined_cases():
     )
     report = evaluate_against_truth(truth, predictions=preds)
     assert report.metric("classifier", "roc_auc", "good") == pytest.approx(roc_auc_score(truth["is_planted_risk"], p))
+    assert "roc_auc_holdout" not in set(report.metrics["metric"])
+    holdout = np.arange(len(preds)) % 3 == 0
+    split = preds.assign(split=np.where(holdout, "holdout", "train"))
+    report = evaluate_against_truth(truth, predictions=split)
+    good = split[(split["model"] == "good") & (split["split"] == "holdout")].merge(truth, on="customer_id")
+    assert report.metric("classifier", "roc_auc_holdout", "good") == pytest.approx(
+        roc_auc_score(good["is_planted_risk"], good["probability"])
+    )
     nulls = report.metrics[(report.metrics["model"] == "nulls") & (report.metrics["metric"] == "roc_auc")]
     assert "NULL score" in nulls["note"].iloc[0] and 0 <= nulls["value"].iloc[0] <= 1
     nobody = truth.assign(is_planted_risk=0)
@@ -150,6 +158,7 @@ def test_command_prints_report_and_writes_json(warehouse, capsys):
     assert 0.2 < got[("segments", "", "adjusted_rand_index")] <= 1.0
     for model in ("logistic_regression", "random_forest"):
         assert 0.5 < got[("classifier", model, "roc_auc")] <= 1.0
+        assert 0.5 < got[("classifier", model, "roc_auc_holdout")] <= 1.0  # split column was read
     assert 0.5 < got[("risk_score", "scorecard", "roc_auc")] <= 1.0
     assert sum(sum(row.values()) for row in payload["confusion"].values()) == 1500
 

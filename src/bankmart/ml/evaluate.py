@@ -165,15 +165,25 @@ def evaluate_risk_scores(
 
 
 def evaluate_classifiers(truth: pd.DataFrame, predictions: pd.DataFrame) -> list[dict[str, Any]]:
-    """ROC-AUC and PR-AUC of each model's probability vs planted risk (all customers, not only
-    the holdout: the planted flag is not the training label)."""
+    """ROC-AUC and PR-AUC of each model's probability vs planted risk, on all customers (the
+    planted flag is not the training label) and, when predictions carry a ``split`` column,
+    also on the holdout customers alone (metrics suffixed ``_holdout``)."""
     _require(predictions, ["customer_id", "model", "probability"], "risk predictions")
     t = prepare_truth(truth)
     rows: list[dict[str, Any]] = []
+    keep = ["customer_id", "probability", *(["split"] if "split" in predictions.columns else [])]
     for model, group in predictions.groupby("model", sort=True):
-        joined = t.merge(group[["customer_id", "probability"]], on="customer_id")
+        joined = t.merge(group[keep], on="customer_id")
         rows.append(_row("classifier", "customers_evaluated", len(joined), str(model)))
         rows += _auc_rows("classifier", str(model), joined["is_planted_risk"].to_numpy(), joined["probability"].to_numpy())
+        if "split" in joined.columns:
+            holdout = joined[joined["split"] == "holdout"]
+            rows += [
+                {**row, "metric": f"{row['metric']}_holdout"}
+                for row in _auc_rows(
+                    "classifier", str(model), holdout["is_planted_risk"].to_numpy(), holdout["probability"].to_numpy()
+                )
+            ]
     return rows
 
 
