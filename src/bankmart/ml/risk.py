@@ -153,9 +153,11 @@ def score_customers(
     order = sorted(range(len(cfg.rules)), key=lambda j: -cfg.rules[j].points)
     codes = np.array([cfg.rules[j].code for j in order], dtype=object)
     fired_sorted = points[:, order] > 0
-    reasons_all = [
-        cfg.reason_separator.join(codes[row]) for row in fired_sorted
-    ]
+    sep = cfg.reason_separator
+    joined = pd.Series("", index=range(n), dtype=object)
+    for j, code in enumerate(codes):
+        joined = joined + np.where(fired_sorted[:, j], sep + code, "")
+    reasons_all = joined.str[len(sep):].to_numpy() if sep else joined.to_numpy()
     out = pd.DataFrame({id_column: features[id_column].to_numpy(), "risk_score": score, "risk_tier": tier})
     # k-th reason = code of the k-th fired rule in global order
     fired_rank = np.cumsum(fired_sorted, axis=1)
