@@ -22,6 +22,7 @@ final as (
         cast(centroid_online_share as double) as centroid_online_share,
         cast(centroid_cross_border_share as double) as centroid_cross_border_share,
         cast(centroid_night_share as double) as centroid_night_share,
+        cast(centroid_discretionary_share as double) as centroid_discretionary_share,
         cast(centroid_essential_share as double) as centroid_essential_share,
         cast(centroid_income_utilisation as double) as centroid_income_utilisation,
         cast(centroid_loan_count as double) as centroid_loan_count,
