@@ -1,4 +1,5 @@
-"""Supervised risk classifiers trained on features observed before the outcome window."""
+"""Supervised risk classifiers: trained on features observed before the outcome window, then
+applied to every customer's current features."""
 
 from bankmart.ml.config import ClassifierConfig
 from bankmart.ml.outputs import stack_outputs
@@ -8,9 +9,10 @@ from bankmart.ml.risk import train_risk_classifiers
 def model(dbt, session):
     dbt.config(materialized="table")
     config = ClassifierConfig.from_mapping(dbt.config.meta_get("classifiers"))
-    columns = ", ".join(["customer_id", config.label_column, *config.feature_columns])
-    training = dbt.ref("int_risk_training_set").project(columns).df()
-    result = train_risk_classifiers(training, config=config)
+    features = ", ".join(["customer_id", *config.feature_columns])
+    training = dbt.ref("int_risk_training_set").project(f"{features}, {config.label_column}").df()
+    current = dbt.ref("customer_features").project(features).df()
+    result = train_risk_classifiers(training, config=config, score_df=current)
     return stack_outputs(
         {
             "metrics": result.metrics,

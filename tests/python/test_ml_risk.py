@@ -290,3 +290,35 @@ def test_outputs_keep_their_types_when_empty_or_all_null(trained):
         "model": "VARCHAR", "feature": "VARCHAR", "importance": "DOUBLE", "importance_type": "VARCHAR", "rank": "BIGINT"
     }
     assert duckdb_types(fallback.metrics)["value"] == "DOUBLE"
+
+
+def test_current_rows_are_scored_by_the_fitted_models(trained):
+    """Rows passed as score_df get split 'current'; the same features give the same probability."""
+    features, _ = trained
+    later = features.sample(frac=0.5, random_state=0).drop(columns=["label"])
+    result = train_risk_classifiers(
+        features, FEATURES, "label", seed=1, test_size=0.3, config=FAST, score_df=later
+    )
+    preds = result.predictions
+    current = preds[preds["split"] == "current"]
+    assert len(current) == 2 * len(later)
+    assert set(current["customer_id"]) == set(later["customer_id"])
+    fitted = preds[preds["split"] != "current"].set_index(["customer_id", "model"])["probability"]
+    again = current.set_index(["customer_id", "model"])["probability"]
+    assert np.allclose(again.to_numpy(), fitted.loc[again.index].to_numpy())
+    # and other features give other probabilities
+    shifted = later.assign(fraud_txn_count=later["fraud_txn_count"] + 5)
+    moved = train_risk_classifiers(
+        features, FEATURES, "label", seed=1, test_size=0.3, config=FAST, score_df=shifted
+    ).predictions
+    moved_current = moved[moved["split"] == "current"].set_index(["customer_id", "model"])
+    assert not np.allclose(moved_current.loc[again.index, "probability"].to_numpy(), again.to_numpy())
+
+
+def test_current_rows_get_the_base_rate_when_nothing_can_be_trained(trained):
+    features, _ = trained
+    data = features.assign(label=0)
+    result = train_risk_classifiers(data, FEATURES, "label", config=FAST, score_df=features.iloc[:10])
+    current = result.predictions[result.predictions["split"] == "current"]
+    assert len(current) == 2 * 10
+    assert np.allclose(current["probability"], 0.0)

@@ -234,8 +234,14 @@ def train_risk_classifiers(
     *,
     config: ClassifierConfig | Mapping[str, Any] | None = None,
     id_column: str = "customer_id",
+    score_df: pd.DataFrame | None = None,
 ) -> ClassifierResult:
     """Train logistic regression and a random forest on a customer-level stratified holdout.
+
+    ``score_df`` (optional) holds the same features observed later, e.g. up to today while the
+    training rows stop before the label's outcome window: the fitted models also score its rows,
+    returned as predictions with split 'current', so the bank gets an at-risk-now probability
+    from a model that was evaluated honestly.
 
     Explicit arguments override ``config``. Customers (not rows) are split, so no customer is in
     both train and holdout; a customer with several rows is positive if any row is. Rows with a
@@ -269,13 +275,14 @@ def train_risk_classifiers(
         raise BankmartError(f"id column {id_column!r} has NULL values")
 
     frame = train_df.reset_index(drop=True)
-    x = pd.DataFrame(index=frame.index)
-    for c in features:
-        try:
-            x[c] = pd.to_numeric(frame[c], errors="raise").astype("float64")
-        except (TypeError, ValueError):
-            raise BankmartError(f"feature {c!r} must be numeric") from None
-    x = x.replace([np.inf, -np.inf], np.nan)
+    x = _numeric_features(frame, features)
+    current = None
+    if score_df is not None:
+        absent = [c for c in [id_column, *features] if c not in score_df.columns]
+        if absent:
+            raise BankmartError(f"columns {absent} are not in the rows to score")
+        current = score_df.reset_index(drop=True)
+        x_current = _numeric_features(current, features)
     y = _labels(frame, label_column)
     ids = frame[id_column]
     labelled = y.notna()
@@ -292,7 +299,7 @@ def train_risk_classifiers(
             f"not trained: {n_pos} positive and {n_neg} negative labelled customers; each class "
             f"needs at least {min_class}. Probabilities are the base rate."
         )
-        return _fallback(ids, labelled, base, note, id_column)
+        return _fallback(ids, labelled, base, note, id_column, current)
 
     train_ids, test_ids = train_test_split(
         per_customer.index.to_numpy(),
@@ -305,7 +312,7 @@ def train_risk_classifiers(
     test_mask = labelled & in_test
     if y[train_mask].nunique() < 2:
         note = f"not trained: test_size={test_size} leaves one class in the training split"
-        return _fallback(ids, labelled, float(per_customer.mean()), note, id_column)
+        return _fallback(ids, labelled, float(per_customer.mean()), note, id_column, current)
 
     usable = [c for c in features if x.loc[train_mask, c].notna().any()]
     dropped = [c for c in features if c not in usable]
@@ -313,7 +320,9 @@ def train_risk_classifiers(
         notes.append(f"features NULL for every training customer dropped: {dropped}")
     if not usable:
         base = float(per_customer.mean())
-        return _fallback(ids, labelled, base, "not trained: every feature is NULL", id_column)
+        return _fallback(
+            ids, labelled, base, "not trained: every feature is NULL", id_column, current
+        )
     xu = x[usable]
 
     models = {
@@ -345,6 +354,17 @@ def train_risk_classifiers(
         with threadpool_limits(limits=cfg.n_threads):
             model.fit(xu[train_mask], y[train_mask].astype(int))
             proba = model.predict_proba(xu)[:, 1]
+            if current is not None:
+                prediction_frames.append(
+                    pd.DataFrame(
+                        {
+                            id_column: current[id_column].to_numpy(),
+                            "model": name,
+                            "probability": model.predict_proba(x_current[usable])[:, 1],
+                            "split": "current",
+                        }
+                    )
+                )
         p_test = proba[test_mask.to_numpy()]
         both = np.unique(y_test).size == 2
         metric_rows += [
@@ -383,10 +403,29 @@ def train_risk_classifiers(
     )
 
 
+def _numeric_features(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
+    """The feature columns as float64, infinities as NULL; a non-numeric feature is an error."""
+    x = pd.DataFrame(index=frame.index)
+    for c in features:
+        try:
+            x[c] = pd.to_numeric(frame[c], errors="raise").astype("float64")
+        except (TypeError, ValueError):
+            raise BankmartError(f"feature {c!r} must be numeric") from None
+    return x.replace([np.inf, -np.inf], np.nan)
+
+
 def _fallback(
-    ids: pd.Series, labelled: pd.Series, base: float, note: str, id_column: str
+    ids: pd.Series,
+    labelled: pd.Series,
+    base: float,
+    note: str,
+    id_column: str,
+    current: pd.DataFrame | None = None,
 ) -> ClassifierResult:
     split = np.where(labelled, "train", "unlabelled")
+    if current is not None:
+        ids = pd.concat([ids, current[id_column]], ignore_index=True)
+        split = np.concatenate([split, np.full(len(current), "current")])
     metrics = pd.DataFrame(
         [
             {"model": m, "metric": metric, "value": float("nan"), "note": note}
