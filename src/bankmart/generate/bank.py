@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from bankmart import __version__
 from bankmart.generate import dirty
@@ -21,7 +22,7 @@ from bankmart.generate import reference as ref
 from bankmart.generate.accounts import accounts_table, open_accounts
 from bankmart.generate.balances import balances_table, draw_balances
 from bankmart.generate.loans import draw_loans, loans_table, repayments_table
-from bankmart.generate.merchants import draw_merchants, merchant_count, merchants_table
+from bankmart.generate.merchants import Merchants, draw_merchants, merchant_count, merchants_table
 from bankmart.generate.personas import (
     RISK_PATTERNS,
     customers_table,
@@ -35,7 +36,7 @@ from bankmart.generate.writer import BankWriter
 from bankmart.raw_schema import PARTITIONED_TABLES, RAW_TABLES
 
 GENERATOR_VERSION = "1.0"
-CHUNK_CUSTOMERS = 20_000
+CHUNK_CUSTOMERS = 10_000  # ~1M transactions a chunk: peak memory well under 1 GB
 MAX_CUSTOMERS = 5_000_000  # dirty-row orphan ids (C9000000...) must stay above real ones
 
 
@@ -91,6 +92,49 @@ def generate(
     return manifest
 
 
+@dataclass
+class _Counters:
+    """Running id counters and ground-truth tallies, carried from chunk to chunk."""
+
+    account: int = 1
+    transaction: int = 1
+    loan: int = 1
+    repayment: int = 1
+    personas: np.ndarray = field(default_factory=lambda: np.zeros(len(ref.PERSONAS), dtype=np.int64))
+    risks: np.ndarray = field(default_factory=lambda: np.zeros(len(RISK_PATTERNS), dtype=np.int64))
+    fraud_rows: int = 0
+
+
+def _draw_chunk(
+    spec: BankSpec, timeline: Timeline, merchants: Merchants, k: int, counters: _Counters
+) -> tuple[dict[str, pa.Table], pa.Table]:
+    """Every raw table (clean) and the ground truth for chunk k; its numpy arrays die here."""
+    seed = spec.seed
+    first = k * CHUNK_CUSTOMERS + 1
+    n = min(CHUNK_CUSTOMERS, spec.customers - k * CHUNK_CUSTOMERS)
+    c = draw_customers(rng_for(seed, "customers", k), first, n, timeline)
+    loans = draw_loans(rng_for(seed, "loans", k), c, timeline)
+    accts = open_accounts(rng_for(seed, "accounts", k), c, loans, timeline, counters.account)
+    txns = draw_transactions(rng_for(seed, "transactions", k), c, accts, merchants, timeline)
+    balance_rows = draw_balances(rng_for(seed, "balances", k), c, accts, txns, loans, timeline)
+    tables = {
+        "customers": customers_table(c, timeline),
+        "accounts": accounts_table(accts, c),
+        "transactions": transactions_table(txns, accts, counters.transaction),
+        "loans": loans_table(loans, c.number, accts.number, accts.loan_account, counters.loan),
+        "loan_repayments": repayments_table(loans, counters.loan, counters.repayment),
+        "account_balances": balances_table(accts, *balance_rows, timeline),
+    }
+    counters.account += len(accts)
+    counters.transaction += len(txns)
+    counters.loan += len(loans)
+    counters.repayment += len(loans.repaid_loan)
+    counters.personas += np.bincount(c.persona, minlength=len(ref.PERSONAS))
+    counters.risks += np.bincount(c.risk[c.risk >= 0], minlength=len(RISK_PATTERNS))
+    counters.fraud_rows += int((txns.is_fraud == 1).sum())
+    return tables, ground_truth_table(c)
+
+
 def _generate_into(
     writer: BankWriter,
     spec: BankSpec,
@@ -105,51 +149,31 @@ def _generate_into(
     table = merchants_table(merchants)
     writer.write("merchants", dirty.plant("merchants", table, rate, rng_for(seed, "dirty:merchants"), state, True), 0)
 
-    next_account, next_txn, next_loan, next_repayment = 1, 1, 1, 1
+    counters = _Counters()
     n_chunks = -(-spec.customers // CHUNK_CUSTOMERS)
-    personas = np.zeros(len(ref.PERSONAS), dtype=np.int64)
-    risks = np.zeros(len(RISK_PATTERNS), dtype=np.int64)
-    fraud_rows = 0
     for k in range(n_chunks):
-        first = k * CHUNK_CUSTOMERS + 1
-        n = min(CHUNK_CUSTOMERS, spec.customers - k * CHUNK_CUSTOMERS)
-        c = draw_customers(rng_for(seed, "customers", k), first, n, timeline)
-        loans = draw_loans(rng_for(seed, "loans", k), c, timeline)
-        accts = open_accounts(rng_for(seed, "accounts", k), c, loans, timeline, next_account)
-        txns = draw_transactions(rng_for(seed, "transactions", k), c, accts, merchants, timeline)
-        balance_rows = draw_balances(rng_for(seed, "balances", k), c, accts, txns, loans, timeline)
-        tables = {
-            "customers": customers_table(c, timeline),
-            "accounts": accounts_table(accts, c),
-            "transactions": transactions_table(txns, accts, next_txn),
-            "loans": loans_table(loans, c.number, accts.number, accts.loan_account, next_loan),
-            "loan_repayments": repayments_table(loans, next_loan, next_repayment),
-            "account_balances": balances_table(accts, *balance_rows, timeline),
-        }
-        next_account += len(accts)
-        next_txn += len(txns)
-        next_loan += len(loans)
-        next_repayment += len(loans.repaid_loan)
-        personas += np.bincount(c.persona, minlength=len(ref.PERSONAS))
-        risks += np.bincount(c.risk[c.risk >= 0], minlength=len(RISK_PATTERNS))
-        fraud_rows += int((txns.is_fraud == 1).sum())
-
-        for name, table in tables.items():
-            table = dirty.plant(name, table, rate, rng_for(seed, f"dirty:{name}", k), state, k == 0)
+        tables, truth = _draw_chunk(spec, timeline, merchants, k, counters)
+        # Tables are dirtied and written one at a time and dropped at once, so a chunk's
+        # peak memory is its arrays plus one table in flight, not all of them twice.
+        for name in list(tables):
+            table = dirty.plant(name, tables.pop(name), rate, rng_for(seed, f"dirty:{name}", k), state, k == 0)
             if name in PARTITIONED_TABLES:
                 writer.write_by_month(name, table, MONTH_COLUMN, timeline.labels, k)
             else:
                 writer.write(name, table, k)
-        writer.write_ground_truth(ground_truth_table(c))
+            del table
+        writer.write_ground_truth(truth)
 
         elapsed = time.perf_counter() - started
         written = sum(writer.rows.values())
+        done = min((k + 1) * CHUNK_CUSTOMERS, spec.customers)
         progress(
-            f"generate: chunk {k + 1}/{n_chunks}: {first + n - 1:,}/{spec.customers:,} customers, "
+            f"generate: chunk {k + 1}/{n_chunks}: {done:,}/{spec.customers:,} customers, "
             f"{writer.rows['transactions']:,} transactions, {written:,} rows written "
             f"({written / max(elapsed, 1e-9):,.0f} rows/s)"
         )
 
+    personas, risks, fraud_rows = counters.personas, counters.risks, counters.fraud_rows
     return {
         "generator": "bankmart generate",
         "generator_version": GENERATOR_VERSION,

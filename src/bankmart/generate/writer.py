@@ -83,13 +83,13 @@ class BankWriter:
     ) -> None:
         """One chunk of a month-partitioned table: raw/<name>/txn_month=YYYY-MM/part-NNNNN."""
         month = table.column(month_column).to_numpy()
-        table = table.drop_columns([month_column])
         order = np.argsort(month, kind="stable")
         bounds = np.searchsorted(month[order], np.arange(len(labels) + 1))
+        table = table.drop_columns([month_column]).take(order)  # one copy; slices are free
         for m, label in enumerate(labels):
             if bounds[m + 1] == bounds[m]:
                 continue
-            rows = table.take(order[bounds[m] : bounds[m + 1]])
+            rows = table.slice(bounds[m], bounds[m + 1] - bounds[m])
             self._write(rows, self.tmp / "raw" / name / f"txn_month={label}" / f"part-{part:05d}.parquet")
             self.rows[name] += rows.num_rows
             self.files[name] += 1
