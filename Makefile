@@ -16,7 +16,8 @@ DEMO_MONTHS ?= 24
 DEMO_SEED ?= 42
 
 export BANKMART_DATA_DIR ?= $(CURDIR)/data
-export BANKMART_RAW_DIR ?= $(BANKMART_DATA_DIR)/demo/raw
+DEMO_DIR ?= $(BANKMART_DATA_DIR)/demo
+export BANKMART_RAW_DIR ?= $(DEMO_DIR)/raw
 export BANKMART_DUCKDB_PATH ?= $(BANKMART_DATA_DIR)/bankmart.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -37,12 +38,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: install generate build publish  ## generate the demo bank if missing, build, summarise and publish
 
-generate: install  ## write the demo bank's raw files (skipped when already complete)
-	@if [ -f "$(BANKMART_RAW_DIR)/_manifest.json" ]; then \
-		echo "Raw data already in $(BANKMART_RAW_DIR) (delete it to regenerate)"; \
+generate: install  ## write the demo bank's raw files (skipped when the raw folder exists)
+	@if [ -d "$(BANKMART_RAW_DIR)" ]; then \
+		echo "Using the raw data in $(BANKMART_RAW_DIR) (delete $(DEMO_DIR) to regenerate the demo bank)"; \
 	else \
 		$(BIN)/bankmart generate --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) \
-			--seed $(DEMO_SEED) --out "$(BANKMART_RAW_DIR)"; \
+			--seed $(DEMO_SEED) --out "$(DEMO_DIR)"; \
 	fi
 
 build: install  ## dbt build (models + tests) into $(BANKMART_DUCKDB_PATH), then a summary
