@@ -191,6 +191,16 @@ def test_existing_folder_is_refused_unless_forced(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bank"]
 
 
+def test_a_tiny_bank_still_has_a_file_per_table(tmp_path: Path) -> None:
+    """One customer, one month: some tables are empty, but dbt's globs must still match."""
+    bank_dir = _generate(tmp_path / "bank", customers=1, months=1, seed=3, dirty_rate=0.5)
+    for table in RAW_TABLES:
+        files = list((bank_dir / "raw" / table).rglob("*.parquet"))
+        assert files, table
+        assert all(pq.read_schema(p).remove_metadata() == arrow_schema(table) for p in files)
+    assert not list((bank_dir / "raw" / "transactions").glob("*.parquet"))
+
+
 def test_transactions_target_sizes_the_bank(tmp_path: Path) -> None:
     assert customers_for_transactions(1_000_000, 24) == 10_000
     assert customers_for_transactions(10_000_000, 24) == 100_000

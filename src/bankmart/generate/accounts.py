@@ -81,8 +81,7 @@ def open_accounts(
     slot = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
     loan_of_row = np.full(len(customer), -1, dtype=np.int64)
     loan_of_row[len(customer) - len(booked):] = booked
-    order = np.lexsort((loans.disbursed_day[np.maximum(loan_of_row, 0)] * (loan_of_row >= 0),
-                        slot, customer))
+    order = np.lexsort((_per_loan(loans.disbursed_day, loan_of_row, 0), slot, customer))
     customer, kind, slot, loan_of_row = (a[order] for a in (customer, kind, slot, loan_of_row))
     m = len(customer)
 
@@ -103,9 +102,8 @@ def open_accounts(
     status = np.where(deposit & ~closes & (rng.random(m) < 0.005), 2, status)
 
     is_loan = loan_of_row >= 0
-    loan_idx = np.maximum(loan_of_row, 0)
-    opened = np.where(is_loan, loans.disbursed_day[loan_idx], opened)
-    loan_closed = np.where(is_loan, loans.closed_day[loan_idx], -1)
+    opened = np.where(is_loan, _per_loan(loans.disbursed_day, loan_of_row, 0), opened)
+    loan_closed = _per_loan(loans.closed_day, loan_of_row, -1)
     closed = np.where(is_loan, loan_closed, closed)
     status = np.where(is_loan & (loan_closed >= 0), 1, status)
 
@@ -120,7 +118,7 @@ def open_accounts(
     currency = np.where(kind == T_FX, fx_currency, 0)
     hint = np.zeros(m)
     hint = np.where(deposit, np.round(income * rng.lognormal(np.log(4.0), 0.8, m), -3), hint)
-    hint = np.where(is_loan, loans.total_due[loan_idx], hint)
+    hint = np.where(is_loan, _per_loan(loans.total_due, loan_of_row, 0.0), hint)
 
     def lookup(mask: np.ndarray) -> np.ndarray:
         out = np.full(n, -1, dtype=np.int64)
@@ -147,6 +145,14 @@ def open_accounts(
         fx=lookup(slot == 4),
         loan_account=loan_account,
     )
+
+
+def _per_loan(values: np.ndarray, loan_of_row: np.ndarray, default: float) -> np.ndarray:
+    """values[loan] for loan-account rows, default elsewhere (safe when a chunk has no loans)."""
+    out = np.full(len(loan_of_row), default, dtype=values.dtype)
+    is_loan = loan_of_row >= 0
+    out[is_loan] = values[loan_of_row[is_loan]]
+    return out
 
 
 def _fx_currency(country: np.ndarray) -> np.ndarray:

@@ -84,7 +84,7 @@ def generate(
     writer = BankWriter(out, force)
     try:
         manifest = _generate_into(writer, spec, timeline, progress, started)
-        manifest_out = writer.finish(manifest)
+        manifest_out = writer.finish(manifest, timeline.labels[0])
     except BaseException:
         writer.abort()
         raise

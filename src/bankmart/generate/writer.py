@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bankmart.errors import BankmartError
-from bankmart.raw_schema import GROUND_TRUTH_COLUMNS, RAW_TABLES, arrow_schema
+from bankmart.raw_schema import GROUND_TRUTH_COLUMNS, PARTITIONED_TABLES, RAW_TABLES, arrow_schema
 
 COMPRESSION = "zstd"
 MANIFEST_NAME = "_manifest.json"
@@ -103,11 +103,14 @@ class BankWriter:
         self._ground_truth.write_table(table)
         self.ground_truth_rows += table.num_rows
 
-    def finish(self, manifest: dict) -> Path:
+    def finish(self, manifest: dict, first_month: str) -> Path:
         """Write what is still missing, the manifest, and move the bank into place."""
         for name, count in self.files.items():
             if count == 0:  # dbt's file glob must match something even for an empty table
-                self._write(arrow_schema(name).empty_table(), self.tmp / "raw" / name / "part-00000.parquet")
+                folder = self.tmp / "raw" / name
+                if name in PARTITIONED_TABLES:
+                    folder = folder / f"{PARTITIONED_TABLES[name]}={first_month}"
+                self._write(arrow_schema(name).empty_table(), folder / "part-00000.parquet")
                 self.files[name] = 1
         if self._ground_truth is not None:
             self._ground_truth.close()
