@@ -118,7 +118,7 @@ def _draw_chunk(
     txns = draw_transactions(rng_for(seed, "transactions", k), c, accts, merchants, timeline)
     balance_rows = draw_balances(rng_for(seed, "balances", k), c, accts, txns, loans, timeline)
     tables = {
-        "customers": customers_table(c, timeline),
+        "customers": customers_table(c),
         "accounts": accounts_table(accts, c),
         "transactions": transactions_table(txns, accts, counters.transaction),
         "loans": loans_table(loans, c.number, accts.number, accts.loan_account, counters.loan),

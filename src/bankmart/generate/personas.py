@@ -74,10 +74,6 @@ class Customers:
     def __len__(self) -> int:
         return len(self.number)
 
-    @property
-    def is_metro(self) -> np.ndarray:
-        return self.city < ref.N_METROS
-
 
 def draw_customers(
     rng: np.random.Generator, first_number: int, n: int, timeline: Timeline
@@ -266,7 +262,7 @@ def _draw_risk(
     return risk, intensity, decoy
 
 
-def customers_table(c: Customers, timeline: Timeline) -> pa.Table:
+def customers_table(c: Customers) -> pa.Table:
     """The raw `customers` rows of a chunk, in contract column order."""
     first = np.where(
         c.gender == 1,

@@ -200,7 +200,9 @@ PERSONA_TRAITS: dict[str, np.ndarray] = {
 }
 
 # Average transactions per customer per month in the finished bank: about 100 per customer
-# over 24 months. `--transactions` sizes the bank with it.
+# over 24 months. `--transactions` sizes the bank with it. The persona "activity" means above
+# are tuned so that the bank (with its new customers, risk rows and fraud) lands on this;
+# test_transactions_target_sizes_the_bank keeps the two in step.
 TXNS_PER_CUSTOMER_MONTH = 100.0 / 24.0
 
 # --------------------------------------------------------------------------------------------

@@ -28,9 +28,6 @@ from bankmart.generate.timeline import Timeline
 from bankmart.raw_schema import arrow_schema
 
 K_NORMAL, K_CASH_OUT, K_CROSS_BORDER, K_FRAUD, K_LOOKALIKE = range(5)
-# Rescales persona activity so the whole bank averages TXNS_PER_CUSTOMER_MONTH
-# (measured over large banks: new customers and inactive months pull the raw mean down).
-ACTIVITY_CALIBRATION = 1.0
 SPORADIC_FRAUD_SHARE = 0.02  # customers hit by a little fraud over 24 months
 PENDING_LABEL_SHARE = 0.03  # last month's rows whose fraud label is not yet known (NULL)
 MISSING_CATEGORY_SHARE = 0.01  # merchant rows without a category: staging uses the merchant's
@@ -76,7 +73,6 @@ def draw_transactions(
         c.activity[:, None]
         * ref.MONTH_ACTIVITY[cal][None, :]
         * lognormal_mean_one(rng, c.volatility[:, None], (n, months))
-        * ACTIVITY_CALIBRATION
     )
     spike = (pattern == R_SPIKE)[:, None] & recent[None, :]
     lam = np.where(spike, lam * (1 + 1.2 * c.risk_intensity[:, None]), lam)
