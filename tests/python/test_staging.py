@@ -1,0 +1,481 @@
+"""The staging layer: raw contract in dbt, the raw pre-flight check, quarantine bookkeeping.
+
+dbt's own tests check each staging model; these check what only a whole build can show: that
+the sources YAML and the macro copy of the contract say what raw_schema.py says, that a broken
+raw folder stops `bankmart build` before any model runs (and leaves the last warehouse as it
+was), that every raw row ends up clean or quarantined exactly once, and that each kind of dirty
+row the generator plants lands under the reason code meant for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from bankmart.raw_schema import RAW_TABLES, required_columns
+from conftest import BIN, PROJECT_DIR, Bank, bank_env, run_cli
+
+SOURCES_YML = PROJECT_DIR / "models" / "staging" / "core" / "_core__sources.yml"
+RAW_CONTRACT_MACRO = PROJECT_DIR / "macros" / "staging" / "raw_contract.sql"
+
+# Build only the staging layer: the failure cases never get further, and it is quicker.
+STAGING_ONLY = ["--", "--select", "path:seeds", "staging", "quarantine",
+                "--indirect-selection", "cautious"]
+
+# A model starting to build: the pre-flight check must stop the run before the first one.
+MODEL_STARTED = re.compile(r"START sql (table|view) model")
+
+# Dirty-row kinds the generator plants for staging to quarantine -> the reason code staging
+# must give them. A new quarantine kind must be added here, so nobody forgets to check it.
+REASON_FOR_KIND = {
+    "null_key": "missing_key",
+    "duplicate_exact": "duplicate_row",
+    "duplicate_conflict": "duplicate_id",
+    "orphan_customer": "orphan_customer",
+    "orphan_account": "orphan_account",
+    "orphan_loan": "orphan_loan",
+    "unparseable_timestamp": "unparseable_timestamp",
+    "unparseable_date": "unparseable_date",
+    "unparseable_month": "unparseable_date",
+    "future_timestamp": "future_dated",
+    "zero_amount": "non_positive_amount",
+    "negative_amount": "non_positive_amount",
+    "non_positive_amount": "non_positive_amount",
+    "absurd_amount": "absurd_amount",
+    "unknown_channel": "unknown_channel",
+    "unknown_currency": "unknown_currency",
+}
+
+# The staging contract of the team brief: column names and DuckDB types of every stg view.
+STAGING_CONTRACT = {
+    "stg_core__customers": {
+        "customer_id": "VARCHAR", "full_name": "VARCHAR", "birth_date": "DATE",
+        "age": "INTEGER", "age_group": "VARCHAR", "gender": "VARCHAR",
+        "marital_status": "VARCHAR", "city": "VARCHAR", "region": "VARCHAR",
+        "country_code": "VARCHAR", "occupation": "VARCHAR", "monthly_income": "DECIMAL(18,2)",
+        "joined_date": "DATE", "loyalty_class": "VARCHAR", "fee_structure": "VARCHAR",
+        "relationship_type": "VARCHAR", "nationality": "VARCHAR", "risk_weighting": "INTEGER",
+        "has_sentinel_birth_date": "BOOLEAN",
+    },
+    "stg_core__accounts": {
+        "account_id": "VARCHAR", "customer_id": "VARCHAR", "account_type": "VARCHAR",
+        "opened_date": "DATE", "closed_date": "DATE", "currency": "VARCHAR",
+        "credit_limit": "DECIMAL(18,2)", "status": "VARCHAR", "is_open": "BOOLEAN",
+    },
+    "stg_core__merchants": {
+        "merchant_id": "VARCHAR", "merchant_name": "VARCHAR", "mcc": "VARCHAR",
+        "category": "VARCHAR", "city": "VARCHAR", "country_code": "VARCHAR",
+    },
+    "stg_core__transactions": {
+        "transaction_id": "VARCHAR", "account_id": "VARCHAR", "merchant_id": "VARCHAR",
+        "transaction_at": "TIMESTAMP", "amount": "DECIMAL(18,2)", "currency": "VARCHAR",
+        "channel": "VARCHAR", "payment_type": "VARCHAR", "category": "VARCHAR",
+        "country_code": "VARCHAR", "is_fraud": "BOOLEAN", "txn_month": "DATE",
+    },
+    "stg_core__loans": {
+        "loan_id": "VARCHAR", "customer_id": "VARCHAR", "account_id": "VARCHAR",
+        "disbursed_date": "DATE", "principal_amount": "DECIMAL(18,2)", "due_date": "DATE",
+        "interest_rate": "DOUBLE",
+    },
+    "stg_core__loan_repayments": {
+        "repayment_id": "VARCHAR", "loan_id": "VARCHAR", "paid_date": "DATE",
+        "amount": "DECIMAL(18,2)",
+    },
+    "stg_core__account_balances": {
+        "account_id": "VARCHAR", "balance_month": "DATE", "balance": "DECIMAL(18,2)",
+    },
+}
+
+# The id column of each raw table (account_balances: the first of its two key columns).
+ID_COLUMN = {
+    "customers": "customer_id",
+    "accounts": "account_id",
+    "merchants": "merchant_id",
+    "transactions": "transaction_id",
+    "loans": "loan_id",
+    "loan_repayments": "repayment_id",
+}
+
+
+def raw_glob(raw_dir: Path, table: str, ext: str = "parquet") -> str:
+    return f"{raw_dir}/{table}/**/*.{ext}"
+
+
+def output(proc) -> str:
+    return proc.stdout + proc.stderr
+
+
+def quarantine_counts(duckdb_path: Path) -> dict[tuple[str, str], int]:
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        rows = con.execute(
+            "select source_table, reason_code, count(*) from quarantine.quarantined_rows group by all"
+        ).fetchall()
+    return {(table, reason): count for table, reason, count in rows}
+
+
+# ------------------------------------------------------------------------ the raw contract
+
+
+def test_sources_yaml_declares_exactly_the_raw_contract() -> None:
+    sources = yaml.safe_load(SOURCES_YML.read_text())["sources"]
+    core = next(s for s in sources if s["name"] == "core")
+    declared = {t["name"]: t["columns"] for t in core["tables"]}
+    assert list(declared) == list(RAW_TABLES)
+    for table, columns in RAW_TABLES.items():
+        got = [
+            (c["name"], c["data_type"].upper(), c["config"]["meta"]["required"], c["description"])
+            for c in declared[table]
+        ]
+        want = [(c.name, c.duckdb_type, c.required, c.description) for c in columns]
+        assert got == want, f"{SOURCES_YML.name}: table {table} differs from raw_schema.py"
+
+
+def test_every_source_table_is_reconciled_against_staging_and_quarantine() -> None:
+    core = yaml.safe_load(SOURCES_YML.read_text())["sources"][0]
+    for table in core["tables"]:
+        tests = [t["raw_rows_reconcile"]["arguments"] for t in table.get("data_tests", [])
+                 if isinstance(t, dict) and "raw_rows_reconcile" in t]
+        assert tests == [{
+            "clean_model": f"ref('stg_core__{table['name']}')",
+            "quarantine_model": "ref('quarantined_rows')",
+            "source_table": table["name"],
+        }], table["name"]
+
+
+def test_raw_contract_macro_matches_raw_schema() -> None:
+    """The Jinja copy the models read (dbt hides its graph from unit tests) must not drift."""
+    text = RAW_CONTRACT_MACRO.read_text()
+    blocks = re.findall(r"'(\w+)': \[(.*?)\]", text, flags=re.S)
+    parsed = {
+        table: re.findall(
+            r"\{'name': '(\w+)', 'data_type': '(\w+)', 'required': (true|false)\}", body
+        )
+        for table, body in blocks
+    }
+    expected = {
+        table: [(c.name, c.duckdb_type.lower(), "true" if c.required else "false") for c in cols]
+        for table, cols in RAW_TABLES.items()
+    }
+    assert parsed == expected
+
+
+# ------------------------------------------------------------------- the small dirty bank
+
+
+@pytest.fixture(scope="module")
+def con(built_bank: Bank) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(built_bank.duckdb_path), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.mark.dbt
+def test_staging_views_have_the_contract_columns_and_types(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    for model, columns in STAGING_CONTRACT.items():
+        got = con.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where schema_name = 'staging' and table_name = ? order by column_index",
+            [model],
+        ).fetchall()
+        assert dict(got) == columns, model
+        assert [name for name, _ in got] == list(columns), f"{model}: column order"
+
+
+@pytest.mark.dbt
+def test_every_raw_row_is_clean_or_quarantined_exactly_once(
+    built_bank: Bank, con: duckdb.DuckDBPyConnection
+) -> None:
+    for table in RAW_TABLES:
+        raw = con.execute(
+            f"select count(*) from read_parquet('{raw_glob(built_bank.raw_dir, table)}')"
+        ).fetchone()[0]
+        clean = con.execute(f"select count(*) from staging.stg_core__{table}").fetchone()[0]
+        quarantined = con.execute(
+            "select count(*) from quarantine.quarantined_rows where source_table = ?", [table]
+        ).fetchone()[0]
+        assert raw == clean + quarantined, table
+        assert quarantined > 0, f"{table}: the dirty bank should have quarantined rows"
+    # "Never both": a row quarantined for anything but being a duplicate has an id that no
+    # clean row carries.
+    for table, id_column in ID_COLUMN.items():
+        leaked = con.execute(
+            f"""
+            select count(*)
+            from quarantine.quarantined_rows as q
+            inner join staging.stg_core__{table} as s
+                on trim(q.source_row_key) = s.{id_column}
+            where q.source_table = '{table}'
+                and q.reason_code not in ('duplicate_row', 'duplicate_id')
+            """
+        ).fetchone()[0]
+        assert leaked == 0, table
+
+
+@pytest.mark.dbt
+def test_each_planted_dirty_kind_lands_under_its_reason_code(built_bank: Bank) -> None:
+    manifest = json.loads((built_bank.raw_dir / "_manifest.json").read_text())
+    expected: dict[tuple[str, str], int] = {}
+    for table, kinds in manifest["dirty_rows"].items():
+        for kind, count in kinds.items():
+            handling = manifest["dirty_kinds"][table][kind]["handling"]
+            if handling != "quarantine":
+                continue
+            assert kind in REASON_FOR_KIND, f"new dirty kind {table}.{kind}: map it to a reason"
+            key = (table, REASON_FOR_KIND[kind])
+            expected[key] = expected.get(key, 0) + count
+    assert all(count > 0 for count in expected.values()), "every kind should be planted"
+    # Planted rows are extra copies of clean rows, so nothing else may be quarantined.
+    assert quarantine_counts(built_bank.duckdb_path) == expected
+
+
+@pytest.mark.dbt
+def test_cosmetic_noise_is_normalised_and_sentinels_are_flagged(
+    built_bank: Bank, con: duckdb.DuckDBPyConnection
+) -> None:
+    manifest = json.loads((built_bank.raw_dir / "_manifest.json").read_text())
+    flagged = con.execute(
+        "select count(*) from staging.stg_core__customers where has_sentinel_birth_date"
+    ).fetchone()[0]
+    assert flagged == manifest["dirty_rows"]["customers"]["sentinel_birth_date"]
+    # Noisy cities ('  mumbai ', 'DELHI  NCR') all come out as a canonical seed city.
+    for model in ("stg_core__customers", "stg_core__merchants"):
+        unknown = con.execute(
+            f"select count(*) from staging.{model} as m "
+            "anti join reference.cities as c on m.city = c.city"
+        ).fetchone()[0]
+        assert unknown == 0, model
+    raw_noisy = con.execute(
+        f"select count(*) from read_parquet('{raw_glob(built_bank.raw_dir, 'customers')}') "
+        "where city <> trim(city) or city <> upper(left(city, 1)) || substr(city, 2) "
+        "or gender not in ('Male', 'Female', 'Other')"
+    ).fetchone()[0]
+    assert raw_noisy > 0, "the dirty bank should carry noisy cities and codes"
+
+
+@pytest.mark.dbt
+def test_quarantined_rows_keep_the_original_raw_values(
+    built_bank: Bank, con: duckdb.DuckDBPyConnection
+) -> None:
+    columns = [c.name for c in RAW_TABLES["transactions"]]
+    raw = {
+        row[0]: dict(zip(columns, row, strict=True))
+        for row in con.execute(
+            f"select {', '.join(columns)} "
+            f"from read_parquet('{raw_glob(built_bank.raw_dir, 'transactions')}') "
+            "where transaction_id in (select source_row_key from quarantine.quarantined_rows "
+            "where source_table = 'transactions' and reason_code not like 'duplicate%')"
+        ).fetchall()
+    }
+    records = con.execute(
+        "select source_row_key, raw_record from quarantine.quarantined_rows "
+        "where source_table = 'transactions' and source_row_key is not null "
+        "and reason_code not like 'duplicate%'"
+    ).fetchall()
+    assert len(records) > 10
+    for key, record in records:
+        assert json.loads(record) == raw[key], key
+
+
+@pytest.mark.dbt
+def test_the_first_of_several_rows_with_one_id_is_kept(
+    built_bank: Bank, con: duckdb.DuckDBPyConnection
+) -> None:
+    """A conflicting copy planted after the original must not replace it."""
+    mismatched = con.execute(
+        f"""
+        with raw as (
+            select transaction_id, amount, filename, file_row_number
+            from read_parquet('{raw_glob(built_bank.raw_dir, 'transactions')}',
+                              filename = true, file_row_number = true)
+        ),
+        first_rows as (
+            select transaction_id, arg_min(amount, (filename, file_row_number)) as amount
+            from raw
+            where transaction_id in (
+                select source_row_key from quarantine.quarantined_rows
+                where reason_code = 'duplicate_id'
+            )
+            group by transaction_id
+        )
+        select count(*) filter (where s.amount <> cast(f.amount as decimal(18, 2))), count(*)
+        from first_rows as f
+        inner join staging.stg_core__transactions as s using (transaction_id)
+        """
+    ).fetchone()
+    assert mismatched[1] > 0
+    assert mismatched[0] == 0
+
+
+# ------------------------------------------------------------ broken raw folders fail fast
+
+
+@pytest.fixture(scope="module")
+def scratch_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for every test below: the paths (and so dbt's profile and target/) stay the
+    same from test to test, which lets dbt reuse its parse instead of starting afresh."""
+    return tmp_path_factory.mktemp("staging_scratch")
+
+
+@pytest.fixture()
+def broken_bank(built_bank: Bank, scratch_root: Path) -> Bank:
+    """A fresh copy of the small bank's raw files and of its built warehouse, free to break."""
+    raw = scratch_root / "bank" / "raw"
+    shutil.rmtree(raw, ignore_errors=True)
+    shutil.copytree(built_bank.raw_dir, raw)
+    warehouse = scratch_root / "bankmart.duckdb"
+    shutil.copy(built_bank.duckdb_path, warehouse)
+    return Bank(scratch_root, raw, scratch_root / "bank" / "ground_truth", warehouse,
+                scratch_root / "serving", bank_env(scratch_root))
+
+
+def warehouse_snapshot(duckdb_path: Path) -> dict[str, int]:
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ('staging', 'quarantine', 'marts')"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            for schema, name in tables
+        }
+
+
+def assert_fails_before_any_model(bank: Bank, *expected: str) -> None:
+    before = warehouse_snapshot(bank.duckdb_path)
+    proc = run_cli("build", env=bank.env, check=False)
+    text = output(proc)
+    assert proc.returncode != 0, text[-3000:]
+    for fragment in expected:
+        assert fragment in text, f"{fragment!r} not in output:\n{text[-3000:]}"
+    assert not MODEL_STARTED.search(text), "a model started although the raw check failed"
+    assert "Traceback" not in text
+    after = warehouse_snapshot(bank.duckdb_path)
+    assert before and after == before, "the warehouse built before must stay as it was"
+
+
+@pytest.mark.dbt
+def test_missing_raw_folder_names_the_folder_and_the_fix(broken_bank: Bank) -> None:
+    shutil.rmtree(broken_bank.raw_dir)
+    assert_fails_before_any_model(
+        broken_bank, str(broken_bank.raw_dir), "make generate", "BANKMART_RAW_DIR"
+    )
+    # `bankmart build` checks the folder itself; plain `dbt build` gets the same advice from
+    # the on-run-start check.
+    proc = subprocess.run(
+        [str(BIN / "dbt"), "build", "--select", "staging"],
+        env={**broken_bank.env, "DBT_PROFILES_DIR": str(PROJECT_DIR)},
+        cwd=PROJECT_DIR, capture_output=True, text=True,
+    )
+    assert proc.returncode != 0
+    assert f"the raw folder {broken_bank.raw_dir} does not exist" in output(proc)
+    assert "make generate" in output(proc) and "BANKMART_RAW_DIR" in output(proc)
+    assert not MODEL_STARTED.search(output(proc))
+
+
+@pytest.mark.dbt
+def test_missing_table_folder_names_the_table_and_folder(broken_bank: Bank) -> None:
+    shutil.rmtree(broken_bank.raw_dir / "loans")
+    assert_fails_before_any_model(
+        broken_bank, "raw table loans", f"{broken_bank.raw_dir}/loans", "make generate"
+    )
+
+
+@pytest.mark.dbt
+def test_file_without_a_required_column_names_table_file_and_column(broken_bank: Bank) -> None:
+    victim = sorted((broken_bank.raw_dir / "transactions").rglob("*.parquet"))[-1]
+    pq.write_table(pq.read_table(victim).drop_columns(["amount"]), victim)
+    assert_fails_before_any_model(
+        broken_bank,
+        "raw table transactions",
+        "column 'amount' is missing",
+        str(victim),
+        ", ".join(required_columns("transactions")),
+    )
+
+
+@pytest.mark.dbt
+def test_corrupt_parquet_file_names_table_and_file(broken_bank: Bank) -> None:
+    victim = sorted((broken_bank.raw_dir / "merchants").rglob("*.parquet"))[0]
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])  # truncated copy
+    assert_fails_before_any_model(
+        broken_bank, "raw table merchants", str(victim), "not a readable Parquet file"
+    )
+
+
+# ----------------------------------------------------- optional columns and other formats
+
+
+@pytest.mark.dbt
+def test_files_without_optional_columns_still_build(built_bank: Bank, broken_bank: Bank) -> None:
+    raw, env = broken_bank.raw_dir, broken_bank.env
+    # One transactions partition without merchant_id and category; customers without
+    # nationality and age in every file (the column then exists nowhere).
+    partition = sorted((raw / "transactions").rglob("*.parquet"))[0]
+    pq.write_table(pq.read_table(partition).drop_columns(["merchant_id", "category"]), partition)
+    for path in (raw / "customers").rglob("*.parquet"):
+        pq.write_table(pq.read_table(path).drop_columns(["nationality", "age"]), path)
+
+    run_cli("build", *STAGING_ONLY, env=env)
+
+    with duckdb.connect(str(broken_bank.duckdb_path), read_only=True) as con:
+        partition_month = partition.parent.name.split("=")[1]
+        merchants, categories, rows = con.execute(
+            "select count(merchant_id), count(category), count(*) "
+            "from staging.stg_core__transactions where strftime(txn_month, '%Y-%m') = ?",
+            [partition_month],
+        ).fetchone()
+        assert rows > 0 and merchants == 0 and categories == 0
+        assert con.execute(
+            "select count(nationality) from staging.stg_core__customers"
+        ).fetchone()[0] == 0
+    assert quarantine_counts(broken_bank.duckdb_path) == quarantine_counts(built_bank.duckdb_path)
+
+
+@pytest.mark.dbt
+def test_csv_raw_files_build_the_same_staging_as_parquet(
+    built_bank: Bank, broken_bank: Bank
+) -> None:
+    """CSV is read as text and typed by the same staging code. CSV readers give no row numbers,
+    so among conflicting rows with one transaction_id the kept one may differ: those ids are
+    left out of the comparison."""
+    raw = broken_bank.raw_dir
+    shutil.rmtree(raw)
+    with duckdb.connect() as con:
+        for table in RAW_TABLES:
+            for parquet in sorted((built_bank.raw_dir / table).rglob("*.parquet")):
+                target = raw / parquet.relative_to(built_bank.raw_dir).with_suffix(".csv")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                con.execute(
+                    f"copy (select * from read_parquet('{parquet}', hive_partitioning = false)) "
+                    f"to '{target}' (header true)"
+                )
+    shutil.copy(built_bank.raw_dir / "_manifest.json", raw / "_manifest.json")
+    env = {**broken_bank.env, "BANKMART_RAW_FORMAT": "csv"}
+
+    run_cli("build", *STAGING_ONLY, env=env)
+
+    assert quarantine_counts(broken_bank.duckdb_path) == quarantine_counts(built_bank.duckdb_path)
+    with (
+        duckdb.connect(str(broken_bank.duckdb_path), read_only=True) as from_csv,
+        duckdb.connect(str(built_bank.duckdb_path), read_only=True) as from_parquet,
+    ):
+        for model in STAGING_CONTRACT:
+            query = f"select * from staging.{model} order by all"
+            if model == "stg_core__transactions":
+                query = (
+                    f"select * from staging.{model} where transaction_id not in ("
+                    "select source_row_key from quarantine.quarantined_rows "
+                    "where reason_code = 'duplicate_id') order by all"
+                )
+            assert from_csv.execute(query).fetchall() == from_parquet.execute(query).fetchall(), model
