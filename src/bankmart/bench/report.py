@@ -136,7 +136,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         if agreement.get("status") != "ok":
             diff_text = tier_text = agreement.get("reason", agreement.get("status", "–"))
         else:
-            diff_text = _fmt(totals.get("max_abs_diff"), digits=4) if "max_abs_diff" in totals else totals.get("reason", "–")
+            diff = totals.get("max_abs_diff")
+            diff_text = (f"{diff:.3g}" if isinstance(diff, float) else _fmt(diff)) if "max_abs_diff" in totals else totals.get("reason", "–")
             tier_text = _pct(tiers.get("agree_share")) if "agree_share" in tiers else tiers.get("reason", "–")
         lines.append(
             f"| {s['label']} | {_fmt(s.get('transactions'))} | {_fmt(s.get('customers'))} "
