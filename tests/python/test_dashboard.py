@@ -113,6 +113,23 @@ def test_portfolio_numbers_match_the_serving_file(
 
 
 @pytest.mark.dbt
+def test_unfiltered_kpis_equal_the_portfolio_mart(
+    published: Path, serving: duckdb.DuckDBPyConnection
+) -> None:
+    """The dashboard computes its cards itself (so they can be filtered); unfiltered they must
+    agree with marts.mart_portfolio_kpis, which the marts compute their own way."""
+    if "marts.mart_portfolio_kpis" not in served_tables(serving):
+        pytest.skip("marts.mart_portfolio_kpis is not built in this checkout yet")
+    mart = serving.execute("select * from marts.mart_portfolio_kpis").df().iloc[0]
+    with queries.open_serving(published / "bankmart.duckdb") as con:
+        kpis = queries.portfolio_kpis(con, queries.available_tables(con), queries.Filters())
+    for name in ("customers", "active_customers", "txn_count", "alert_count"):
+        assert kpis[name] == mart[name], name
+    for name in ("total_spend", "avg_spend_per_customer", "income_utilisation", "fraud_rate"):
+        assert kpis[name] == pytest.approx(mart[name], rel=1e-9), name
+
+
+@pytest.mark.dbt
 def test_city_and_month_filters_narrow_the_portfolio(
     app: AppTest, serving: duckdb.DuckDBPyConnection
 ) -> None:

@@ -31,6 +31,7 @@ SEGMENT_K = "marts.segment_k_diagnostics"
 TIERS = "marts.customer_spend_tiers"
 TIER_THRESHOLDS = "marts.spend_tier_thresholds"
 FEATURES = "marts.customer_features"
+MONTHLY_FEATURES = "marts.customer_monthly_features"
 RISK_SCORES = "marts.customer_risk_scores"
 RISK_ALERTS = "marts.risk_alerts"
 RISK_METRICS = "marts.risk_model_metrics"
@@ -141,7 +142,7 @@ def filter_options(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> di
             r[0]
             for r in con.execute(
                 f"select segment_name from {SEGMENTS} where segment_name is not null "
-                "group by segment_name order by min(segment_id), segment_name limit 100"
+                "group by segment_name order by count(*) desc, segment_name limit 100"
             ).fetchall()
         ]
     if TIERS in tables:
@@ -207,11 +208,33 @@ def _month_clause(f: Filters, column: str = "transaction_month") -> tuple[str, d
 def portfolio_kpis(
     con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters
 ) -> dict[str, float | int | None]:
-    """Headline measures for the filtered customers and months (definitions in measures.dax)."""
+    """Headline measures for the filtered customers and months.
+
+    Definitions follow marts.mart_portfolio_kpis (and bi/powerbi/measures.dax), so with no
+    filter the cards equal that mart: average spend is per customer in scope, income
+    utilisation is the sum of customers' average monthly spend (zero months included) over the
+    sum of their monthly incomes, for customers with a known income.
+    """
     scope_sql, params = _scope(f, tables)
     clause, _ = _customer_clause(f, tables, "customer_id")
     months, month_params = _month_clause(f)
     params |= month_params
+    if MONTHLY_FEATURES in tables:
+        monthly_months, _ = _month_clause(f, "month_start_date")
+        monthly_spend = f"""
+            select customer_id, avg(total_spend) as avg_monthly_spend
+            from {MONTHLY_FEATURES}
+            where true {clause} {monthly_months}
+            group by customer_id
+        """
+    else:  # every month of the range counts, as customer_monthly_features would
+        monthly_spend = f"""
+            select customer_id, sum(amount) / (select count(distinct transaction_month)
+                from {TRANSACTIONS} where true {months}) as avg_monthly_spend
+            from {TRANSACTIONS}
+            where true {clause} {months}
+            group by customer_id
+        """
     row = con.execute(
         f"""
         with
@@ -226,16 +249,12 @@ def portfolio_kpis(
             where true {clause} {months}
             group by customer_id
         ),
-        month_count as (
-            select count(distinct transaction_month) as months
-            from {TRANSACTIONS}
-            where true {months}
-        ),
+        monthly_spend as ({monthly_spend}),
         with_income as (
-            select p.spend, c.monthly_income
-            from per_customer as p
-            join {CUSTOMERS} as c using (customer_id)
-            where c.monthly_income > 0
+            select coalesce(m.avg_monthly_spend, 0) as avg_monthly_spend, c.monthly_income
+            from {CUSTOMERS} as c
+            left join monthly_spend as m using (customer_id)
+            where c.monthly_income > 0 and c.customer_id in (select customer_id from scope)
         )
         select
             (select count(*) from scope) as customers,
@@ -243,22 +262,21 @@ def portfolio_kpis(
             (select coalesce(sum(spend), 0) from per_customer)::double as total_spend,
             (select sum(txns) from per_customer) as txn_count,
             (select sum(fraud_txns) / nullif(sum(txns), 0) from per_customer) as fraud_rate,
-            (select sum(spend) / nullif(sum(monthly_income), 0) from with_income)::double
-                / nullif((select months from month_count), 0) as income_utilisation,
-            (select months from month_count) as months
+            (select sum(avg_monthly_spend) / nullif(sum(monthly_income), 0)
+             from with_income)::double as income_utilisation
         """,
         params,
     ).fetchone()
     names = ["customers", "active_customers", "total_spend", "txn_count", "fraud_rate",
-             "income_utilisation", "months"]
+             "income_utilisation"]
     kpis: dict[str, float | int | None] = dict(zip(names, row, strict=True))
-    active = kpis["active_customers"] or 0
-    kpis["avg_spend_per_customer"] = (kpis["total_spend"] or 0) / active if active else None
+    customers = kpis["customers"] or 0
+    kpis["avg_spend_per_customer"] = (kpis["total_spend"] or 0) / customers if customers else None
     kpis["alert_count"] = None
     if RISK_ALERTS in tables:
-        clause, alert_params = _customer_clause(f, tables, "customer_id")
+        alert_clause, alert_params = _customer_clause(f, tables, "customer_id")
         kpis["alert_count"] = con.execute(
-            f"select count(*) from {RISK_ALERTS} where true {clause}", alert_params
+            f"select count(*) from {RISK_ALERTS} where true {alert_clause}", alert_params
         ).fetchone()[0]
     return kpis
 
@@ -412,7 +430,10 @@ def tier_mix(
 
 
 def segment_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(f"select * from {SEGMENT_PROFILES} order by segment_id limit 100").df()
+    """Segment profiles, largest first (the mart's own rank when it has one)."""
+    df = con.execute(f"select * from {SEGMENT_PROFILES} limit 100").df()
+    order = ["segment_rank"] if "segment_rank" in df.columns else ["customers"]
+    return df.sort_values(order, ascending=order != ["customers"]).reset_index(drop=True)
 
 
 def segment_bubbles(
@@ -433,16 +454,16 @@ def segment_bubbles(
             join {FEATURES} as cf using (customer_id)
             where true {clause}
             group by all
-            order by s.segment_id
+            order by customers desc
             """,
             params,
         ).df()
-    return con.execute(
+    return con.execute(  # the published centroids, when per-customer features are absent
         f"""
-        select segment_id, segment_name, customers, avg_frequency, avg_total_spend,
-               avg_recency_days
+        select segment_id, segment_name, customers, centroid_frequency as avg_frequency,
+               centroid_avg_monthly_spend as avg_total_spend, null as avg_recency_days
         from {SEGMENT_PROFILES}
-        order by segment_id
+        order by customers desc
         """
     ).df()
 
@@ -487,19 +508,34 @@ def city_segment_mix(
 
 
 def city_profiles(con: duckdb.DuckDBPyConnection, cities: list[str]) -> pd.DataFrame:
-    """Normalised recency / frequency / spend per city (customer-weighted over segments)."""
+    """Recency, frequency and spend per city, min-max normalised across the cities given.
+
+    marts.mart_city_profiles is per city and segment; a city's value is the customer-weighted
+    average over its segments, then 0 = the lowest of these cities and 1 = the highest.
+    """
     return con.execute(
         f"""
+        with per_city as (
+            select
+                city,
+                sum(customers) as customers,
+                sum(avg_recency_days * customers) / nullif(sum(customers), 0) as recency_days,
+                sum(avg_frequency * customers) / nullif(sum(customers), 0) as frequency,
+                sum(avg_spend * customers) / nullif(sum(customers), 0) as spend,
+            from {CITY_PROFILES}
+            where list_contains($cities, city)
+            group by city
+        )
         select
-            city,
-            sum(customers) as customers,
-            sum(norm_recency * customers) / nullif(sum(customers), 0) as norm_recency,
-            sum(norm_frequency * customers) / nullif(sum(customers), 0) as norm_frequency,
-            sum(norm_spend * customers) / nullif(sum(customers), 0) as norm_spend,
-        from {CITY_PROFILES}
-        where list_contains($cities, city)
-        group by city
-        order by customers desc
+            city, customers, recency_days, frequency, spend,
+            (recency_days - min(recency_days) over ())
+                / nullif(max(recency_days) over () - min(recency_days) over (), 0) as norm_recency,
+            (frequency - min(frequency) over ())
+                / nullif(max(frequency) over () - min(frequency) over (), 0) as norm_frequency,
+            (spend - min(spend) over ())
+                / nullif(max(spend) over () - min(spend) over (), 0) as norm_spend,
+        from per_city
+        order by customers desc, city
         """,
         {"cities": cities},
     ).df()
@@ -573,21 +609,27 @@ def alert_queue(
     min_score: float = 0.0,
     limit: int = 500,
 ) -> pd.DataFrame:
-    """The alert queue in rank order, with the customer's city (bounded by ``limit``)."""
+    """The alert queue in rank order, as the mart has it (bounded by ``limit``)."""
     where, params = _alert_filter(tables, f, risk_tiers, reason, min_score)
-    return con.execute(
+    df = con.execute(
         f"""
-        select
-            a.alert_rank, a.customer_id, c.city, c.occupation, a.risk_score, a.risk_tier,
-            a.reason_1, a.reason_2, a.reason_3,
+        select a.*
         from {RISK_ALERTS} as a
-        left join {CUSTOMERS} as c using (customer_id)
         where {where}
         order by a.alert_rank
         limit $limit
         """,
         params | {"limit": limit},
     ).df()
+    return df.drop(columns=[c for c in ("reasons",) if c in df.columns])
+
+
+def risk_score_range(con: duckdb.DuckDBPyConnection) -> tuple[float, float]:
+    """Bounds of the risk score as published (points or probability, whichever the model uses)."""
+    lo, hi = con.execute(
+        f"select min(risk_score)::double, max(risk_score)::double from {RISK_ALERTS}"
+    ).fetchone()
+    return (lo or 0.0, hi or 0.0)
 
 
 def alert_count(
@@ -607,8 +649,7 @@ def alert_count(
 
 def risk_model_metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
-        f"select model, metric, value::double as value from {RISK_METRICS} "
-        "order by model, metric limit 500"
+        f"select * from {RISK_METRICS} order by model, metric limit 500"
     ).df()
 
 

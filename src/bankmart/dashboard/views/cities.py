@@ -34,7 +34,18 @@ if not data.not_built(queries.SEGMENTS, what="City x segment view"):
                                  var_name="measure", value_name="value")
             long["measure"] = long["measure"].str.removeprefix("norm_").str.capitalize()
             fig = px.bar(long, x="city", y="value", color="measure", barmode="group",
-                         title="Recency, frequency and spend, normalised across cities",
+                         title="Recency (days since last transaction), frequency and spend: "
+                         "0 = lowest of these cities, 1 = highest",
                          labels={"city": "", "value": "Normalised (0–1)", "measure": ""},
                          category_orders={"city": cities})
             st.plotly_chart(fig, config=data.PLOTLY_CONFIG)
+            with st.expander("City averages (original units)"):
+                st.dataframe(
+                    profiles[["city", "customers", "recency_days", "frequency", "spend"]],
+                    hide_index=True,
+                    column_config={
+                        "recency_days": st.column_config.NumberColumn("Recency (days)", format="%.0f"),
+                        "frequency": st.column_config.NumberColumn("Txns / month", format="%.2f"),
+                        "spend": st.column_config.NumberColumn("Avg spend (INR)", format="%.0f"),
+                    },
+                )

@@ -34,7 +34,7 @@ cards[0].metric("Spend tier", profile.get("tier_name") or "–", border=True)
 cards[1].metric("Segment", profile.get("segment_name") or "–", border=True)
 risk_score = profile.get("risk_score")
 cards[2].metric("Risk score", "–" if risk_score is None or risk_score != risk_score
-                else f"{risk_score:.3f}", border=True)
+                else f"{risk_score:.1f}" if risk_score > 1 else f"{risk_score:.3f}", border=True)
 cards[3].metric("Risk tier", profile.get("risk_tier") or "–", border=True)
 
 left, right = st.columns([1, 2])

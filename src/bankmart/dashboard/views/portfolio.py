@@ -19,8 +19,8 @@ cards[1].metric("Active customers", data.count(kpis["active_customers"]), border
                 help="Customers with at least one transaction in the months shown.")
 cards[2].metric("Total spend", data.inr(kpis["total_spend"]), border=True,
                 help="Sum of debit amounts in INR.")
-cards[3].metric("Avg spend per active customer", data.inr(kpis["avg_spend_per_customer"]),
-                border=True)
+cards[3].metric("Avg spend per customer", data.inr(kpis["avg_spend_per_customer"]),
+                border=True, help="Total spend over customers passing the filters.")
 cards = st.columns(4)
 cards[0].metric("Transactions", data.count(kpis["txn_count"]), border=True)
 cards[1].metric("Income utilisation", data.percent(kpis["income_utilisation"]), border=True,

@@ -32,7 +32,10 @@ if not data.not_built(queries.RISK_ALERTS, what="Alert queue"):
     reasons = data.query("alert_reason_codes")
     reason = middle.selectbox("Reason code", reasons, index=None, key="alert_reason",
                               placeholder="Any reason", format_func=data.label)
-    min_score = right.slider("Minimum risk score", 0.0, 1.0, 0.0, 0.05, key="alert_min_score")
+    low, high = data.query("risk_score_range")
+    # Scores are points (0-100) or probabilities (0-1) depending on the model; scale to fit.
+    top = 100.0 if high > 1.0 else 1.0
+    min_score = right.slider("Minimum risk score", 0.0, top, 0.0, top / 20, key="alert_min_score")
     arguments = {"f": filters, "risk_tiers": tuple(risk_tiers), "reason": reason,
                  "min_score": float(min_score)}
     total = data.query("alert_count", **arguments)
@@ -42,7 +45,7 @@ if not data.not_built(queries.RISK_ALERTS, what="Alert queue"):
     st.dataframe(
         queue, hide_index=True,
         column_config={"risk_score": st.column_config.ProgressColumn(
-            "Risk score", min_value=0.0, max_value=1.0, format="%.3f")},
+            "Risk score", min_value=0.0, max_value=top, format="%.1f" if top > 1 else "%.3f")},
     )
     download = queue if total <= QUEUE_ROWS else data.query(
         "alert_queue", limit=DOWNLOAD_ROWS, **arguments)
@@ -58,8 +61,14 @@ left, right = st.columns(2)
 with left:
     if not data.not_built(queries.RISK_METRICS, what="Model metrics"):
         metrics = data.query("risk_model_metrics")
-        table = metrics.pivot_table(index="metric", columns="model", values="value")
+        # Rows of model "data" describe the training data (counts), not a model.
+        facts = metrics[metrics["model"] == "data"]
+        scores = metrics[metrics["model"] != "data"]
+        table = scores.pivot_table(index="metric", columns="model", values="value")
         st.dataframe(table.style.format("{:.3f}"))
+        if not facts.empty:
+            st.caption(" · ".join(f"{data.label(r.metric)}: {r.value:,.0f}"
+                                  for r in facts.itertuples(index=False)))
 with right:
     if not data.not_built(queries.RISK_IMPORTANCES, what="Feature importances"):
         importances = data.query("risk_feature_importances", top=12)

@@ -38,7 +38,7 @@ if not data.not_built(queries.SEGMENTS, queries.SEGMENT_PROFILES, what="Customer
             if row.get("recommended_action"):
                 right.markdown(f":material/lightbulb: **Recommended action:** "
                                f"{row['recommended_action']}")
-    centroid_columns = [c for c in profiles.columns if c.startswith("avg_")]
+    centroid_columns = [c for c in profiles.columns if c.startswith(("avg_", "centroid_"))]
     if centroid_columns:
         with st.expander("Segment centroids (original units)"):
             st.dataframe(profiles[["segment_name", *centroid_columns]], hide_index=True)
