@@ -4,11 +4,14 @@ filters against numbers computed straight from the serving file, and the no-data
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from streamlit.testing.v1 import AppTest
 
 from bankmart.dashboard import data, queries
@@ -286,3 +289,30 @@ def test_open_serving_sees_a_new_publish_while_an_old_connection_is_open(tmp_pat
         assert held.execute("select count(*) from marts.dim_customer").fetchone()[0] == 20
     finally:
         held.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# dbt exposures name what the consumers actually read
+# ---------------------------------------------------------------------------------------------
+
+
+def _exposure_refs() -> dict[str, set[str]]:
+    spec = yaml.safe_load((PROJECT_DIR / "models" / "exposures.yml").read_text(encoding="utf-8"))
+    return {
+        exposure["name"]: {re.fullmatch(r"ref\('(\w+)'\)", d).group(1)
+                           for d in exposure["depends_on"]}
+        for exposure in spec["exposures"]
+    }
+
+
+def test_dashboard_exposure_lists_the_marts_the_queries_read() -> None:
+    source = (PROJECT_DIR / "src" / "bankmart" / "dashboard" / "queries.py").read_text()
+    read = set(re.findall(r'^\w+ = "marts\.(\w+)"$', source, flags=re.MULTILINE))
+    assert read and _exposure_refs()["bankmart_dashboard"] == read
+
+
+def test_powerbi_exposure_lists_every_table_of_the_powerbi_model() -> None:
+    spec = json.loads((PROJECT_DIR / "bi" / "powerbi" / "relationships.json").read_text())
+    tables = {r[side] for r in spec["relationships"] for side in ("from_table", "to_table")}
+    tables |= set(spec["standalone_tables"])
+    assert _exposure_refs()["powerbi_customer_analytics"] == tables

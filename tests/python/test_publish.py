@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import struct
 import subprocess
 import threading
@@ -493,3 +494,94 @@ def test_publish_real_bank(built_bank: Bank) -> None:
     assert ("marts", "fct_transactions") in tables and tables[("marts", "fct_transactions")] > 0
     for schema, name in tables:
         assert (built_bank.serving_dir / "parquet" / f"{schema}__{name}.parquet").is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# The Power BI kit against the real small bank
+# ---------------------------------------------------------------------------------------------
+
+POWERBI = PROJECT_DIR / "bi" / "powerbi"
+
+
+@pytest.fixture(scope="module")
+def real_serving(built_bank: Bank) -> Path:
+    run_cli("publish", env=built_bank.env)
+    return built_bank.serving_dir
+
+
+def _served_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    columns: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'marts'"
+    ).fetchall():
+        columns.setdefault(table, set()).add(column)
+    return columns
+
+
+@pytest.mark.dbt
+def test_powerbi_relationships_hold_on_the_served_tables(real_serving: Path) -> None:
+    spec = json.loads((POWERBI / "relationships.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(real_serving / "bankmart.duckdb"), read_only=True)
+    try:
+        columns = _served_columns(con)
+        for rel in spec["relationships"]:
+            many, one = rel["from_table"], rel["to_table"]
+            assert rel["from_column"] in columns.get(many, set()), rel
+            assert rel["to_column"] in columns.get(one, set()), rel
+            unique_sides = [(one, rel["to_column"])]
+            if rel["cardinality"] == "one_to_one":
+                unique_sides.append((many, rel["from_column"]))
+            else:
+                assert rel["cardinality"] == "many_to_one", rel
+            for table, column in unique_sides:
+                duplicates = con.execute(
+                    f'select count(*) - count(distinct "{column}") from marts."{table}"'
+                ).fetchone()[0]
+                assert duplicates == 0, f"{table}.{column} is not unique: {rel}"
+            orphans = con.execute(
+                f'select count(*) from marts."{many}" where "{rel["from_column"]}" is not null '
+                f'and "{rel["from_column"]}" not in (select "{rel["to_column"]}" from marts."{one}")'
+            ).fetchone()[0]
+            assert orphans == 0, f"{orphans} {many} rows find no {one}: {rel}"
+        for table in spec["standalone_tables"]:
+            assert table in columns, table
+    finally:
+        con.close()
+
+
+def _dax_column_references(text: str) -> set[tuple[str, str]]:
+    """table[column] references in DAX, without comments, strings and measure definitions."""
+    code = re.sub(r"//[^\n]*", "", text)
+    code = re.sub(r'"[^"]*"', '""', code)
+    defined = set(re.findall(r"MEASURE\s+(\w+)\[([^\]]+)\]", code))
+    return set(re.findall(r"\b(\w+)\[([^\]]+)\]", code)) - defined
+
+
+@pytest.mark.dbt
+def test_powerbi_dax_names_served_columns_and_current_thresholds(real_serving: Path) -> None:
+    con = duckdb.connect(str(real_serving / "bankmart.duckdb"), read_only=True)
+    try:
+        columns = _served_columns(con)
+        thresholds = con.execute(
+            "select tier_name, upper_edge from marts.spend_tier_thresholds "
+            "where customers > 0 order by tier_rank"
+        ).fetchall()
+    finally:
+        con.close()
+    measures = (POWERBI / "measures.dax").read_text(encoding="utf-8")
+    references = _dax_column_references(measures)
+    assert references, "measures.dax references no column"
+    for table, column in references:
+        assert column in columns.get(table, set()), f"measures.dax: {table}[{column}]"
+    for name in ("Total Spend", "Active Customers", "Average Spend per Customer",
+                 "Income Utilisation", "Fraud Rate", "Alert Count"):
+        assert re.search(rf"MEASURE\s+\w+\[{name}\]", measures), name
+
+    generated = (real_serving / "powerbi" / "spend_tier_measure.dax").read_text(encoding="utf-8")
+    for table, column in _dax_column_references(generated):
+        assert column in columns.get(table, set()), f"spend_tier_measure.dax: {table}[{column}]"
+    rules = re.findall(r"_value <= ([0-9.]+), \"([^\"]+)\"", generated)
+    assert [name for _, name in rules] == [name for name, _ in thresholds[:-1]]
+    for (edge, _), (_, upper) in zip(rules, thresholds, strict=False):
+        assert float(edge) == pytest.approx(upper)
+    assert f'"{thresholds[-1][0]}"' in generated.split("_value <=")[-1]
