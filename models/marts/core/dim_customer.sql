@@ -70,9 +70,11 @@ final as (
         -- DuckDB's greatest() skips NULLs, so an unknown joined date is handled explicitly.
         case
             when banded.joined_date is not null then cast(greatest(
-                date_diff(
-                    'month', date_trunc('month', banded.joined_date), reporting_period.as_of_month
-                ),
+                {{ dbt.datediff(
+                    dbt.date_trunc('month', 'banded.joined_date'),
+                    'reporting_period.as_of_month',
+                    'month'
+                ) }},
                 0
             ) as integer)
         end as tenure_months,
