@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from bankmart.bench import agreement, data, report
+from bankmart.bench import agreement, data, dbt_run, report
 from bankmart.bench.monitor import GB, run_measured
 from bankmart.bench.sizes import format_size, parse_size, parse_sizes
 from bankmart.errors import BankmartError
@@ -241,6 +241,13 @@ def test_bench_end_to_end_on_a_tiny_size(tmp_path: Path) -> None:
         assert agreed["tiers"]["agree_share"] > 0.95
     markdown = (out / "report.md").read_text()
     assert "| 20k |" in markdown and "## Targets" in markdown
+    # A build stopped early has no run_results.json: its console log gives the same nodes.
+    workspace = data_dir / "20k" / "warehouse"
+    from_log, still_running = dbt_run.read_nodes_from_log(workspace / "dbt_build.log")
+    from_results, _ = dbt_run.read_nodes(workspace / "target")
+    assert still_running == []
+    models = {n.name for n in from_results if n.resource_type == "model"}
+    assert models and {n.name for n in from_log if n.resource_type == "model"} == models
     # A second look at the same size reuses the cached bank instead of generating again.
     again = data.ensure_data(20_000, data_dir, env, tmp_path / "logs", progress=lambda _m: None)
     assert again.generated is False

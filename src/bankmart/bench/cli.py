@@ -121,6 +121,8 @@ def summarise_dbt(results: list[dbt_run.DbtResult], top: int) -> dict[str, Any]:
         "top_models": [n.to_json() for n in best.slowest(top, ("model", "seed", "snapshot"))],
         "top_tests": [n.to_json() for n in best.slowest(top, ("test", "unit_test"))],
         "failures": [n.to_json() for n in best.failures()],
+        "nodes_from_log": best.nodes_from_log,
+        "running_at_stop": best.running_at_stop,
         "memory_timeline": best.build.timeline,
         "log": best.build.log_path,
     }

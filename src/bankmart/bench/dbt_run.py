@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -107,6 +108,8 @@ class DbtResult:
     startup_seconds: float | None = None
     teardown_seconds: float | None = None
     dbt_elapsed_seconds: float | None = None
+    nodes_from_log: bool = False
+    running_at_stop: list[str] = field(default_factory=list)
 
     @property
     def overhead_seconds(self) -> float | None:
@@ -192,6 +195,67 @@ def read_nodes(target_path: Path) -> tuple[list[NodeTiming], float | None]:
     return nodes, results.get("elapsed_time")
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_FINISHED = re.compile(
+    r"\d+ of \d+ (?P<status>OK created|OK loaded|PASS|FAIL \d+|ERROR creating|ERROR|WARN \d+)\s+"
+    r"(?P<what>.+?)\s+(?:\.+\s)?\[.*? in (?P<seconds>[\d.]+)s\]"
+)
+_STARTED = re.compile(r"\d+ of \d+ START (?P<what>.+?)\s+(?:\.+\s)?\[RUN\]")
+
+
+def _describe(what: str) -> tuple[str, str, str, str]:
+    """'python table model marts.ml_segmentation' -> (name, resource type, language, materialized)."""
+    words = what.split()
+    name = words[-1].split(".")[-1] if words else what
+    if "model" in words:
+        language = words[0] if words[0] in ("sql", "python") else "sql"
+        materialized = words[1] if len(words) > 2 else ""
+        return name, "model", language, materialized
+    if words and words[0] in ("test", "unit_test"):
+        return name, words[0], "sql", ""
+    if "seed" in words:
+        return name, "seed", "sql", "seed"
+    return name, "operation", "sql", ""
+
+
+def read_nodes_from_log(log: Path) -> tuple[list[NodeTiming], list[str]]:
+    """Per-node times from dbt's console log, for a build stopped before run_results.json.
+
+    A build killed at a time limit or memory cap never writes run_results.json, but its console
+    log already names every finished node with its time, and the nodes still running.
+    """
+    try:
+        text = _ANSI.sub("", log.read_text(errors="replace"))
+    except OSError:
+        return [], []
+    nodes: list[NodeTiming] = []
+    started: dict[str, str] = {}
+    for line in text.splitlines():
+        if "hook:" in line:
+            continue
+        if match := _STARTED.search(line):
+            started[match.group("what")] = line
+            continue
+        if match := _FINISHED.search(line):
+            what = match.group("what").replace("created ", "").replace("loaded ", "")
+            name, resource_type, language, materialized = _describe(what)
+            if match.group("status").split()[0] in ("PASS", "FAIL", "WARN") and resource_type == "operation":
+                resource_type = "unit_test" if "::" in name else "test"
+            for key in list(started):
+                if key.split()[-1] == what.split()[-1]:
+                    del started[key]
+            status = match.group("status").split()[0].lower()
+            nodes.append(
+                NodeTiming(
+                    unique_id=f"{resource_type}.{name}", name=name, resource_type=resource_type,
+                    language=language, status={"ok": "success"}.get(status, status),
+                    seconds=float(match.group("seconds")), started=None, completed=None,
+                    materialized=materialized,
+                )
+            )
+    return nodes, [_describe(what)[0] for what in started]
+
+
 def run_build(
     workspace: Workspace, *, timeout_seconds: float | None = None, progress: Any = print,
     label: str = "",
@@ -228,6 +292,9 @@ def run_build(
     )
     nodes, elapsed = read_nodes(workspace.target_path)
     result = DbtResult(parse=parse, build=build, nodes=nodes, dbt_elapsed_seconds=elapsed)
+    if not nodes:
+        result.nodes, result.running_at_stop = read_nodes_from_log(workspace.root / "dbt_build.log")
+        result.nodes_from_log = bool(result.nodes or result.running_at_stop)
     starts = [n.started for n in nodes if n.started]
     ends = [n.completed for n in nodes if n.completed]
     if starts and ends:

@@ -192,6 +192,12 @@ def render_markdown(report: dict[str, Any]) -> str:
             ]
             if dbt.get("runs") and len(dbt["runs"]) > 1:
                 lines.append(f"Repeats (wall s): {', '.join(_fmt(r, digits=1) for r in dbt['runs'])}; best shown.")
+            if dbt.get("nodes_from_log"):
+                lines.append(
+                    "The build was stopped before dbt wrote run_results.json: node times below come "
+                    "from its console log; still running at the stop: "
+                    + (", ".join(dbt.get("running_at_stop") or []) or "none") + "."
+                )
             if dbt.get("failures"):
                 lines.append("Failed nodes: " + ", ".join(f"{f['name']} ({f['status']})" for f in dbt["failures"][:10]))
             for title, key in (("Slowest models", "top_models"), ("Slowest tests", "top_tests")):
