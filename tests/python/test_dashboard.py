@@ -316,3 +316,38 @@ def test_powerbi_exposure_lists_every_table_of_the_powerbi_model() -> None:
     tables = {r[side] for r in spec["relationships"] for side in ("from_table", "to_table")}
     tables |= set(spec["standalone_tables"])
     assert _exposure_refs()["powerbi_customer_analytics"] == tables
+
+
+@pytest.mark.dbt
+def test_monthly_mart_and_fact_paths_agree(published: Path) -> None:
+    """The portfolio reads customer_monthly_features for speed; the fact table must agree."""
+    filters = [queries.Filters()]
+    with queries.open_serving(published / "bankmart.duckdb") as con:
+        tables = queries.available_tables(con)
+        if queries.MONTHLY_FEATURES not in tables:
+            pytest.skip("marts.customer_monthly_features is not built in this checkout yet")
+        city, month = con.execute(
+            "select c.city, max(f.transaction_month) from marts.fct_transactions as f "
+            "join marts.dim_customer as c using (customer_id) group by 1 order by count(*) desc "
+            "limit 1"
+        ).fetchone()
+        filters.append(queries.Filters(cities=(city,), month_from=month, month_to=month))
+        facts_only = tables - {queries.MONTHLY_FEATURES}
+        for f in filters:
+            fast = queries.portfolio_kpis(con, tables, f)
+            slow = queries.portfolio_kpis(con, facts_only, f)
+            for name in ("customers", "active_customers", "txn_count", "alert_count"):
+                assert fast[name] == slow[name], (f, name)
+            for name in ("total_spend", "fraud_rate"):
+                assert fast[name] == pytest.approx(slow[name], rel=1e-9), (f, name)
+            fast_trend = queries.monthly_trend(con, tables, f)
+            slow_trend = queries.monthly_trend(con, facts_only, f)
+            assert list(fast_trend["txn_count"]) == list(slow_trend["txn_count"])
+            assert list(fast_trend["active_customers"]) == list(slow_trend["active_customers"])
+            fast_categories = queries.spend_breakdown(con, tables, f, "category")
+            slow_categories = queries.spend_breakdown(con, facts_only, f, "category")
+            fast_by = dict(zip(fast_categories["category"], fast_categories["total_spend"],
+                               strict=True))
+            for category, spend in zip(slow_categories["category"],
+                                       slow_categories["total_spend"], strict=True):
+                assert fast_by.get(category) == pytest.approx(spend), (f, category)

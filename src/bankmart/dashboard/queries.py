@@ -205,6 +205,39 @@ def _month_clause(f: Filters, column: str = "transaction_month") -> tuple[str, d
 # ---------------------------------------------------------------------------------------------
 
 
+def _customer_months(f: Filters, tables: frozenset[str]) -> tuple[str, dict[str, Any]]:
+    """SQL of one row per customer and month in scope: spend, transactions, fraud.
+
+    customer_monthly_features already holds these (about 24 rows per customer instead of
+    ~100 transactions), so the portfolio reads it when it is built and only falls back to
+    aggregating fct_transactions otherwise. Zero months are kept where the mart has them.
+    """
+    if MONTHLY_FEATURES in tables:
+        clause, params = _customer_clause(f, tables, "customer_id")
+        months, month_params = _month_clause(f, "month_start_date")
+        return (
+            f"""
+            select customer_id, month_start_date as month, total_spend, txn_count,
+                   fraud_txn_count
+            from {MONTHLY_FEATURES}
+            where true {clause} {months}
+            """,
+            params | month_params,
+        )
+    clause, params = _customer_clause(f, tables, "customer_id")
+    months, month_params = _month_clause(f)
+    return (
+        f"""
+        select customer_id, transaction_month as month, sum(amount)::double as total_spend,
+               count(*) as txn_count, count(*) filter (where is_fraud) as fraud_txn_count
+        from {TRANSACTIONS}
+        where true {clause} {months}
+        group by all
+        """,
+        params | month_params,
+    )
+
+
 def portfolio_kpis(
     con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters
 ) -> dict[str, float | int | None]:
@@ -216,56 +249,38 @@ def portfolio_kpis(
     sum of their monthly incomes, for customers with a known income.
     """
     scope_sql, params = _scope(f, tables)
-    clause, _ = _customer_clause(f, tables, "customer_id")
-    months, month_params = _month_clause(f)
-    params |= month_params
-    if MONTHLY_FEATURES in tables:
-        monthly_months, _ = _month_clause(f, "month_start_date")
-        monthly_spend = f"""
-            select customer_id, avg(total_spend) as avg_monthly_spend
-            from {MONTHLY_FEATURES}
-            where true {clause} {monthly_months}
-            group by customer_id
-        """
-    else:  # every month of the range counts, as customer_monthly_features would
-        monthly_spend = f"""
-            select customer_id, sum(amount) / (select count(distinct transaction_month)
-                from {TRANSACTIONS} where true {months}) as avg_monthly_spend
-            from {TRANSACTIONS}
-            where true {clause} {months}
-            group by customer_id
-        """
+    months_sql, month_params = _customer_months(f, tables)
     row = con.execute(
         f"""
         with
         scope as ({scope_sql}),
+        customer_months as ({months_sql}),
         per_customer as (
             select
                 customer_id,
-                sum(amount) as spend,
-                count(*) as txns,
-                count(*) filter (where is_fraud) as fraud_txns,
-            from {TRANSACTIONS}
-            where true {clause} {months}
+                sum(total_spend) as spend,
+                sum(txn_count) as txns,
+                sum(fraud_txn_count) as fraud_txns,
+                avg(total_spend) as avg_monthly_spend,
+            from customer_months
             group by customer_id
         ),
-        monthly_spend as ({monthly_spend}),
         with_income as (
-            select coalesce(m.avg_monthly_spend, 0) as avg_monthly_spend, c.monthly_income
+            select coalesce(p.avg_monthly_spend, 0) as avg_monthly_spend, c.monthly_income
             from {CUSTOMERS} as c
-            left join monthly_spend as m using (customer_id)
+            left join per_customer as p using (customer_id)
             where c.monthly_income > 0 and c.customer_id in (select customer_id from scope)
         )
         select
             (select count(*) from scope) as customers,
-            (select count(*) from per_customer) as active_customers,
+            (select count(*) filter (where txns > 0) from per_customer) as active_customers,
             (select coalesce(sum(spend), 0) from per_customer)::double as total_spend,
-            (select sum(txns) from per_customer) as txn_count,
+            (select sum(txns) from per_customer)::bigint as txn_count,
             (select sum(fraud_txns) / nullif(sum(txns), 0) from per_customer) as fraud_rate,
             (select sum(avg_monthly_spend) / nullif(sum(monthly_income), 0)
              from with_income)::double as income_utilisation
         """,
-        params,
+        params | month_params,
     ).fetchone()
     names = ["customers", "active_customers", "total_spend", "txn_count", "fraud_rate",
              "income_utilisation"]
@@ -282,31 +297,48 @@ def portfolio_kpis(
 
 
 def monthly_trend(con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters) -> pd.DataFrame:
-    clause, params = _customer_clause(f, tables, "customer_id")
-    months, month_params = _month_clause(f)
+    months_sql, params = _customer_months(f, tables)
     return con.execute(
         f"""
         select
-            transaction_month as month,
-            sum(amount)::double as total_spend,
-            count(distinct customer_id) as active_customers,
-            count(*) as txn_count,
-            count(*) filter (where is_fraud) as fraud_txns,
-        from {TRANSACTIONS}
-        where true {clause} {months}
-        group by transaction_month
-        order by transaction_month
+            month,
+            sum(total_spend)::double as total_spend,
+            count(*) filter (where txn_count > 0) as active_customers,
+            sum(txn_count)::bigint as txn_count,
+            sum(fraud_txn_count)::bigint as fraud_txns,
+        from ({months_sql})
+        group by month
+        order by month
         """,
-        params | month_params,
+        params,
     ).df()
 
 
 def spend_breakdown(
     con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters, by: str
 ) -> pd.DataFrame:
+    """Spend per category / payment type / channel, largest first (at most 50 rows)."""
     if by not in BREAKDOWNS:
         raise ValueError(f"cannot break spend down by {by!r}; choose one of {sorted(BREAKDOWNS)}")
     clause, params = _customer_clause(f, tables, "customer_id")
+    if by == "category" and MONTHLY_FEATURES in tables:
+        # The spend_<category> columns of customer_monthly_features, summed and unpivoted.
+        months, month_params = _month_clause(f, "month_start_date")
+        return con.execute(
+            f"""
+            with totals as (
+                select sum(columns('^spend_')) from {MONTHLY_FEATURES}
+                where true {clause} {months}
+            )
+            select
+                replace(column_name, 'spend_', '') as category,
+                coalesce(total_spend, 0)::double as total_spend,
+            from (unpivot totals on columns(*) into name column_name value total_spend)
+            order by total_spend desc
+            limit 50
+            """,
+            params | month_params,
+        ).df()
     months, month_params = _month_clause(f)
     return con.execute(
         f"""
@@ -314,7 +346,6 @@ def spend_breakdown(
             coalesce({by}, 'unknown') as {by},
             sum(amount)::double as total_spend,
             count(*) as txn_count,
-            count(distinct customer_id) as customers,
         from {TRANSACTIONS}
         where true {clause} {months}
         group by all
@@ -356,34 +387,39 @@ def tier_sizes(con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filter
 def spend_histogram(
     con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters, bins: int = 40
 ) -> pd.DataFrame:
-    """Customers per spend bin, up to the 99th percentile; the last bin holds the long tail."""
+    """Customers per bin of the tier measure, bins of equal width on a log scale (the first
+    bin also holds the lowest 1%).
+
+    Spend is heavily skewed (a few customers spend 100x the median), so equal-width bins in
+    rupees would crowd almost everyone into the first bars and the tier edges with them.
+    """
     clause, params = _customer_clause(f, tables, "customer_id")
     return con.execute(
         f"""
         with
         measured as (
-            select measure_value::double as v from {TIERS}
+            select greatest(measure_value::double, 0) as v from {TIERS}
             where measure_value is not null {clause}
         ),
         bounds as (
-            select
-                min(v) as lo,
-                greatest(quantile_cont(v, 0.99), min(v)) as hi,
-            from measured
+            -- From the 1st percentile: the few near-zero spenders go into the first bin
+            -- instead of stretching the axis over decades nobody is in.
+            select ln(1 + quantile_cont(v, 0.01)) as lo, ln(1 + max(v)) as hi from measured
         ),
         binned as (
             select
                 case
                     when hi = lo then 0
-                    else least(floor((v - lo) / ((hi - lo) / $bins)), $bins - 1)
+                    else greatest(least(floor((ln(1 + v) - lo) / ((hi - lo) / $bins)), $bins - 1), 0)
                 end::integer as bin,
-                lo, hi,
+                lo, (hi - lo) / $bins as width,
             from measured, bounds
         )
         select
             bin,
-            any_value(lo + bin * (hi - lo) / $bins) as bin_start,
-            any_value(lo + (bin + 1) * (hi - lo) / $bins) as bin_end,
+            any_value(exp(lo + bin * width) - 1) as bin_start,
+            any_value(exp(lo + (bin + 1) * width) - 1) as bin_end,
+            any_value(exp(lo + (bin + 0.5) * width) - 1) as bin_mid,
             count(*) as customers,
         from binned
         group by bin

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from bankmart.dashboard import data, queries
@@ -22,22 +25,32 @@ if not data.not_built(queries.TIERS, what="Spend tiers"):
             card.metric(f"{row.tier_name}", data.count(row.customers), border=True,
                         help=f"{row.tier_code}: {data.inr(row.min_value)} – {data.inr(row.max_value)}")
 
-        histogram["label"] = histogram.apply(
-            lambda r: f"{data.inr(r.bin_start)} – {data.inr(r.bin_end)}", axis=1
-        )
-        fig = px.bar(histogram, x="bin_start", y="customers",
-                     hover_data={"label": True, "bin_start": False},
-                     title="Customers by tier measure (last bar: top 1% and above)",
-                     labels={"bin_start": "Tier measure (INR)", "customers": "Customers"})
-        fig.update_traces(width=None)
+        fig = go.Figure(go.Scatter(
+            x=histogram["bin_mid"], y=histogram["customers"], mode="lines",
+            line_shape="hvh", fill="tozeroy", name="Customers",
+            customdata=histogram[["bin_start", "bin_end"]],
+            hovertemplate="₹%{customdata[0]:,.0f} – ₹%{customdata[1]:,.0f}: "
+                          "%{y:,} customers<extra></extra>",
+        ))
+        fig.update_layout(title="Customers by tier measure (log scale), tier edges dashed",
+                          xaxis_title="Tier measure (INR, log scale)", yaxis_title="Customers",
+                          showlegend=False)
+        fig.update_xaxes(type="log")
         if data.has(queries.TIER_THRESHOLDS):
             thresholds = data.query("tier_thresholds")
-            top = histogram["bin_end"].max()
+            floor = max(float(histogram["bin_start"].min()), 1.0)
             for row in thresholds.itertuples(index=False):
-                edge = getattr(row, "upper_edge", None)
-                if edge is not None and edge == edge and edge < top and row.tier_rank < len(thresholds):
-                    fig.add_vline(x=float(edge), line_dash="dash", line_color="#d62728",
-                                  annotation_text=str(row.tier_name), annotation_position="top")
+                lower, upper = getattr(row, "lower_edge", None), getattr(row, "upper_edge", None)
+                if row.tier_rank < thresholds["tier_rank"].max() and upper is not None and upper > 0:
+                    fig.add_vline(x=float(upper), line_dash="dash", line_color="#d62728")
+                if lower is not None and upper is not None and upper > 0:
+                    # Tier name at the geometric middle of its range, above the curve.
+                    # Narrow middle tiers alternate between two heights so names never overlap.
+                    middle = (max(float(lower), floor) * float(upper)) ** 0.5
+                    fig.add_annotation(x=math.log10(middle), y=1.0, yref="paper",
+                                       text=str(row.tier_name), showarrow=False,
+                                       yanchor="bottom", yshift=14 * (row.tier_rank % 2),
+                                       font={"size": 11})
         else:
             st.caption("Tier edges not marked: `marts.spend_tier_thresholds` is not built yet.")
         st.plotly_chart(fig, config=data.PLOTLY_CONFIG)
