@@ -291,21 +291,34 @@ def test_bad_storage_version_is_a_user_error(warehouse: Settings) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", ["fail", "error", "skipped"])
-def test_failed_build_does_not_publish(warehouse: Settings, status: str) -> None:
+def test_failed_build_does_not_publish(warehouse: Settings) -> None:
     env = env_for(warehouse.data_dir)
     run_cli("publish", env=env)
     before = folder_digest(warehouse.serving_dir / "parquet")
     served_before = hashlib.sha256(warehouse.serving_path.read_bytes()).hexdigest()
 
     make_warehouse(warehouse.duckdb_path, customers=60)  # the failed build changed the tables
-    write_run_results(warehouse.data_dir / "target", ["success", status, "pass"])
+    write_run_results(warehouse.data_dir / "target", ["success", "fail", "pass"])
     proc = run_cli("publish", env=env, check=False)
     assert proc.returncode == 2
     assert "did not pass" in proc.stderr and "node_1" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert hashlib.sha256(warehouse.serving_path.read_bytes()).hexdigest() == served_before
     assert folder_digest(warehouse.serving_dir / "parquet") == before
+
+
+@pytest.mark.parametrize("status", ["error", "skipped", "runtime error"])
+def test_any_failed_node_blocks_publishing(warehouse: Settings, status: str) -> None:
+    write_run_results(warehouse.data_dir / "target", ["success", "pass", status])
+    with pytest.raises(BankmartError, match=f"node_2 \\({status}\\)"):
+        do_publish(warehouse)
+    assert not warehouse.serving_path.exists()
+
+
+def test_warnings_do_not_block_publishing(warehouse: Settings) -> None:
+    write_run_results(warehouse.data_dir / "target", ["success", "warn", "pass"])
+    do_publish(warehouse)
+    assert warehouse.serving_path.exists()
 
 
 def test_missing_build_or_results_does_not_publish(tmp_path: Path) -> None:
