@@ -2,10 +2,30 @@
     Clean transactions with their owner, a category that is never missing and the behavioural
     flags every downstream model uses. A view: fct_transactions materialises it once, so the raw
     files are read a single time per build. Only small dimensions are joined (hash joins on keys).
+
+    The clean rows are read from base_core__transactions (the table behind the
+    stg_core__transactions view, same rows and columns) because its loaded_at is what the
+    incremental fct_transactions filters on: a filter on a base column reaches the table scan.
 #}
 with
 
-transactions as (select * from {{ ref('stg_core__transactions') }}),
+transactions as (
+    select
+        transaction_id,
+        account_id,
+        merchant_id,
+        transaction_at,
+        amount,
+        currency,
+        channel,
+        payment_type,
+        category,
+        country_code,
+        is_fraud,
+        loaded_at,
+    from {{ ref('base_core__transactions') }}
+    where quarantine_reason is null
+),
 
 accounts as (
     select
@@ -56,6 +76,7 @@ joined as (
         transactions.country_code,
         customers.home_country_code,
         transactions.is_fraud as fraud_label,
+        transactions.loaded_at,
     from transactions
     left join accounts
         on transactions.account_id = accounts.account_id
@@ -125,6 +146,7 @@ final as (
         coalesce(channels.is_online, false) as is_online,
         coalesce(timed.fraud_label, false) as is_fraud,
         timed.fraud_label is not null as has_fraud_label,
+        timed.loaded_at,
     from timed
     left join spend_categories
         on timed.category = spend_categories.category

@@ -1,10 +1,33 @@
 {#
     Transaction grain: one row per clean transaction, keyed to every dimension. Materialised once
     from int_transactions_enriched; at 100M rows this is the only full pass over the raw files.
+
+    Incremental: a build takes only the enriched transactions whose base row is newer than this
+    table's watermark (loaded_at) and replaces their transaction_ids (delete+insert), so a new
+    month costs a month. When the base table was rebuilt from scratch, the pre-hook empties this
+    table first and every transaction is taken again.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='transaction_id',
+        on_schema_change='fail',
+        pre_hook="{{ reset_when_upstream_rebuilt(ref('base_core__transactions')) }}",
+    )
+}}
+
+-- depends_on: {{ ref('base_core__transactions') }}
+
 with
 
-transactions as (select * from {{ ref('int_transactions_enriched') }}),
+transactions as (
+    select *
+    from {{ ref('int_transactions_enriched') }}
+    {%- if is_incremental() %}
+    where loaded_at > {{ loaded_watermark(this) }}
+    {%- endif %}
+),
 
 final as (
     select
@@ -33,6 +56,7 @@ final as (
         is_online,
         is_fraud,
         has_fraud_label,
+        loaded_at,
     from transactions
 )
 

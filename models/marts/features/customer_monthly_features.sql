@@ -3,8 +3,24 @@
     included, so that volatility, recency and spikes are measured on a complete series. This is
     the single pass over fct_transactions for the feature layer; customer_features and the risk
     training set aggregate these rows, never the facts.
+
+    Incremental: a build recomputes only the customer-months that new facts can change, and
+    replaces them (delete+insert on customer_id, month_start_date): every customer's row for each
+    month that has fct_transactions newer than this table's watermark (late rows included), every
+    month new to the window, and every month of a customer new to the table. When
+    fct_transactions was rebuilt from scratch, the pre-hook empties this table first.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['customer_id', 'month_start_date'],
+        on_schema_change='fail',
+        pre_hook="{{ reset_when_upstream_rebuilt(ref('fct_transactions')) }}",
+    )
+}}
 {%- set categories = var('spend_categories') %}
+{%- set incremental = is_incremental() %}
 
 with
 
@@ -22,6 +38,7 @@ transactions as (
         is_discretionary,
         is_essential,
         is_fraud,
+        loaded_at,
     from {{ ref('fct_transactions') }}
 ),
 
@@ -57,7 +74,7 @@ months as (
 ),
 
 -- Each customer is observed from the later of the window start and the month they joined.
-customer_months as (
+all_customer_months as (
     select
         customers.customer_id,
         months.month_start_date,
@@ -66,6 +83,43 @@ customer_months as (
     where customers.joined_date is null
         or months.month_start_date >= {{ dbt.date_trunc('month', 'customers.joined_date') }}
 ),
+
+{% if incremental -%}
+-- Months with facts newer than this table, months new to the window, customers new to the table.
+touched_months as (
+    select distinct transaction_month as month_start_date,
+    from transactions
+    where loaded_at > {{ loaded_watermark(this) }}
+    union
+    select month_start_date,
+    from months
+    where month_start_date not in (select distinct month_start_date from {{ this }})
+),
+
+new_customers as (
+    select customer_id,
+    from customers
+    where customer_id not in (select distinct customer_id from {{ this }})
+),
+
+customer_months as (
+    select all_customer_months.*,
+    from all_customer_months
+    where month_start_date in (select month_start_date from touched_months)
+        or customer_id in (select customer_id from new_customers)
+),
+
+touched_transactions as (
+    select *
+    from transactions
+    where transaction_month in (select month_start_date from touched_months)
+        or customer_id in (select customer_id from new_customers)
+),
+{%- else -%}
+customer_months as (select * from all_customer_months),
+
+touched_transactions as (select * from transactions),
+{%- endif %}
 
 aggregated as (
     select
@@ -85,8 +139,13 @@ aggregated as (
         {%- for category in categories %}
         sum(case when category = '{{ category }}' then amount else 0 end) as spend_{{ category }},
         {%- endfor %}
-    from transactions
+    from touched_transactions
     group by customer_id, transaction_month
+),
+
+watermark as (
+    select max(loaded_at) as loaded_at,
+    from transactions
 ),
 
 final as (
@@ -111,7 +170,9 @@ final as (
         cast(coalesce(aggregated.spend_{{ category }}, 0) as double) as spend_{{ category }},
         {%- endfor %}
         cast(balances.end_of_month_balance as double) as end_of_month_balance,
+        watermark.loaded_at,
     from customer_months
+    cross join watermark
     left join aggregated
         on customer_months.customer_id = aggregated.customer_id
         and customer_months.month_start_date = aggregated.month_start_date

@@ -9,8 +9,30 @@
     applying code_aliases); the account is a clean account and the merchant, when given, a clean
     merchant. An empty currency means the home currency; is_fraud is NULL when the source does
     not say.
+
+    Incremental (issue 5): the raw files are the delivery batches. A build reads only the files
+    the table has not loaded (raw_load_plan()), checks and ranks their rows together with the
+    already-loaded rows that share their transaction_id, and replaces those ids (delete+insert
+    on transaction_id), so a duplicate of an old id, in either direction, ends up exactly as a
+    full refresh ranks it. The bookkeeping columns row_issue, row_issue_detail, row_fingerprint
+    and source_file_row_number keep what that ranking needs; loaded_at says which build wrote
+    the row (downstream models pick up the rows newer than their own watermark). When the
+    loaded files cannot be extended exactly (a loaded file disappeared, or a new file sorts
+    before a loaded one) the pre-hook empties the table and every file is read again.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='transaction_id',
+        on_schema_change='fail',
+        pre_hook="{{ reset_when_raw_reload('transactions') }}",
+    )
+}}
+
 {%- set key_columns = ['transaction_id'] -%}
+{%- set incremental = is_incremental() -%}
+{%- set plan = raw_load_plan('transactions') if incremental else none -%}
 {%- set checks = [
     ('transaction_id is null', 'missing_key', "'transaction_id is empty'"),
     ('account_id is null', 'missing_key', "'account_id is empty'"),
@@ -44,7 +66,11 @@
 
 with
 
+{% if incremental and not plan.reload -%}
+source as (select * from {{ raw_source_files('core', 'transactions', plan.files, prefix='raw_') }}),
+{%- else -%}
 source as (select * from {{ raw_source('core', 'transactions', prefix='raw_') }}),
+{%- endif %}
 
 code_lookups as (select * from {{ ref('stg_reference__code_lookups') }}),
 
@@ -121,11 +147,61 @@ checked as (
     from looked_up
 ),
 
+{% if incremental -%}
+-- Loaded rows that share an id with a new row: ranked again together with the new rows. Their
+-- raw values are in raw_record when they were quarantined; a kept clean row stays kept, because
+-- new files sort after loaded ones (else the plan reloads everything).
+previous as (
+    select
+        transaction_id,
+        account_id,
+        merchant_id,
+        transaction_at,
+        amount as loaded_amount,
+        currency as known_currency,
+        channel,
+        payment_type,
+        category,
+        country_code,
+        is_fraud,
+        source_row_key as loaded_source_row_key,
+        source_file_name,
+        source_file_row_number,
+        row_fingerprint,
+        row_issue,
+        row_issue_detail,
+        raw_record as loaded_raw_record,
+        true as is_loaded,
+    from {{ this }}
+    where transaction_id in (
+        select transaction_id
+        from checked
+        where transaction_id is not null
+    )
+),
+
+candidates as (
+    select
+        *,
+        false as is_loaded,
+    from checked
+    union all by name
+    select * from previous
+),
+{%- else -%}
+candidates as (
+    select
+        *,
+        false as is_loaded,
+    from checked
+),
+{%- endif %}
+
 ranked as (
     select
         *,
         {{ duplicate_ranking(key_columns) }},
-    from checked
+    from candidates
 ),
 
 flagged as (
@@ -142,22 +218,49 @@ final as (
         account_id,
         merchant_id,
         transaction_at,
-        cast(case when quarantine_reason is null then amount_value end as decimal(18, 2)) as amount,
+        case
+            when quarantine_reason is not null then null
+            {%- if incremental %}
+            when is_loaded then loaded_amount
+            {%- endif %}
+            else cast(amount_value as decimal(18, 2))
+        end as amount,
         coalesce(known_currency, '{{ var("home_currency", "INR") }}') as currency,
         channel,
         payment_type,
         category,
         country_code,
-        case fraud_flag when 1 then true when 0 then false end as is_fraud,
+        case
+            {%- if incremental %}
+            when is_loaded then is_fraud
+            {%- endif %}
+            when fraud_flag = 1 then true
+            when fraud_flag = 0 then false
+        end as is_fraud,
         cast({{ dbt.date_trunc('month', 'transaction_at') }} as date) as txn_month,
-        cast(raw_transaction_id as varchar) as source_row_key,
+        {% if incremental -%}
+        case
+            when is_loaded then loaded_source_row_key
+            else cast(raw_transaction_id as varchar)
+        end
+        {%- else -%}
+        cast(raw_transaction_id as varchar)
+        {%- endif %} as source_row_key,
         source_file_name,
         quarantine_reason,
         quarantine_detail,
         case
-            when quarantine_reason is not null
-                then {{ raw_record_json('core', 'transactions', prefix='raw_') }}
+            when quarantine_reason is null then null
+            {%- if incremental %}
+            when is_loaded then loaded_raw_record
+            {%- endif %}
+            else {{ raw_record_json('core', 'transactions', prefix='raw_') }}
         end as raw_record,
+        source_file_row_number,
+        row_fingerprint,
+        row_issue,
+        row_issue_detail,
+        {{ run_loaded_at() }} as loaded_at,
     from flagged
 )
 
