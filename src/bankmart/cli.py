@@ -26,7 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser and one empty sub-parser per command (filled in by ``main``)."""
     parser = argparse.ArgumentParser(
         prog="bankmart",
         description="Retail-bank customer analytics on dbt + DuckDB. "
@@ -34,20 +35,26 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     )
     parser.add_argument("--version", action="version", version=f"bankmart {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    modules: dict[str, object] = {}
-    for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
-        sub_parser = sub.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
-        module.add_arguments(sub_parser)
-        modules[name] = module
-    return parser, modules
+    commands = {
+        name: sub.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
+        for name, (_, help_text) in COMMANDS.items()
+    }
+    return parser, commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, modules = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, commands = build_parser()
+    # Only the chosen command's module is imported: some pull in scikit-learn or Streamlit,
+    # which would make every `bankmart --help` slow.
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
+    module = None
+    if chosen in COMMANDS:
+        module = importlib.import_module(COMMANDS[chosen][0])
+        module.add_arguments(commands[chosen])
     args = parser.parse_args(argv)
     try:
-        return int(modules[args.command].run(args, load_settings()) or 0)
+        return int(module.run(args, load_settings()) or 0)
     except BankmartError as exc:
         print(f"bankmart {args.command}: error: {exc}", file=sys.stderr)
         return 2
