@@ -144,7 +144,7 @@ class DbtResult:
         return self.python_seconds / total if total else None
 
     def failures(self) -> list[NodeTiming]:
-        return [n for n in self.nodes if n.status not in ("success", "pass", "skipped", "warn")]
+        return [n for n in self.nodes if n.status not in ("success", "pass", "skipped", "skip", "warn", "no-op")]
 
     def slowest(self, n: int, resource_types: tuple[str, ...] = ("model",)) -> list[NodeTiming]:
         chosen = [x for x in self.nodes if x.resource_type in resource_types]
