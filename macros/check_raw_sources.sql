@@ -121,11 +121,11 @@
         {%- endif %}
         ),
 
+        -- one branch per table (a branch per file would exceed DuckDB's expression depth on
+        -- banks with thousands of partition files)
         files as (
-            {%- for row in file_rows %}
-            select {{ sql_text(row[0]) }} as raw_table, {{ sql_text(row[1]) }} as file_name
-            {%- if not loop.last %} union all{% endif -%}
-            {%- endfor %}
+            select raw_table, file as file_name
+            from ({{ files_sql }})
         ),
 
         required_columns as (

@@ -413,6 +413,23 @@ def test_corrupt_parquet_file_names_table_and_file(broken_bank: Bank) -> None:
     )
 
 
+@pytest.mark.dbt
+def test_the_raw_check_copes_with_thousands_of_files(broken_bank: Bank) -> None:
+    """Real extracts land as many small files: the check must still name the one bad file
+    (a UNION ALL branch per file once broke DuckDB's expression depth past ~1,000 files)."""
+    month = sorted((broken_bank.raw_dir / "transactions").glob("txn_month=*"))[0]
+    rows = pq.read_table(next(month.glob("*.parquet")))
+    for old in month.glob("*.parquet"):
+        old.unlink()
+    for i in range(1200):
+        pq.write_table(rows.slice(i % rows.num_rows, 1), month / f"part-{i:05d}.parquet")
+    victim = month / "part-01199.parquet"
+    pq.write_table(pq.read_table(victim).drop_columns(["transaction_at"]), victim)
+    assert_fails_before_any_model(
+        broken_bank, "raw table transactions", "column 'transaction_at' is missing", str(victim)
+    )
+
+
 # ----------------------------------------------------- optional columns and other formats
 
 
