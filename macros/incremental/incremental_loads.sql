@@ -7,7 +7,7 @@
         files        the raw files not loaded yet (sorted), to read with raw_source_files();
         reload       true when the loaded files cannot be extended exactly and the table must be
                      reloaded from every file: a loaded file has disappeared (a full refresh
-                     would drop its rows) or a new file sorts before a loaded one (a full
+                     would drop its rows), a new file sorts before a loaded one (a full
                      refresh ranks duplicates by file name, so an old kept row could lose to it);
         loaded_files how many files the table holds.
     Only called while executing (run_query): at parse time it returns an empty plan.
@@ -19,6 +19,7 @@
     {%- endif -%}
     {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
     {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
+    {{ require_loaded_at(this) }}
     {%- set listing_sql -%}
         with
 
@@ -129,6 +130,7 @@
 #}
 {% macro reset_when_upstream_rebuilt(upstream) -%}
     {%- if execute and is_incremental() -%}
+        {{ require_loaded_at(this) }}
         {%- set check_sql -%}
             select
                 (select min(loaded_at) from {{ upstream }}) > (select max(loaded_at) from {{ this }})
@@ -147,11 +149,42 @@
     any load when it is empty.
 #}
 {% macro loaded_watermark(relation) -%}
+    {%- if has_loaded_at(relation) -%}
     (select coalesce(max(loaded_at), cast('1900-01-01' as timestamp)) from {{ relation }})
+    {%- else -%}
+    cast('1900-01-01' as timestamp)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    has_loaded_at(relation): whether the table already has the loaded_at column. A warehouse
+    built before incremental builds lacks it; require_loaded_at() then stops the build with the
+    fix (one full refresh) instead of an SQL error about a missing column.
+#}
+{% macro has_loaded_at(relation) -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- for column in adapter.get_columns_in_relation(relation) if column.name | lower == 'loaded_at' -%}
+        {{ return(true) }}
+    {%- endfor -%}
+    {{ return(false) }}
 {%- endmacro %}
 
 
 {# The instant this dbt invocation started, as a TIMESTAMP (UTC): the loaded_at of its rows. #}
 {% macro run_loaded_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+
+{% macro require_loaded_at(relation) -%}
+    {%- if not has_loaded_at(relation) -%}
+        {{ exceptions.raise_compiler_error(
+            relation ~ " was built before incremental builds (it has no loaded_at column). "
+            ~ "How to fix: rebuild once from the raw files with `dbt build --full-refresh` "
+            ~ "(or `bankmart build -- --full-refresh`); later builds are incremental."
+        ) }}
+    {%- endif -%}
 {%- endmacro %}

@@ -31,8 +31,9 @@
 }}
 
 {%- set key_columns = ['transaction_id'] -%}
-{%- set incremental = is_incremental() -%}
-{%- set plan = raw_load_plan('transactions') if incremental else none -%}
+{%- set plan = raw_load_plan('transactions') if is_incremental() else none -%}
+{#- A reload is a full read into the emptied table (see reset_when_raw_reload). -#}
+{%- set incremental = is_incremental() and not plan.reload -%}
 {%- set checks = [
     ('transaction_id is null', 'missing_key', "'transaction_id is empty'"),
     ('account_id is null', 'missing_key', "'account_id is empty'"),
@@ -66,7 +67,7 @@
 
 with
 
-{% if incremental and not plan.reload -%}
+{% if incremental -%}
 source as (select * from {{ raw_source_files('core', 'transactions', plan.files, prefix='raw_') }}),
 {%- else -%}
 source as (select * from {{ raw_source('core', 'transactions', prefix='raw_') }}),
