@@ -10,8 +10,14 @@ def model(dbt, session):
     dbt.config(materialized="table")
     config = ClassifierConfig.from_mapping(dbt.config.meta_get("classifiers"))
     features = ", ".join(["customer_id", *config.feature_columns])
-    training = dbt.ref("int_risk_training_set").project(f"{features}, {config.label_column}").df()
-    current = dbt.ref("customer_features").project(features).df()
+    # a fixed row order: the forest and the holdout split depend on it
+    training = (
+        dbt.ref("int_risk_training_set")
+        .project(f"{features}, {config.label_column}")
+        .order("customer_id")
+        .df()
+    )
+    current = dbt.ref("customer_features").project(features).order("customer_id").df()
     result = train_risk_classifiers(training, config=config, score_df=current)
     return stack_outputs(
         {

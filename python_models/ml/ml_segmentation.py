@@ -9,7 +9,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     config = SegmentConfig.from_mapping(dbt.config.meta_get("segments"))
     columns = ", ".join(["customer_id", *config.features])
-    features = dbt.ref("customer_features").project(columns).df()
+    features = dbt.ref("customer_features").project(columns).order("customer_id").df()
     result = fit_segments(features, config)
     profiles = result.profiles.rename(columns={f: f"centroid_{f}" for f in config.features})
     return stack_outputs(
