@@ -11,7 +11,6 @@ import pytest
 from bankmart.errors import BankmartError
 from bankmart.ml.config import RISK_DEFAULTS, RiskConfig, RiskRule
 from bankmart.ml.risk import (
-    risk_alerts,
     rule_thresholds,
     score_customers,
     train_risk_classifiers,
@@ -103,19 +102,6 @@ def test_percentile_rule_uses_population_quantile_and_floor():
     # all NULL: the rule never fires
     empty = df.assign(cross_border_share=np.nan)
     assert score_customers(empty, rules)["risk_score"].eq(0).all()
-
-
-def test_alerts_order_and_content(scored):
-    df, _ = scored
-    s = score_customers(df, RULES)
-    alerts = risk_alerts(s)
-    assert set(alerts["risk_tier"]) <= {"High", "Medium"}
-    assert set(alerts["customer_id"]) == set(s.loc[s["risk_tier"] != "Low", "customer_id"])
-    keys = list(zip(-alerts["risk_score"], alerts["customer_id"], strict=True))
-    assert keys == sorted(keys)
-    assert alerts["alert_rank"].tolist() == list(range(1, len(alerts) + 1))
-    assert alerts.iloc[0]["customer_id"] == "everything"
-    assert risk_alerts(s, tiers=("High",))["risk_tier"].eq("High").all()
 
 
 def test_default_rules_run_on_contract_columns():
@@ -283,7 +269,6 @@ def test_outputs_keep_their_types_when_empty_or_all_null(trained):
     types = duckdb_types(score_customers(quiet, RULES))
     assert {types[c] for c in ("reason_1", "reason_2", "reason_3", "reasons", "risk_tier")} == {"VARCHAR"}
     assert types["risk_score"] == "DOUBLE"
-    assert duckdb_types(risk_alerts(score_customers(quiet, RULES)))["reason_1"] == "VARCHAR"
     features, _ = trained
     fallback = train_risk_classifiers(features.assign(label=0), FEATURES, "label", config=FAST)
     assert duckdb_types(fallback.importances) == {

@@ -172,29 +172,6 @@ def score_customers(
     return typed(out, {"risk_score": FLOAT, **text})
 
 
-def risk_alerts(
-    scores: pd.DataFrame,
-    tiers: Sequence[str] = ("High", "Medium"),
-    *,
-    id_column: str = "customer_id",
-    n_reasons: int | None = None,
-) -> pd.DataFrame:
-    """Customers in the alerting tiers, riskiest first (score desc, then id), with their reasons."""
-    needed = {id_column, "risk_score", "risk_tier", "reasons"}
-    if not needed <= set(scores.columns):
-        raise BankmartError(f"risk_alerts needs score_customers() output with columns {sorted(needed)}")
-    reason_cols = sorted(
-        (c for c in scores.columns if c.startswith("reason_") and c[7:].isdigit()), key=lambda c: int(c[7:])
-    )
-    if n_reasons is not None:
-        reason_cols = reason_cols[:n_reasons]
-    alerts = scores.loc[scores["risk_tier"].isin(list(tiers)), [id_column, "risk_score", "risk_tier", *reason_cols, "reasons"]]
-    alerts = alerts.sort_values(["risk_score", id_column], ascending=[False, True], kind="mergesort")
-    alerts = alerts.reset_index(drop=True)
-    alerts.insert(0, "alert_rank", np.arange(1, len(alerts) + 1))
-    return alerts
-
-
 # --------------------------------------------------------------------------------------------
 # Supervised classifiers
 # --------------------------------------------------------------------------------------------
@@ -445,13 +422,3 @@ def _fallback(
     return ClassifierResult(
         typed(metrics, METRIC_TYPES), empty(IMPORTANCE_TYPES), typed(predictions, PREDICTION_TYPES)
     )
-
-
-def predict_risk(
-    train_df: pd.DataFrame,
-    config: ClassifierConfig | Mapping[str, Any] | None = None,
-    *,
-    id_column: str = "customer_id",
-) -> pd.DataFrame:
-    """Predictions only (customer_id, model, probability, split), for the predictions model."""
-    return train_risk_classifiers(train_df, config=config, id_column=id_column).predictions

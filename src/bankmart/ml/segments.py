@@ -549,26 +549,6 @@ def segment_customers(
     *,
     id_column: str = "customer_id",
 ) -> pd.DataFrame:
-    """Assignments only (for the customer_segments model); deterministic, so a separate call for
-    profiles gives the same segments."""
+    """Assignments only, for callers that need no profiles or diagnostics. The dbt model calls
+    ``fit_segments`` once and keeps all three outputs."""
     return fit_segments(features, config, id_column=id_column).assignments
-
-
-def segment_profiles(
-    features: pd.DataFrame,
-    config: SegmentConfig | Mapping[str, Any] | None = None,
-    *,
-    id_column: str = "customer_id",
-) -> pd.DataFrame:
-    """Profiles only (for the segment_profiles model)."""
-    return fit_segments(features, config, id_column=id_column).profiles
-
-
-def segment_diagnostics(
-    features: pd.DataFrame,
-    config: SegmentConfig | Mapping[str, Any] | None = None,
-    *,
-    id_column: str = "customer_id",
-) -> pd.DataFrame:
-    """k-selection diagnostics only (for the segment_diagnostics model)."""
-    return fit_segments(features, config, id_column=id_column).diagnostics

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bankmart.ml.risk import risk_alerts, score_customers, train_risk_classifiers
+from bankmart.ml.risk import score_customers, train_risk_classifiers
 from bankmart.ml.segments import fit_segments
 from bankmart.ml.synthetic import synthetic_customer_features
 from bankmart.ml.tiers import assign_quantile_tiers, thresholds_to_dax, tier_thresholds
@@ -33,7 +33,7 @@ def time_steps(n_customers: int, seed: int = 0) -> dict[str, tuple[float, float]
     return {
         "tiers (assign + thresholds + DAX)": _timed(tiers),
         "segments (choose k + fit + names)": _timed(lambda: fit_segments(features)),
-        "risk scorecard (+ alerts)": _timed(lambda: risk_alerts(score_customers(features))),
+        "risk scorecard": _timed(lambda: score_customers(features)),
         "risk classifiers (LR + RF)": _timed(lambda: train_risk_classifiers(features)),
     }
 
