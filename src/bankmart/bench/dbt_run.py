@@ -16,18 +16,13 @@ import json
 import os
 import re
 import shutil
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bankmart.bench.monitor import Measurement, run_measured
-
-
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
+from bankmart.build import dbt_executable
 
 
 @dataclass
