@@ -212,9 +212,9 @@ def test_incremental_build_equals_full_refresh(increment: dict[str, object]) -> 
 def test_incremental_build_read_only_the_new_files(increment: dict[str, object]) -> None:
     sql = compiled_base_sql(Path(increment["bank"].env["DBT_TARGET_PATH"]))
     read = re.findall(r"read_parquet\(\[([^\]]*)\]", sql)
-    assert len(read) == 1, "the incremental build reads an explicit file list"
-    files = re.findall(r"'([^']+)'", read[0])
-    assert files == increment["new_files"]
+    assert read, "the incremental build reads an explicit file list"
+    for file_list in read:  # the duplicate-key pass and the row passes read the same new files
+        assert re.findall(r"'([^']+)'", file_list) == increment["new_files"]
     assert "**" not in sql
     assert not any(partition in sql for partition in increment["old_partitions"])
 

@@ -3,12 +3,15 @@
     stg_core__account_balances exposes. The key is (account_id, balance_month): 'YYYY-MM' (or a
     date in that month) becomes the first day of the month, so two spellings of one month are
     duplicates. Balances may be negative (credit owed); the account must be a clean account.
+
+    Second largest table: as in base_core__transactions, only the rows whose key another row also
+    carries go through the ranking window; the rest stream from the files to the table.
 #}
 {%- set key_columns = ['account_id', 'balance_month'] -%}
 {%- set checks = [
     ('account_id is null', 'missing_key', "'account_id is empty'"),
-    ('balance_month_text is null', 'missing_key', "'balance_month is empty'"),
-    ('balance_text is null', 'missing_value', "'balance is empty'"),
+    ('balance_month is null and ' ~ is_blank('raw_balance_month'), 'missing_key', "'balance_month is empty'"),
+    ('balance_value is null and ' ~ is_blank('raw_balance'), 'missing_value', "'balance is empty'"),
     ('balance_month is null', 'unparseable_date',
         "'balance_month ' || " ~ quote_raw('raw_balance_month') ~ " || ' is not a month (YYYY-MM)'"),
     ('balance_value is null', 'unparseable_number',
@@ -21,9 +24,12 @@
         "'account_id ' || " ~ quote_raw('account_id') ~ " || ' is not a clean account'"),
 ] -%}
 
-with
+{#- The raw rows, read where they are used: a CTE read twice would be materialised whole. -#}
+{%- set raw_rows = raw_source('core', 'account_balances', prefix='raw_') -%}
+{%- set raw_account_key = clean_text('raw_account_id') -%}
+{%- set raw_month_key = parse_month('raw_balance_month') -%}
 
-source as (select * from {{ raw_source('core', 'account_balances', prefix='raw_') }}),
+with
 
 clean_accounts as (
     select account_id
@@ -31,41 +37,72 @@ clean_accounts as (
     where quarantine_reason is null
 ),
 
-typed as (
+-- The (account, month) keys more than one row carries: only their rows need ranking.
+duplicate_keys as (
+    select account_id, balance_month
+    from (
+        select
+            {{ raw_account_key }} as account_id,
+            {{ raw_month_key }} as balance_month,
+        from {{ raw_rows }} as raw_rows
+        group by all
+        having count(*) > 1
+    ) as shared
+    where account_id is not null
+        and balance_month is not null
+),
+
+{#- The same typing and checks for rows with a unique key and rows sharing one (few). #}
+{%- for rows in ['unique', 'duplicated'] %}
+
+{{ rows }}_typed as (
     select
-        *,
-        {{ clean_text('raw_account_id') }} as account_id,
-        {{ clean_text('raw_balance_month') }} as balance_month_text,
-        {{ parse_month('raw_balance_month') }} as balance_month,
-        {{ clean_text('raw_balance') }} as balance_text,
+        raw_rows.*,
+        {{ raw_account_key }} as account_id,
+        {{ raw_month_key }} as balance_month,
         {{ dbt.safe_cast('raw_balance', 'double') }} as balance_value,
         {{ as_of_date() }} as as_of_date,
         {{ row_fingerprint('core', 'account_balances', prefix='raw_') }} as row_fingerprint,
-    from source
+    from {{ raw_rows }} as raw_rows
+    {%- if rows == 'duplicated' %}
+    semi join duplicate_keys
+        on duplicate_keys.account_id = {{ raw_account_key }}
+        and duplicate_keys.balance_month = {{ raw_month_key }}
+    {%- endif %}
 ),
 
-looked_up as (
-    select
-        typed.*,
-        clean_accounts.account_id as clean_account_id,
-    from typed
-    left join clean_accounts
-        on typed.account_id = clean_accounts.account_id
-),
-
-checked as (
+{{ rows }}_checked as (
     select
         *,
         {{ first_issue_code(checks) }} as row_issue,
         {{ first_issue_detail(checks) }} as row_issue_detail,
-    from looked_up
+    from (
+        select
+            typed.*,
+            clean_accounts.account_id as clean_account_id,
+        from {{ rows }}_typed as typed
+        {%- if rows == 'unique' %}
+        anti join duplicate_keys
+            on typed.account_id = duplicate_keys.account_id
+            and typed.balance_month = duplicate_keys.balance_month
+        {%- endif %}
+        left join clean_accounts
+            on typed.account_id = clean_accounts.account_id
+    ) as looked_up
 ),
+{%- endfor %}
 
 ranked as (
     select
         *,
+        1 as key_rank,
+        row_fingerprint as kept_fingerprint,
+    from unique_checked
+    union all by name
+    select
+        *,
         {{ duplicate_ranking(key_columns) }},
-    from checked
+    from duplicated_checked
 ),
 
 flagged as (
@@ -81,7 +118,7 @@ final as (
         account_id,
         balance_month,
         cast(case when quarantine_reason is null then balance_value end as decimal(18, 2)) as balance,
-        cast(raw_account_id as varchar) || '|' || coalesce(cast(raw_balance_month as varchar), '') as source_row_key,
+        case when quarantine_reason is not null then cast(raw_account_id as varchar) || '|' || coalesce(cast(raw_balance_month as varchar), '') end as source_row_key,
         source_file_name,
         quarantine_reason,
         quarantine_detail,

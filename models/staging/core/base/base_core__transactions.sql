@@ -1,7 +1,9 @@
 {#
     Every raw transaction row, typed and normalised, with quarantine_reason NULL for the rows
-    stg_core__transactions exposes. The largest table: one pass over the files, hash joins to
-    the small code lookup and to the clean account and merchant keys, one window for duplicates.
+    stg_core__transactions exposes. The largest table: hash joins to the small code lookup and
+    to the clean account and merchant keys, and a window only over the few rows whose
+    transaction_id another row also carries (found by one grouping of the ids first); every
+    other row streams from the files to the table, so memory stays flat as the files grow.
 
     Rules, in priority order: ids, timestamp and amount present; timestamp parseable and not
     after the as-of instant; amount numeric, positive and not absurd; channel, payment type,
@@ -37,8 +39,8 @@
 {%- set checks = [
     ('transaction_id is null', 'missing_key', "'transaction_id is empty'"),
     ('account_id is null', 'missing_key', "'account_id is empty'"),
-    ('transaction_at_text is null', 'missing_value', "'transaction_at is empty'"),
-    ('amount_text is null', 'missing_value', "'amount is empty'"),
+    ('transaction_at is null and ' ~ is_blank('raw_transaction_at'), 'missing_value', "'transaction_at is empty'"),
+    ('amount_value is null and ' ~ is_blank('raw_amount'), 'missing_value', "'amount is empty'"),
     ('transaction_at is null', 'unparseable_timestamp',
         "'transaction_at ' || " ~ quote_raw('raw_transaction_at') ~ " || ' is not a timestamp'"),
     ('amount_value is null', 'unparseable_number',
@@ -65,13 +67,17 @@
         "'merchant_id ' || " ~ quote_raw('merchant_id') ~ " || ' is not a clean merchant'"),
 ] -%}
 
-with
+{#- The raw rows, read where they are used: a CTE read twice would be materialised whole. -#}
+{%- set raw_rows -%}
+    {%- if incremental -%}
+    {{ raw_source_files('core', 'transactions', plan.files, prefix='raw_') }}
+    {%- else -%}
+    {{ raw_source('core', 'transactions', prefix='raw_') }}
+    {%- endif -%}
+{%- endset -%}
+{%- set raw_transaction_key = clean_text('raw_transaction_id') -%}
 
-{% if incremental -%}
-source as (select * from {{ raw_source_files('core', 'transactions', plan.files, prefix='raw_') }}),
-{%- else -%}
-source as (select * from {{ raw_source('core', 'transactions', prefix='raw_') }}),
-{%- endif %}
+with
 
 code_lookups as (select * from {{ ref('stg_reference__code_lookups') }}),
 
@@ -87,15 +93,40 @@ clean_merchants as (
     where quarantine_reason is null
 ),
 
-typed as (
+-- The ids more than one row carries: only their rows need ranking, so the other rows (nearly
+-- all of them) stream straight through without a window over the whole table.
+duplicate_keys as (
+    select transaction_id
+    from (
+        select {{ raw_transaction_key }} as transaction_id
+        from {{ raw_rows }} as raw_rows
+        group by 1
+        having count(*) > 1
+    ) as shared
+    where transaction_id is not null
+    {%- if incremental %}
+    -- and the new ids that are already loaded
+    union
+    select transaction_id
+    from {{ this }}
+    where transaction_id in (
+        select {{ raw_transaction_key }}
+        from {{ raw_rows }} as raw_rows
+    )
+    {%- endif %}
+),
+
+{#- The same typing and checks for the two sets of rows: those whose id is unique and those
+    whose id is shared (tiny); written out twice so each streams from the files. #}
+{%- for rows in ['unique', 'duplicated'] %}
+
+{{ rows }}_typed as (
     select
         *,
-        {{ clean_text('raw_transaction_id') }} as transaction_id,
+        {{ raw_transaction_key }} as transaction_id,
         {{ clean_text('raw_account_id') }} as account_id,
         {{ clean_text('raw_merchant_id') }} as merchant_id,
-        {{ clean_text('raw_transaction_at') }} as transaction_at_text,
         {{ parse_timestamp('raw_transaction_at') }} as transaction_at,
-        {{ clean_text('raw_amount') }} as amount_text,
         {{ dbt.safe_cast('raw_amount', 'double') }} as amount_value,
         {{ normalise_code('raw_currency') }} as currency_key,
         {{ normalise_code('raw_channel') }} as channel_key,
@@ -105,10 +136,13 @@ typed as (
         {{ dbt.safe_cast('raw_is_fraud', 'integer') }} as fraud_flag,
         {{ as_of_timestamp() }} as as_of_timestamp,
         {{ row_fingerprint('core', 'transactions', prefix='raw_') }} as row_fingerprint,
-    from source
+    from {{ raw_rows }} as raw_rows
+    {%- if rows == 'duplicated' %}
+    where {{ raw_transaction_key }} in (select transaction_id from duplicate_keys)
+    {%- endif %}
 ),
 
-looked_up as (
+{{ rows }}_looked_up as (
     select
         typed.*,
         currencies.code as known_currency,
@@ -118,7 +152,11 @@ looked_up as (
         countries.code as country_code,
         clean_accounts.account_id as clean_account_id,
         clean_merchants.merchant_id as clean_merchant_id,
-    from typed
+    from {{ rows }}_typed as typed
+    {%- if rows == 'unique' %}
+    anti join duplicate_keys
+        on typed.transaction_id = duplicate_keys.transaction_id
+    {%- endif %}
     left join code_lookups as currencies
         on currencies.code_set = 'currency'
         and typed.currency_key = currencies.lookup_key
@@ -140,13 +178,15 @@ looked_up as (
         on typed.merchant_id = clean_merchants.merchant_id
 ),
 
-checked as (
+{{ rows }}_checked as (
     select
         *,
         {{ first_issue_code(checks) }} as row_issue,
         {{ first_issue_detail(checks) }} as row_issue_detail,
-    from looked_up
+        false as is_loaded,
+    from {{ rows }}_looked_up
 ),
+{%- endfor %}
 
 {% if incremental -%}
 -- Loaded rows that share an id with a new row: ranked again together with the new rows. Their
@@ -174,35 +214,27 @@ previous as (
         raw_record as loaded_raw_record,
         true as is_loaded,
     from {{ this }}
-    where transaction_id in (
-        select transaction_id
-        from checked
-        where transaction_id is not null
-    )
-),
-
-candidates as (
-    select
-        *,
-        false as is_loaded,
-    from checked
-    union all by name
-    select * from previous
-),
-{%- else -%}
-candidates as (
-    select
-        *,
-        false as is_loaded,
-    from checked
+    where transaction_id in (select transaction_id from duplicate_keys)
 ),
 {%- endif %}
 
 ranked as (
     select
         *,
+        1 as key_rank,
+        row_fingerprint as kept_fingerprint,
+    from unique_checked
+    union all by name
+    select
+        *,
         {{ duplicate_ranking(key_columns) }},
-    from candidates
+    from (
+        select * from duplicated_checked
+        {%- if incremental %}
+        union all by name
+        select * from previous
+        {%- endif %}
+    ) as sharing_an_id
 ),
 
 flagged as (
@@ -239,14 +271,13 @@ final as (
             when fraud_flag = 0 then false
         end as is_fraud,
         cast({{ dbt.date_trunc('month', 'transaction_at') }} as date) as txn_month,
-        {% if incremental -%}
         case
+            when quarantine_reason is null then null
+            {%- if incremental %}
             when is_loaded then loaded_source_row_key
+            {%- endif %}
             else cast(raw_transaction_id as varchar)
-        end
-        {%- else -%}
-        cast(raw_transaction_id as varchar)
-        {%- endif %} as source_row_key,
+        end as source_row_key,
         source_file_name,
         quarantine_reason,
         quarantine_detail,
