@@ -6,22 +6,26 @@
 #}
 with
 
-transactions as (select * from {{ ref('stg_core__transactions') }}),
+-- One pass over the largest model: its distinct code combinations are few.
+transaction_codes as (
+    select distinct channel, payment_type, category, currency
+    from {{ ref('stg_core__transactions') }}
+),
 
 accounts as (select * from {{ ref('stg_core__accounts') }}),
 
 merchants as (select * from {{ ref('stg_core__merchants') }}),
 
 used_codes as (
-    select distinct 'channel' as code_set, channel as code from transactions where channel is not null
+    select distinct 'channel' as code_set, channel as code from transaction_codes where channel is not null
     union all
-    select distinct 'payment_type', payment_type from transactions where payment_type is not null
+    select distinct 'payment_type', payment_type from transaction_codes where payment_type is not null
     union all
-    select distinct 'category', category from transactions where category is not null
+    select distinct 'category', category from transaction_codes where category is not null
     union all
     select distinct 'category', category from merchants
     union all
-    select distinct 'currency', currency from transactions
+    select distinct 'currency', currency from transaction_codes
     union all
     select distinct 'currency', currency from accounts
     union all

@@ -294,7 +294,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "machine": machine_info(),
         "settings": {
             "threads": int(os.environ.get("BANKMART_THREADS", "2")),
-            "memory_limit": os.environ.get("BANKMART_MEMORY_LIMIT", "8GB"),
+            "memory_limit": os.environ.get("BANKMART_MEMORY_LIMIT", "3GB"),
             "pandas_memory_cap_gb": args.pandas_memory_gb,
             "timeout_seconds": args.timeout,
             "repeat": args.repeat,

@@ -50,7 +50,7 @@ def explain_models(
     con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
         con.execute(f"set threads = {int(os.environ.get('BANKMART_THREADS', '2'))}")
-        con.execute(f"set memory_limit = '{os.environ.get('BANKMART_MEMORY_LIMIT', '8GB')}'")
+        con.execute(f"set memory_limit = '{os.environ.get('BANKMART_MEMORY_LIMIT', '3GB')}'")
         con.execute("set preserve_insertion_order = false")
         con.execute(f"set temp_directory = '{duckdb_path}.explain.tmp'")
         for name, sql in compiled.items():

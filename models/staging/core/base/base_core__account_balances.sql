@@ -37,19 +37,13 @@ clean_accounts as (
     where quarantine_reason is null
 ),
 
--- The (account, month) keys more than one row carries: only their rows need ranking.
+-- The (account, month) keys more than one row carries, as hashes: only their rows need ranking
+-- (a hash collision only sends a few more rows through it).
 duplicate_keys as (
-    select account_id, balance_month
-    from (
-        select
-            {{ raw_account_key }} as account_id,
-            {{ raw_month_key }} as balance_month,
-        from {{ raw_rows }} as raw_rows
-        group by all
-        having count(*) > 1
-    ) as shared
-    where account_id is not null
-        and balance_month is not null
+    select hash({{ raw_account_key }}, {{ raw_month_key }}) as key_hash
+    from {{ raw_rows }} as raw_rows
+    group by 1
+    having count(*) > 1
 ),
 
 {#- The same typing and checks for rows with a unique key and rows sharing one (few). #}
@@ -65,9 +59,7 @@ duplicate_keys as (
         {{ row_fingerprint('core', 'account_balances', prefix='raw_') }} as row_fingerprint,
     from {{ raw_rows }} as raw_rows
     {%- if rows == 'duplicated' %}
-    semi join duplicate_keys
-        on duplicate_keys.account_id = {{ raw_account_key }}
-        and duplicate_keys.balance_month = {{ raw_month_key }}
+    where hash({{ raw_account_key }}, {{ raw_month_key }}) in (select key_hash from duplicate_keys)
     {%- endif %}
 ),
 
@@ -83,8 +75,7 @@ duplicate_keys as (
         from {{ rows }}_typed as typed
         {%- if rows == 'unique' %}
         anti join duplicate_keys
-            on typed.account_id = duplicate_keys.account_id
-            and typed.balance_month = duplicate_keys.balance_month
+            on hash(typed.account_id, typed.balance_month) = duplicate_keys.key_hash
         {%- endif %}
         left join clean_accounts
             on typed.account_id = clean_accounts.account_id

@@ -93,21 +93,22 @@ clean_merchants as (
     where quarantine_reason is null
 ),
 
--- The ids more than one row carries: only their rows need ranking, so the other rows (nearly
--- all of them) stream straight through without a window over the whole table.
+-- The ids more than one row carries, as hashes (a grouping of 8-byte hashes, not of the id
+-- strings): only their rows need ranking, so the other rows (nearly all of them) stream
+-- straight through without a window over the whole table. A hash collision only sends a few
+-- more rows through the ranking, which partitions by the id itself.
 duplicate_keys as (
-    select transaction_id
+    select key_hash
     from (
-        select {{ raw_transaction_key }} as transaction_id
+        select hash({{ raw_transaction_key }}) as key_hash
         from {{ raw_rows }} as raw_rows
         group by 1
         having count(*) > 1
     ) as shared
-    where transaction_id is not null
     {%- if incremental %}
     -- and the new ids that are already loaded
     union
-    select transaction_id
+    select hash(transaction_id)
     from {{ this }}
     where transaction_id in (
         select {{ raw_transaction_key }}
@@ -138,7 +139,7 @@ duplicate_keys as (
         {{ row_fingerprint('core', 'transactions', prefix='raw_') }} as row_fingerprint,
     from {{ raw_rows }} as raw_rows
     {%- if rows == 'duplicated' %}
-    where {{ raw_transaction_key }} in (select transaction_id from duplicate_keys)
+    where hash({{ raw_transaction_key }}) in (select key_hash from duplicate_keys)
     {%- endif %}
 ),
 
@@ -155,7 +156,7 @@ duplicate_keys as (
     from {{ rows }}_typed as typed
     {%- if rows == 'unique' %}
     anti join duplicate_keys
-        on typed.transaction_id = duplicate_keys.transaction_id
+        on hash(typed.transaction_id) = duplicate_keys.key_hash
     {%- endif %}
     left join code_lookups as currencies
         on currencies.code_set = 'currency'
@@ -214,7 +215,8 @@ previous as (
         raw_record as loaded_raw_record,
         true as is_loaded,
     from {{ this }}
-    where transaction_id in (select transaction_id from duplicate_keys)
+    where transaction_id is not null
+        and hash(transaction_id) in (select key_hash from duplicate_keys)
 ),
 {%- endif %}
 
