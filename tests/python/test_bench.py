@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from bankmart.bench import agreement, data, dbt_run, report
+from bankmart.bench.cli import memory_limit_for
 from bankmart.bench.monitor import GB, run_measured
 from bankmart.bench.sizes import format_size, parse_size, parse_sizes
 from bankmart.errors import BankmartError
@@ -129,6 +130,17 @@ def test_speedup_target_when_pandas_could_not_finish() -> None:
     assert speedup["met"] is True and "killed_memory" in speedup["note"]
     doc = report.sanitize({"sizes": [{**result, "targets": report.judge_targets(result)}]})
     json.dumps(doc, allow_nan=False)  # infinity is not valid JSON: sanitize must remove it
+
+
+def test_memory_budget_grows_only_above_10m_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BANKMART_MEMORY_LIMIT", raising=False)
+    assert memory_limit_for(10_000_000, None) == "3GB"
+    assert memory_limit_for(100_000_000, None) == "10GB"
+    assert memory_limit_for(100_000_000, "6GB") == "6GB"
+    monkeypatch.setenv("BANKMART_MEMORY_LIMIT", "5GB")
+    assert memory_limit_for(1_000_000, None) == "5GB"
+    workspace = dbt_run.Workspace(Path("w"), Path("raw"), Path("."), memory_limit="7GB")
+    assert workspace.env()["BANKMART_MEMORY_LIMIT"] == "7GB"
 
 
 def test_agreement_compares_totals_and_tiers(tmp_path: Path) -> None:

@@ -31,6 +31,22 @@ from bankmart.errors import BankmartError
 from bankmart.settings import Settings
 
 DEFAULT_SIZES = "1M,10M,100M"
+#: DuckDB memory budget per size when neither --memory-limit nor BANKMART_MEMORY_LIMIT is set:
+#: the project default (profiles.yml) up to 10M transactions, where the targets allow 4 GB in
+#: all; the 12 GB allowed at 100M for larger banks, leaving room for the dbt process.
+DEFAULT_MEMORY_LIMIT = "3GB"
+LARGE_BANK_MEMORY_LIMIT = "10GB"
+LARGE_BANK_TRANSACTIONS = 10_000_000
+
+
+def memory_limit_for(size: int, requested: str | None) -> str:
+    """The DuckDB memory_limit a size is built with: --memory-limit, else the environment,
+    else the project default, raised for banks above 10M transactions."""
+    if requested:
+        return requested
+    if os.environ.get("BANKMART_MEMORY_LIMIT"):
+        return os.environ["BANKMART_MEMORY_LIMIT"]
+    return LARGE_BANK_MEMORY_LIMIT if size > LARGE_BANK_TRANSACTIONS else DEFAULT_MEMORY_LIMIT
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +86,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="EXPLAIN ANALYZE this many of the slowest SQL models after the build (default 3; 0 = off)",
     )
     parser.add_argument("--fresh", action="store_true", help="drop sizes kept from an earlier report")
+    parser.add_argument(
+        "--memory-limit",
+        help=f"DuckDB memory_limit for every size (default: $BANKMART_MEMORY_LIMIT, else "
+        f"{DEFAULT_MEMORY_LIMIT} up to 10M transactions and {LARGE_BANK_MEMORY_LIMIT} above)",
+    )
 
 
 def progress(message: str) -> None:
@@ -202,7 +223,11 @@ def bench_size(size: int, args: argparse.Namespace, settings: Settings, out_dir:
         },
     }
 
-    workspace = dbt_run.Workspace(bench.root / "warehouse", bench.raw_dir, settings.project_dir)
+    memory_limit = memory_limit_for(size, args.memory_limit)
+    result["memory_limit"] = memory_limit
+    workspace = dbt_run.Workspace(
+        bench.root / "warehouse", bench.raw_dir, settings.project_dir, memory_limit=memory_limit
+    )
     runs = []
     for attempt in range(args.repeat):
         progress(f"[{label}] dbt build {attempt + 1}/{args.repeat} into {workspace.duckdb_path}")
@@ -229,7 +254,9 @@ def bench_size(size: int, args: argparse.Namespace, settings: Settings, out_dir:
         compiled = explain.compiled_sql(workspace.target_path, sql_models)
         if compiled:
             progress(f"[{label}] EXPLAIN ANALYZE {', '.join(compiled)}")
-            result["explain"] = explain.explain_models(workspace.duckdb_path, compiled, size_out / "explain")
+            result["explain"] = explain.explain_models(
+                workspace.duckdb_path, compiled, size_out / "explain", memory_limit=memory_limit
+            )
 
     pandas_max = parse_size(args.pandas_max) if args.pandas_max else None
     if args.skip_pandas:
@@ -294,7 +321,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "machine": machine_info(),
         "settings": {
             "threads": int(os.environ.get("BANKMART_THREADS", "2")),
-            "memory_limit": os.environ.get("BANKMART_MEMORY_LIMIT", "3GB"),
+            "memory_limit": args.memory_limit or os.environ.get("BANKMART_MEMORY_LIMIT") or (
+                f"{DEFAULT_MEMORY_LIMIT} up to 10M transactions, {LARGE_BANK_MEMORY_LIMIT} above"
+            ),
             "pandas_memory_cap_gb": args.pandas_memory_gb,
             "timeout_seconds": args.timeout,
             "repeat": args.repeat,

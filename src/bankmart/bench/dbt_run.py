@@ -32,6 +32,7 @@ class Workspace:
     root: Path
     raw_dir: Path
     project_dir: Path
+    memory_limit: str | None = None
 
     @property
     def duckdb_path(self) -> Path:
@@ -57,6 +58,8 @@ class Workspace:
             DBT_LOG_PATH=str(self.log_path),
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
+        if self.memory_limit:
+            env["BANKMART_MEMORY_LIMIT"] = self.memory_limit
         return env
 
     def reset(self) -> None:

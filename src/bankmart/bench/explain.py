@@ -42,7 +42,12 @@ def _short_detail(extra: dict[str, Any]) -> str:
 
 
 def explain_models(
-    duckdb_path: Path, compiled: dict[str, str], out_dir: Path, *, top_operators: int = 5
+    duckdb_path: Path,
+    compiled: dict[str, str],
+    out_dir: Path,
+    *,
+    memory_limit: str,
+    top_operators: int = 5,
 ) -> list[dict[str, Any]]:
     """EXPLAIN ANALYZE each ``{model name: compiled SQL}``; returns per-model hot operators."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -50,7 +55,7 @@ def explain_models(
     con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
         con.execute(f"set threads = {int(os.environ.get('BANKMART_THREADS', '2'))}")
-        con.execute(f"set memory_limit = '{os.environ.get('BANKMART_MEMORY_LIMIT', '3GB')}'")
+        con.execute(f"set memory_limit = '{memory_limit}'")
         con.execute("set preserve_insertion_order = false")
         con.execute(f"set temp_directory = '{duckdb_path}.explain.tmp'")
         for name, sql in compiled.items():

@@ -186,7 +186,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         if dbt:
             lines += [
                 "",
-                f"dbt build: {dbt.get('status')} in {_fmt(dbt.get('wall_seconds'), ' s')} "
+                f"dbt build (DuckDB memory_limit {s.get('memory_limit', settings.get('memory_limit'))}): "
+                f"{dbt.get('status')} in {_fmt(dbt.get('wall_seconds'), ' s')} "
                 f"(CPU {_fmt(dbt.get('cpu_seconds'), ' s')}, 1-min load average before/after "
                 f"{dbt.get('load_average_before_after')}) "
                 f"(dbt's own elapsed {_fmt(dbt.get('dbt_elapsed_seconds'), ' s')}), peak "
