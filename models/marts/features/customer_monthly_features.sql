@@ -29,7 +29,9 @@ transactions as (
         customer_id,
         transaction_month,
         transaction_date,
-        amount,
+        -- The features are DOUBLE: summing doubles keeps the grouping state half the size of
+        -- DECIMAL sums (one customer-month holds twenty of them), about a third faster.
+        cast(amount as double) as amount,
         category,
         is_atm,
         is_online,
