@@ -135,7 +135,7 @@ def test_speedup_target_when_pandas_could_not_finish() -> None:
 def test_memory_budget_grows_only_above_10m_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BANKMART_MEMORY_LIMIT", raising=False)
     assert memory_limit_for(10_000_000, None) == "3GB"
-    assert memory_limit_for(100_000_000, None) == "10GB"
+    assert memory_limit_for(100_000_000, None) == "9GB"
     assert memory_limit_for(100_000_000, "6GB") == "6GB"
     monkeypatch.setenv("BANKMART_MEMORY_LIMIT", "5GB")
     assert memory_limit_for(1_000_000, None) == "5GB"
