@@ -47,6 +47,26 @@
 
 
 {#
+    The ranking of a base model that splits its rows by key first (the large ones): rows whose
+    key no other row carries need no window and are kept as they are (key_rank 1, their own
+    fingerprint as kept_fingerprint); only the rows sharing a key go through duplicate_ranking().
+    Both come out with the columns quarantine_reason() and quarantine_detail() read.
+#}
+{% macro rank_shared_keys(unique_rows, shared_rows, key_columns, fingerprint_column='row_fingerprint') -%}
+    select
+        *,
+        1 as key_rank,
+        {{ fingerprint_column }} as kept_fingerprint,
+    from {{ unique_rows }}
+    union all by name
+    select
+        *,
+        {{ duplicate_ranking(key_columns, fingerprint_column=fingerprint_column) }},
+    from {{ shared_rows }}
+{%- endmacro %}
+
+
+{#
     The final quarantine reason of a ranked row: rows whose key is incomplete keep their own
     issue; among rows sharing a key, every row but the kept one is a duplicate_row (identical raw
     values) or a duplicate_id (same key, other values); the kept row keeps its own issue (NULL

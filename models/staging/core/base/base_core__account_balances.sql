@@ -84,16 +84,7 @@ duplicate_keys as (
 {%- endfor %}
 
 ranked as (
-    select
-        *,
-        1 as key_rank,
-        row_fingerprint as kept_fingerprint,
-    from unique_checked
-    union all by name
-    select
-        *,
-        {{ duplicate_ranking(key_columns) }},
-    from duplicated_checked
+    {{ rank_shared_keys('unique_checked', 'duplicated_checked', key_columns) }}
 ),
 
 flagged as (

@@ -220,23 +220,16 @@ previous as (
 ),
 {%- endif %}
 
+{%- set sharing_an_id -%}
+    {%- if incremental -%}
+    (select * from duplicated_checked union all by name select * from previous) as sharing_an_id
+    {%- else -%}
+    duplicated_checked
+    {%- endif -%}
+{%- endset %}
+
 ranked as (
-    select
-        *,
-        1 as key_rank,
-        row_fingerprint as kept_fingerprint,
-    from unique_checked
-    union all by name
-    select
-        *,
-        {{ duplicate_ranking(key_columns) }},
-    from (
-        select * from duplicated_checked
-        {%- if incremental %}
-        union all by name
-        select * from previous
-        {%- endif %}
-    ) as sharing_an_id
+    {{ rank_shared_keys('unique_checked', sharing_an_id, key_columns) }}
 ),
 
 flagged as (
