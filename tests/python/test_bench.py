@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from bankmart.bench import agreement, data, dbt_run, report
+from bankmart.bench import agreement, data, dbt_run, incremental, report
 from bankmart.bench.cli import memory_limit_for
 from bankmart.bench.monitor import GB, run_measured
 from bankmart.bench.sizes import format_size, parse_size, parse_sizes
@@ -115,13 +115,49 @@ def _size_result(transactions: int, **overrides: object) -> dict:
 def test_targets_are_judged_only_at_their_size() -> None:
     at_10m = {t["target"]: t["met"] for t in report.judge_targets(_size_result(10_000_000))}
     assert at_10m == {"build_wall": True, "build_peak": True, "speedup": True, "python_share": False,
-                      "overhead": True, "parse": True}
+                      "incremental": None, "overhead": True, "parse": True}
     at_1m = {t["target"] for t in report.judge_targets(_size_result(1_000_000))}
     assert at_1m == {"overhead", "parse"}
     failed = _size_result(100_000_000, dbt={"status": "killed_memory", "wall_seconds": 10.0, "peak_rss_gb": 1.0})
     judged = {t["target"]: t for t in report.judge_targets(failed)}
     assert judged["build_wall"]["met"] is False and judged["build_peak"]["met"] is False
     assert judged["overhead"]["met"] is None  # not measured, never silently passed
+
+
+def test_incremental_target_is_the_share_of_a_full_build() -> None:
+    def judged(incremental: dict) -> dict:
+        result = _size_result(10_000_000, incremental=incremental)
+        return next(t for t in report.judge_targets(result) if t["target"] == "incremental")
+
+    assert judged({"status": "ok", "ratio": 0.18})["met"] is True
+    assert judged({"status": "ok", "ratio": 0.58})["met"] is False
+    # A failed or wrong incremental build is not met, whatever its time.
+    failed = judged({"status": "totals differ from the full build", "ratio": 0.1})
+    assert failed["met"] is False and "totals differ" in failed["note"]
+    assert judged({"status": "skipped", "detail": "--skip-incremental"})["met"] is None
+    markdown = report.render_markdown({"sizes": [{**_size_result(10_000_000), "incremental": {
+        "status": "ok", "new_partition": "txn_month=2026-10", "ratio": 0.25, "cpu_ratio": 0.3,
+        "matches_full_build": True, "first_build": {"wall_seconds": 45.0},
+        "incremental_build": {"wall_seconds": 12.5, "cpu_seconds": 20.0, "top_nodes": []}}}]})
+    assert "| 10M | txn_month=2026-10 | 45.0 s | 12.5 s | 20.0 s | 50.0 s | 25.0 % | 30.0 % | match |" in markdown
+
+
+def test_incremental_staging_links_every_file_but_the_newest_month(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    for folder in ("transactions/txn_month=2024-01", "transactions/txn_month=2024-02", "customers"):
+        (raw / folder).mkdir(parents=True)
+        (raw / folder / "part-0.parquet").write_text(folder)
+    newest = incremental.newest_partition(raw)
+    assert newest.name == "txn_month=2024-02"
+    staged = tmp_path / "staged"
+    incremental.link_tree(raw, staged, skip=newest)
+    files = sorted(str(p.relative_to(staged)) for p in staged.rglob("*.parquet"))
+    assert files == ["customers/part-0.parquet", "transactions/txn_month=2024-01/part-0.parquet"]
+    original = raw / "customers" / "part-0.parquet"
+    assert (staged / "customers" / "part-0.parquet").stat().st_ino == original.stat().st_ino
+    (raw / "transactions" / "txn_month=2024-01").rename(tmp_path / "away")
+    with pytest.raises(BankmartError, match="at least two monthly partitions"):
+        incremental.newest_partition(raw)
 
 
 def test_speedup_target_when_pandas_could_not_finish() -> None:
@@ -251,8 +287,14 @@ def test_bench_end_to_end_on_a_tiny_size(tmp_path: Path) -> None:
         assert "missing" in json.dumps(agreed)
     if isinstance(agreed.get("tiers"), dict) and "agree_share" in agreed["tiers"]:
         assert agreed["tiers"]["agree_share"] > 0.95
+    # One new month built incrementally on the same bank: same totals as the full build.
+    increment = size["incremental"]
+    assert increment["status"] == "ok", increment
+    assert increment["matches_full_build"] is True and increment["totals"]["full"]["fct_transactions rows"] > 0
+    assert increment["new_partition"].startswith("txn_month=") and increment["ratio"] > 0
+    assert increment["incremental_build"]["nodes"] == dbt["nodes"]
     markdown = (out / "report.md").read_text()
-    assert "| 20k |" in markdown and "## Targets" in markdown
+    assert "| 20k |" in markdown and "## Targets" in markdown and "## Incremental builds" in markdown
     # A build stopped early has no run_results.json: its console log gives the same nodes.
     workspace = data_dir / "20k" / "warehouse"
     from_log, still_running = dbt_run.read_nodes_from_log(workspace / "dbt_build.log")

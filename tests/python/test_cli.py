@@ -92,3 +92,20 @@ def test_transactions_option_sizes_the_bank(tmp_path: Path) -> None:
     assert manifest["parameters"]["transactions"] == 5000
     assert manifest["parameters"]["customers"] == 200
     assert 4000 < manifest["row_counts"]["transactions"] < 6000
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--transactions", "ten"], "--transactions"),
+        (["--pandas-max", "lots"], "--pandas-max"),
+        (["--incremental-max", "0"], "--incremental-max"),
+    ],
+)
+def test_bench_bad_sizes_exit_2_naming_the_option(tmp_path: Path, args: list[str], option: str) -> None:
+    out = tmp_path / "results"
+    proc = run_cli("bench", *args, "--out", str(out), "--data-dir", str(tmp_path / "data"),
+                   env=bank_env(tmp_path), check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert option in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "data").exists()

@@ -1,5 +1,6 @@
-"""`bankmart bench`: for each size, generate (or reuse) a bank, build it with dbt, run the pandas
-reference on the same files, check they agree, and write bench/results/report.{md,json}.
+"""`bankmart bench`: for each size, generate (or reuse) a bank, build it with dbt, time one new
+month built incrementally against that build (up to --incremental-max), run the pandas reference
+on the same files, check they agree, and write bench/results/report.{md,json}.
 
 Everything is measured by the same process-tree sampler, one step after the other (never two at
 once, so neither steals the other's cores or memory). The report is rewritten after every size,
@@ -24,13 +25,16 @@ from typing import Any
 import psutil
 
 from bankmart.argtypes import positive_int
-from bankmart.bench import agreement, data, dbt_run, explain, report
+from bankmart.bench import agreement, data, dbt_run, explain, incremental, report
 from bankmart.bench.monitor import GB, log_tail, run_measured
 from bankmart.bench.sizes import format_size, parse_size, parse_sizes
 from bankmart.errors import BankmartError
 from bankmart.settings import Settings
 
 DEFAULT_SIZES = "1M,10M,100M"
+#: Largest size the incremental build is measured at by default: the target is set at 10M, and
+#: at 100M the extra from-scratch build of 23 months would add a quarter of an hour.
+DEFAULT_INCREMENTAL_MAX = "10M"
 #: DuckDB memory budget per size when neither --memory-limit nor BANKMART_MEMORY_LIMIT is set:
 #: the project default (profiles.yml) up to 10M transactions, where the targets allow 4 GB in
 #: all; above it 9GB, which keeps the whole process tree (dbt and the Python models besides
@@ -86,6 +90,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=3,
         help="EXPLAIN ANALYZE this many of the slowest SQL models after the build (default 3; 0 = off)",
     )
+    parser.add_argument(
+        "--incremental-max",
+        default=DEFAULT_INCREMENTAL_MAX,
+        help="largest size to measure one new month's incremental build at (default "
+        f"{DEFAULT_INCREMENTAL_MAX}): all months but the newest are built from scratch, then the "
+        "newest arrives and an incremental build is timed against the full build",
+    )
+    parser.add_argument("--skip-incremental", action="store_true", help="do not measure incremental builds")
     parser.add_argument("--fresh", action="store_true", help="drop sizes kept from an earlier report")
     parser.add_argument(
         "--memory-limit",
@@ -259,7 +271,9 @@ def bench_size(size: int, args: argparse.Namespace, settings: Settings, out_dir:
                 workspace.duckdb_path, compiled, size_out / "explain", memory_limit=memory_limit
             )
 
-    pandas_max = parse_size(args.pandas_max) if args.pandas_max else None
+    result["incremental"] = run_incremental(size, args, settings, bench, workspace, result, memory_limit, label)
+
+    pandas_max = parse_size(args.pandas_max, "--pandas-max") if args.pandas_max else None
     if args.skip_pandas:
         result["pandas"] = {"status": "skipped", "detail": "--skip-pandas"}
     elif pandas_max is not None and size > pandas_max:
@@ -286,6 +300,27 @@ def bench_size(size: int, args: argparse.Namespace, settings: Settings, out_dir:
     return result
 
 
+def run_incremental(
+    size: int, args: argparse.Namespace, settings: Settings, bench: data.BenchData,
+    workspace: dbt_run.Workspace, result: dict[str, Any], memory_limit: str, label: str,
+) -> dict[str, Any]:
+    """One new month's incremental build against this size's full build, or why it was not run."""
+    if args.skip_incremental:
+        return {"status": "skipped", "detail": "--skip-incremental"}
+    if size > parse_size(args.incremental_max, "--incremental-max"):
+        return {"status": "skipped", "detail": f"above --incremental-max {args.incremental_max}"}
+    if result["dbt"]["status"] != "ok" or result["dbt"]["failures"]:
+        return {"status": "skipped", "detail": "the full build did not pass"}
+    try:
+        return incremental.measure(
+            bench.raw_dir, bench.root / "incremental", settings.project_dir, result["dbt"],
+            workspace.duckdb_path, memory_limit=memory_limit, timeout_seconds=args.timeout,
+            top=args.top, progress=progress, label=label,
+        )
+    except BankmartError as error:
+        return {"status": "error", "detail": str(error)}
+
+
 def _count_customers(duckdb_path: Path) -> int | None:
     import duckdb
 
@@ -304,7 +339,8 @@ def _count_customers(duckdb_path: Path) -> int | None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     sizes = parse_sizes(args.transactions)
     if args.pandas_max:
-        parse_size(args.pandas_max)
+        parse_size(args.pandas_max, "--pandas-max")
+    parse_size(args.incremental_max, "--incremental-max")
     out_dir = (args.out or settings.project_dir / "bench" / "results").resolve()
     data_dir = (args.data_dir or settings.data_dir / "bench").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -325,6 +361,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             "memory_limit": args.memory_limit or os.environ.get("BANKMART_MEMORY_LIMIT") or (
                 f"{DEFAULT_MEMORY_LIMIT} up to 10M transactions, {LARGE_BANK_MEMORY_LIMIT} above"
             ),
+            "incremental_max": None if args.skip_incremental else args.incremental_max,
             "pandas_memory_cap_gb": args.pandas_memory_gb,
             "timeout_seconds": args.timeout,
             "repeat": args.repeat,

@@ -256,21 +256,27 @@ def read_nodes_from_log(log: Path) -> tuple[list[NodeTiming], list[str]]:
 
 def run_build(
     workspace: Workspace, *, timeout_seconds: float | None = None, progress: Any = print,
-    label: str = "",
+    label: str = "", fresh: bool = True,
 ) -> DbtResult:
-    """`dbt parse` (cold), then `dbt build` on a fresh warehouse, both measured."""
-    workspace.reset()
+    """`dbt parse` (cold), then `dbt build` on a fresh warehouse, both measured.
+
+    With ``fresh=False`` only the build runs, on the warehouse and target/ as they are: an
+    incremental build after an earlier one (its start-up then uses dbt's partial parse).
+    """
+    parse = None
     env = workspace.env()
     common = ["--project-dir", str(workspace.project_dir), "--profiles-dir", str(workspace.project_dir)]
-    workspace.log_path.mkdir(parents=True, exist_ok=True)
-    parse = run_measured(
-        [dbt_executable(), "parse", *common],
-        env=env,
-        cwd=workspace.project_dir,
-        log_path=workspace.root / "dbt_parse.log",
-        timeout_seconds=timeout_seconds,
-    )
-    progress(f"[{label}] dbt parse: {parse.wall_seconds:.1f} s ({parse.status})")
+    if fresh:
+        workspace.reset()
+        workspace.log_path.mkdir(parents=True, exist_ok=True)
+        parse = run_measured(
+            [dbt_executable(), "parse", *common],
+            env=env,
+            cwd=workspace.project_dir,
+            log_path=workspace.root / "dbt_parse.log",
+            timeout_seconds=timeout_seconds,
+        )
+        progress(f"[{label}] dbt parse: {parse.wall_seconds:.1f} s ({parse.status})")
 
     last_report = [0.0]
 

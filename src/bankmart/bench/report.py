@@ -19,6 +19,8 @@ TARGETS: list[tuple[int | None, str, str, str, float, str]] = [
     (10_000_000, "build_peak", "peak memory <= 4 GB", "dbt.peak_rss_gb", 4, "max"),
     (10_000_000, "speedup", ">= 3x faster than pandas", "ratios.speedup", 3, "min"),
     (10_000_000, "python_share", "Python models <= 15 % of the build", "dbt.python_share", 0.15, "max"),
+    (10_000_000, "incremental", "one new month (incremental build) <= 20 % of a full build",
+     "incremental.ratio", 0.2, "max"),
     (100_000_000, "build_wall", "full build <= 8 min", "dbt.wall_seconds", 480, "max"),
     (100_000_000, "build_peak", "peak memory <= 12 GB (spilling)", "dbt.peak_rss_gb", 12, "max"),
     (None, "overhead", "dbt fixed overhead (start-up + shut-down in build) <= 5 s", "dbt.overhead_seconds", 5, "max"),
@@ -50,6 +52,9 @@ def judge_targets(size_result: dict[str, Any]) -> list[dict[str, Any]]:
         if key.startswith("build") and _get(size_result, "dbt.status") != "ok":
             met = False
             note = f"dbt build {_get(size_result, 'dbt.status')}"
+        elif key == "incremental" and _get(size_result, "incremental.status") not in (None, "ok", "skipped"):
+            met = False
+            note = str(_get(size_result, "incremental.status"))
         elif value is None:
             met = None
         else:
@@ -163,6 +168,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         "competed); dbt's CPU / 2 cores is a lower bound of its wall time on an idle machine. "
         "overhead = build time outside any dbt node (start-up incl. partial parse and hooks, "
         "and shut-down); python share = time in Python models / dbt build wall.",
+    ]
+    lines += _incremental_table(report.get("sizes", []))
+    lines += [
         "",
         "## Targets",
         "",
@@ -172,7 +180,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     for s in report.get("sizes", []):
         for t in s.get("targets", []):
             value = t["value"]
-            shown = _pct(value) if t["target"] == "python_share" else _fmt(value, digits=2)
+            shown = _pct(value) if t["target"] in ("python_share", "incremental") else _fmt(value, digits=2)
             note = f" ({t['note']})" if t.get("note") else ""
             lines.append(f"| {s['label']} | {t['description']} | {shown} | {_met(t['met'])}{note} |")
     for s in report.get("sizes", []):
@@ -212,6 +220,16 @@ def render_markdown(report: dict[str, Any]) -> str:
                     lines += ["", f"{title}:", "", "| node | language | materialized | seconds |", "|---|---|---|---|"]
                     for n in dbt[key]:
                         lines.append(f"| {n['name']} | {n['language']} | {n.get('materialized', '')} | {n['seconds']:.2f} |")
+        increment = s.get("incremental") or {}
+        built = increment.get("incremental_build") or {}
+        if built.get("top_nodes"):
+            lines += [
+                "",
+                f"Incremental build ({increment.get('new_partition')} added): models "
+                f"{_fmt(built.get('model_seconds'), ' s')}, tests {_fmt(built.get('test_seconds'), ' s')}, "
+                f"Python models {_fmt(built.get('python_seconds'), ' s')} (summed over threads); slowest nodes: "
+                + ", ".join(f"{n['name']} {n['seconds']:.2f} s" for n in built["top_nodes"]),
+            ]
         explain = s.get("explain") or []
         if explain:
             lines += ["", "EXPLAIN ANALYZE of the slowest SQL models (hottest operators):", ""]
@@ -239,3 +257,37 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines += ["", "Agreement: " + json.dumps(agreement, default=str)]
     lines.append("")
     return "\n".join(lines)
+
+
+def _incremental_table(sizes: list[dict[str, Any]]) -> list[str]:
+    """One row per size where one new month was built incrementally (or why it was not)."""
+    measured = [s for s in sizes if s.get("incremental")]
+    if not measured:
+        return []
+    lines = [
+        "",
+        "## Incremental builds",
+        "",
+        "All months but the newest built from scratch, then the newest partition of raw "
+        "transactions arrives and `dbt build` runs again (incremental models read only the new "
+        "files). ratio = that build's wall / the full build's wall above; the totals check "
+        "compares fct_transactions, customer_monthly_features and quarantined_rows (row counts "
+        "and amount totals) with the full build.",
+        "",
+        "| size | new partition | first build | incremental build | incremental CPU | full build | ratio | CPU ratio | totals |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in measured:
+        inc = s["incremental"]
+        if inc.get("status") == "skipped" or "incremental_build" not in inc:
+            lines.append(f"| {s['label']} | {inc.get('status')}: {inc.get('detail', '')} |" + " |" * 7)
+            continue
+        first, second = inc.get("first_build", {}), inc["incremental_build"]
+        totals = {True: "match", False: "**differ**", None: "–"}[inc.get("matches_full_build")]
+        lines.append(
+            f"| {s['label']} | {inc.get('new_partition')} | {_fmt(first.get('wall_seconds'), ' s')} "
+            f"| {_fmt(second.get('wall_seconds'), ' s')} | {_fmt(second.get('cpu_seconds'), ' s')} "
+            f"| {_fmt(_get(s, 'dbt.wall_seconds'), ' s')} | {_pct(inc.get('ratio'))} "
+            f"| {_pct(inc.get('cpu_ratio'))} | {totals} |"
+        )
+    return lines

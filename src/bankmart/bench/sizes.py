@@ -10,16 +10,16 @@ _SUFFIX = {"": 1, "k": 1_000, "m": 1_000_000, "g": 1_000_000_000, "b": 1_000_000
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgb]?)\s*$", re.IGNORECASE)
 
 
-def parse_size(text: str) -> int:
-    """One size; a suffix k/M/G(B) multiplies by a thousand/million/billion."""
+def parse_size(text: str, option: str = "--transactions") -> int:
+    """One size; a suffix k/M/G(B) multiplies by a thousand/million/billion. Errors name ``option``."""
     match = _PATTERN.match(text.replace("_", ""))
     if not match:
         raise BankmartError(
-            f"--transactions: cannot read size {text!r}; write e.g. 20k, 1M, 10M or 1000000"
+            f"{option}: cannot read size {text!r}; write e.g. 20k, 1M, 10M or 1000000"
         )
     number = float(match.group(1)) * _SUFFIX[match.group(2).lower()]
     if number < 1 or number != int(number):
-        raise BankmartError(f"--transactions: size {text!r} must be a whole number of at least 1")
+        raise BankmartError(f"{option}: size {text!r} must be a whole number of at least 1")
     return int(number)
 
 
