@@ -5,13 +5,20 @@
     to text first.
 #}
 
-{# Trimmed text with runs of whitespace collapsed to one space; empty text becomes NULL. #}
+{#
+    Trimmed text with runs of whitespace collapsed to one space; empty text becomes NULL. Text
+    without any whitespace (nearly every id) skips the replacement: half the cost per value.
+#}
 {% macro clean_text(expression) -%}
     {{ return(adapter.dispatch('clean_text', 'bankmart')(expression)) }}
 {%- endmacro %}
 
 {% macro default__clean_text(expression) -%}
-    nullif(trim(regexp_replace(cast({{ expression }} as varchar), '\s+', ' ', 'g')), '')
+    {%- set text = 'cast(' ~ expression ~ ' as varchar)' -%}
+    case
+        when not regexp_matches({{ text }}, '\s') then nullif({{ text }}, '')
+        else nullif(trim(regexp_replace({{ text }}, '\s+', ' ', 'g')), '')
+    end
 {%- endmacro %}
 
 
@@ -86,7 +93,8 @@
     A timestamp from text: ISO 'YYYY-MM-DD HH:MM:SS' (or with a T, fractions of a second, or a
     bare date meaning midnight), then day-first 'D/M/YYYY HH:MM[:SS]'. NULL when nothing matches.
     The exact 'YYYY-MM-DD HH:MM:SS' most files carry is tried first without any regular
-    expression (a third of the cost of a large base model otherwise).
+    expression (a third of the cost of a large base model otherwise), and parsed once: the other
+    forms are only looked at where it gave NULL.
 #}
 {% macro parse_timestamp(expression) -%}
     {{ return(adapter.dispatch('parse_timestamp', 'bankmart')(expression)) }}
@@ -95,21 +103,22 @@
 {% macro default__parse_timestamp(expression) -%}
     {%- set text = clean_text(expression) -%}
     {%- set as_text = 'cast(' ~ expression ~ ' as varchar)' -%}
-    case
-        when length({{ as_text }}) = 19 and try_strptime({{ as_text }}, '%Y-%m-%d %H:%M:%S') is not null
-            then try_strptime({{ as_text }}, '%Y-%m-%d %H:%M:%S')
-        when regexp_matches({{ text }}, '^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]|$)')
-            then try_cast({{ text }} as timestamp)
-        when regexp_full_match({{ text }}, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?')
-            then try_strptime(
-                {{ text }},
-                [
-                    '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
-                    '%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y',
-                    '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'
-                ]
-            )
-    end
+    coalesce(
+        case when length({{ as_text }}) = 19 then try_strptime({{ as_text }}, '%Y-%m-%d %H:%M:%S') end,
+        case
+            when regexp_matches({{ text }}, '^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]|$)')
+                then try_cast({{ text }} as timestamp)
+            when regexp_full_match({{ text }}, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?')
+                then try_strptime(
+                    {{ text }},
+                    [
+                        '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
+                        '%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y',
+                        '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'
+                    ]
+                )
+        end
+    )
 {%- endmacro %}
 
 
@@ -120,14 +129,11 @@
 
 {% macro default__parse_month(expression) -%}
     {%- set as_text = 'cast(' ~ expression ~ ' as varchar)' -%}
-    case
-        when length({{ as_text }}) = 7 and try_strptime({{ as_text }}, '%Y-%m') is not null
-            then cast(try_strptime({{ as_text }}, '%Y-%m') as date)
-        else coalesce(
-            cast(try_strptime({{ clean_text(expression) }}, '%Y-%m') as date),
-            cast({{ dbt.date_trunc('month', parse_date(expression)) }} as date)
-        )
-    end
+    coalesce(
+        case when length({{ as_text }}) = 7 then cast(try_strptime({{ as_text }}, '%Y-%m') as date) end,
+        cast(try_strptime({{ clean_text(expression) }}, '%Y-%m') as date),
+        cast({{ dbt.date_trunc('month', parse_date(expression)) }} as date)
+    )
 {%- endmacro %}
 
 
