@@ -4,6 +4,7 @@ filters against numbers computed straight from the serving file, and the no-data
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -351,3 +352,46 @@ def test_monthly_mart_and_fact_paths_agree(published: Path) -> None:
             for category, spend in zip(slow_categories["category"],
                                        slow_categories["total_spend"], strict=True):
                 assert fast_by.get(category) == pytest.approx(spend), (f, category)
+
+
+def test_stopping_bankmart_dashboard_stops_its_streamlit_server(tmp_path: Path) -> None:
+    """A supervisor's SIGTERM to `bankmart dashboard` must not leave Streamlit serving alone."""
+    import signal
+    import subprocess
+    import time
+
+    import psutil
+
+    from conftest import BIN, bank_env
+
+    with socket_port() as port:
+        proc = subprocess.Popen([str(BIN / "bankmart"), "dashboard", "--port", str(port)],
+                                env=bank_env(tmp_path), cwd=PROJECT_DIR,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not server and time.monotonic() < deadline:
+            server = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                      if "streamlit" in " ".join(p.cmdline())]
+            time.sleep(0.2)
+        assert server, "bankmart dashboard did not start a Streamlit server"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        _, alive = psutil.wait_procs(server, timeout=20)
+        assert not alive, f"Streamlit still running after bankmart dashboard stopped: {alive}"
+    finally:
+        for process in [*server, psutil.Process(proc.pid)] if proc.poll() is None else server:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+
+
+@contextlib.contextmanager
+def socket_port() -> Iterator[int]:
+    """A free TCP port on localhost."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    yield port

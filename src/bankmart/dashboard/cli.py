@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -61,4 +62,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     env = dict(os.environ)
     env["BANKMART_SERVING_DIR"] = str(settings.serving_dir)
     env["BANKMART_PROJECT_DIR"] = str(settings.project_dir)
-    return subprocess.run(streamlit_command(args.port, args.address), env=env).returncode
+    return serve(streamlit_command(args.port, args.address), env)
+
+
+def serve(command: list[str], env: dict[str, str]) -> int:
+    """Run the server until it exits. A SIGTERM to this process (a supervisor, a test's
+    teardown) is passed on to it, so stopping `bankmart dashboard` never leaves the server
+    running on its own; Ctrl+C already reaches both through the terminal."""
+    proc = subprocess.Popen(command, env=env)
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: proc.send_signal(signum))
+    try:
+        return proc.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
