@@ -93,8 +93,7 @@
     A timestamp from text: ISO 'YYYY-MM-DD HH:MM:SS' (or with a T, fractions of a second, or a
     bare date meaning midnight), then day-first 'D/M/YYYY HH:MM[:SS]'. NULL when nothing matches.
     The exact 'YYYY-MM-DD HH:MM:SS' most files carry is tried first without any regular
-    expression (a third of the cost of a large base model otherwise), and parsed once: the other
-    forms are only looked at where it gave NULL.
+    expression (a third of the cost of a large base model otherwise).
 #}
 {% macro parse_timestamp(expression) -%}
     {{ return(adapter.dispatch('parse_timestamp', 'bankmart')(expression)) }}
@@ -103,22 +102,21 @@
 {% macro default__parse_timestamp(expression) -%}
     {%- set text = clean_text(expression) -%}
     {%- set as_text = 'cast(' ~ expression ~ ' as varchar)' -%}
-    coalesce(
-        case when length({{ as_text }}) = 19 then try_strptime({{ as_text }}, '%Y-%m-%d %H:%M:%S') end,
-        case
-            when regexp_matches({{ text }}, '^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]|$)')
-                then try_cast({{ text }} as timestamp)
-            when regexp_full_match({{ text }}, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?')
-                then try_strptime(
-                    {{ text }},
-                    [
-                        '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
-                        '%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y',
-                        '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'
-                    ]
-                )
-        end
-    )
+    case
+        when length({{ as_text }}) = 19 and try_strptime({{ as_text }}, '%Y-%m-%d %H:%M:%S') is not null
+            then try_strptime({{ as_text }}, '%Y-%m-%d %H:%M:%S')
+        when regexp_matches({{ text }}, '^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]|$)')
+            then try_cast({{ text }} as timestamp)
+        when regexp_full_match({{ text }}, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?')
+            then try_strptime(
+                {{ text }},
+                [
+                    '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
+                    '%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y',
+                    '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'
+                ]
+            )
+    end
 {%- endmacro %}
 
 
@@ -129,11 +127,14 @@
 
 {% macro default__parse_month(expression) -%}
     {%- set as_text = 'cast(' ~ expression ~ ' as varchar)' -%}
-    coalesce(
-        case when length({{ as_text }}) = 7 then cast(try_strptime({{ as_text }}, '%Y-%m') as date) end,
-        cast(try_strptime({{ clean_text(expression) }}, '%Y-%m') as date),
-        cast({{ dbt.date_trunc('month', parse_date(expression)) }} as date)
-    )
+    case
+        when length({{ as_text }}) = 7 and try_strptime({{ as_text }}, '%Y-%m') is not null
+            then cast(try_strptime({{ as_text }}, '%Y-%m') as date)
+        else coalesce(
+            cast(try_strptime({{ clean_text(expression) }}, '%Y-%m') as date),
+            cast({{ dbt.date_trunc('month', parse_date(expression)) }} as date)
+        )
+    end
 {%- endmacro %}
 
 
