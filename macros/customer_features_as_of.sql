@@ -48,12 +48,13 @@ repayments as (
     from {{ ref('fct_loan_repayments') }}
 ),
 
+-- Read apart from `monthly`, which DuckDB would otherwise store whole (a CTE read twice).
 window_bounds as (
     select
         min(month_start_date) as first_month,
         cast({{ dbt.dateadd('month', -months_held_out, 'max(month_start_date)') }} as date)
             as last_month,
-    from monthly
+    from {{ ref('customer_monthly_features') }}
 ),
 
 observation as (

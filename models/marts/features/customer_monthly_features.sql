@@ -60,11 +60,14 @@ balances as (
     group by customer_id, balance_month
 ),
 
+-- The window and the watermark, read from the facts apart from `transactions`: a CTE read
+-- more than once is stored whole by DuckDB, and that one holds every transaction.
 window_bounds as (
     select
         min(transaction_month) as first_month,
         max(transaction_month) as last_month,
-    from transactions
+        max(loaded_at) as loaded_at,
+    from {{ ref('fct_transactions') }}
 ),
 
 months as (
@@ -90,7 +93,7 @@ all_customer_months as (
 -- Months with facts newer than this table, months new to the window, customers new to the table.
 touched_months as (
     select distinct transaction_month as month_start_date,
-    from transactions
+    from {{ ref('fct_transactions') }}
     where loaded_at > {{ loaded_watermark(this) }}
     union
     select month_start_date,
@@ -145,11 +148,6 @@ aggregated as (
     group by customer_id, transaction_month
 ),
 
-watermark as (
-    select max(loaded_at) as loaded_at,
-    from transactions
-),
-
 final as (
     select
         customer_months.customer_id,
@@ -172,9 +170,9 @@ final as (
         cast(coalesce(aggregated.spend_{{ category }}, 0) as double) as spend_{{ category }},
         {%- endfor %}
         cast(balances.end_of_month_balance as double) as end_of_month_balance,
-        watermark.loaded_at,
+        window_bounds.loaded_at,
     from customer_months
-    cross join watermark
+    cross join window_bounds
     left join aggregated
         on customer_months.customer_id = aggregated.customer_id
         and customer_months.month_start_date = aggregated.month_start_date
