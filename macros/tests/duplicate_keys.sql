@@ -1,9 +1,10 @@
 {#
-    The key test of a large table without grouping its key strings: the rows are grouped by an
-    8-byte hash of the key first, and only the rows whose hash occurs more than once are grouped
-    by the key itself. Exact (a hash collision is checked against the real values), and the
-    memory of the grouping no longer grows with the length of the ids: at 100M transactions
-    this is the difference between a test that spills gigabytes and one that does not.
+    The key test of a large table without grouping its key strings: the hashes that occur more
+    than once are found first (repeated_hashes(): a sort of 8-byte hashes), and only the rows
+    with those hashes are grouped by the key itself. Exact (a hash collision is checked against
+    the real values), and the memory no longer grows with the length of the ids: at 100M
+    transactions this is the difference between a test that spills gigabytes and one that does
+    not.
 
     The model is read twice on purpose (two scans of the key columns): a CTE read twice would
     be materialised whole.
@@ -15,16 +16,7 @@
         count(*) as occurrences,
     from {{ model }}
     where hash({{ key_list }}) in (
-        select key_hash
-        from (
-            select hash({{ key_list }}) as key_hash
-            from {{ model }}
-            {%- if where %}
-            where {{ where }}
-            {%- endif %}
-            group by 1
-            having count(*) > 1
-        ) as shared_hashes
+        {{ repeated_hashes('hash(' ~ key_list ~ ')', model, where) | indent(8) }}
     )
     {%- if where %}
         and {{ where }}

@@ -40,10 +40,7 @@ clean_accounts as (
 -- The (account, month) keys more than one row carries, as hashes: only their rows need ranking
 -- (a hash collision only sends a few more rows through it).
 duplicate_keys as (
-    select hash({{ raw_account_key }}, {{ raw_month_key }}) as key_hash
-    from {{ raw_rows }} as raw_rows
-    group by 1
-    having count(*) > 1
+    {{ repeated_hashes('hash(' ~ raw_account_key ~ ', ' ~ raw_month_key ~ ')', raw_rows ~ ' as raw_rows') }}
 ),
 
 {#- The same typing and checks for rows with a unique key and rows sharing one (few). #}

@@ -2,7 +2,7 @@
     Every raw transaction row, typed and normalised, with quarantine_reason NULL for the rows
     stg_core__transactions exposes. The largest table: hash joins to the small code lookup and
     to the clean account and merchant keys, and a window only over the few rows whose
-    transaction_id another row also carries (found by one grouping of the ids first); every
+    transaction_id another row also carries (found by one sort of the ids' hashes first); every
     other row streams from the files to the table, so memory stays flat as the files grow.
 
     Rules, in priority order: ids, timestamp and amount present; timestamp parseable and not
@@ -93,17 +93,14 @@ clean_merchants as (
     where quarantine_reason is null
 ),
 
--- The ids more than one row carries, as hashes (a grouping of 8-byte hashes, not of the id
--- strings): only their rows need ranking, so the other rows (nearly all of them) stream
+-- The ids more than one row carries, as hashes (a sort of 8-byte hashes, not a grouping of the
+-- id strings): only their rows need ranking, so the other rows (nearly all of them) stream
 -- straight through without a window over the whole table. A hash collision only sends a few
 -- more rows through the ranking, which partitions by the id itself.
 duplicate_keys as (
     select key_hash
     from (
-        select hash({{ raw_transaction_key }}) as key_hash
-        from {{ raw_rows }} as raw_rows
-        group by 1
-        having count(*) > 1
+        {{ repeated_hashes('hash(' ~ raw_transaction_key ~ ')', raw_rows ~ ' as raw_rows') | indent(8) }}
     ) as shared
     {%- if incremental %}
     -- and the new ids that are already loaded
