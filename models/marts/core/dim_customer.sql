@@ -17,8 +17,8 @@ income_bands as (select * from {{ ref('income_bands') }}),
 holdings as (select * from {{ ref('int_accounts_aggregated_to_customer') }}),
 
 reporting_period as (
-    select max(transaction_month) as as_of_month,
-    from {{ ref('fct_transactions') }}
+    select last_transaction_month as as_of_month,
+    from {{ ref('int_transactions_period') }}
 ),
 
 located as (

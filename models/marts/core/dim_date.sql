@@ -1,16 +1,16 @@
 {#
     A gap-free calendar in whole years covering every date the facts and accounts carry. Bounds
-    are read from the already-built fact tables (cheap column min/max) rather than from staging,
-    so the raw transactions are not scanned a second time. Whole calendar years because Power BI's
+    are cheap column min/max of built tables; the transactions' come from int_transactions_period,
+    so the calendar does not wait for fct_transactions. Whole calendar years because Power BI's
     time intelligence expects a date table that starts on 1 January and ends on 31 December.
 #}
 with
 
 transactions as (
     select
-        min(transaction_date) as first_date,
-        max(transaction_date) as last_date,
-    from {{ ref('fct_transactions') }}
+        first_transaction_date as first_date,
+        last_transaction_date as last_date,
+    from {{ ref('int_transactions_period') }}
 ),
 
 accounts as (

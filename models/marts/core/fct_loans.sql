@@ -9,8 +9,8 @@ loans as (select * from {{ ref('stg_core__loans') }}),
 repayments as (select * from {{ ref('int_loan_repayments_aggregated_to_loan') }}),
 
 reporting_period as (
-    select max(transaction_date) as as_of_date,
-    from {{ ref('fct_transactions') }}
+    select last_transaction_date as as_of_date,
+    from {{ ref('int_transactions_period') }}
 ),
 
 joined as (
