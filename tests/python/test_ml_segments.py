@@ -272,3 +272,19 @@ def test_archetype_from_mapping_validates():
     assert arch.segment_id == "night_owls" and arch.weights == (("night_share", 1.0),)
     with pytest.raises(BankmartError, match="archetype"):
         Archetype.from_mapping({"weights": {}})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_silhouette_from_distances_equals_scikit_learn(seed: int) -> None:
+    from sklearn.metrics import pairwise_distances, silhouette_score
+
+    from bankmart.ml.segments import silhouette_from_distances
+
+    rng = np.random.default_rng(seed)
+    x = np.vstack([rng.normal(c, 1.0, size=(150, 4)) for c in (0, 3, 6)])
+    labels = rng.integers(0, 4, size=len(x))
+    labels[7] = 9  # a sample alone in its cluster scores 0
+    x[20] = x[21]  # duplicate points: zero distances
+    distances = pairwise_distances(x)
+    expected = silhouette_score(distances, labels, metric="precomputed")
+    assert silhouette_from_distances(distances, labels) == pytest.approx(expected, rel=1e-10, abs=1e-12)

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
-from sklearn.metrics import pairwise_distances, silhouette_score
+from sklearn.metrics import pairwise_distances
 from threadpoolctl import threadpool_limits
 
 from bankmart.errors import BankmartError
@@ -230,6 +230,28 @@ def _kmeans(k: int, cfg: SegmentConfig, init: Any = "k-means++", n_init: int | N
     )
 
 
+def silhouette_from_distances(distances: np.ndarray, labels: np.ndarray) -> float:
+    """The mean silhouette coefficient from a square matrix of pairwise distances, as
+    scikit-learn defines it (a sample alone in its cluster scores 0). Each sample's distance
+    sums to every cluster come from one matrix product, so scoring every k against the same
+    matrix costs milliseconds instead of a pass over the matrix per k."""
+    codes, index = np.unique(labels, return_inverse=True)
+    n, rows = len(index), np.arange(len(index))
+    members = np.zeros((n, len(codes)))
+    members[rows, index] = 1.0
+    sums = distances @ members
+    sizes = members.sum(axis=0)
+    own_size = sizes[index]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intra = np.where(own_size > 1, sums[rows, index] / (own_size - 1), 0.0)
+        mean_to = sums / sizes
+        mean_to[rows, index] = np.inf
+        inter = mean_to.min(axis=1)
+        scores = (inter - intra) / np.maximum(intra, inter)
+    scores[own_size == 1] = 0.0
+    return float(np.nan_to_num(scores).mean())
+
+
 def choose_k(
     matrix: np.ndarray,
     config: SegmentConfig | Mapping[str, Any] | None = None,
@@ -276,7 +298,7 @@ def choose_k(
             labels = model.predict(x_sil)
             n_labels = np.unique(labels).size
             if 2 <= n_labels <= len(x_sil) - 1:
-                silhouettes.append(float(silhouette_score(sil_distances, labels, metric="precomputed")))
+                silhouettes.append(silhouette_from_distances(sil_distances, labels))
             else:
                 silhouettes.append(float("nan"))
 
