@@ -305,3 +305,20 @@ def test_bench_end_to_end_on_a_tiny_size(tmp_path: Path) -> None:
     # A second look at the same size reuses the cached bank instead of generating again.
     again = data.ensure_data(20_000, data_dir, env, tmp_path / "logs", progress=lambda _m: None)
     assert again.generated is False
+
+
+def test_python_running_time_counts_overlapping_models_once() -> None:
+    from datetime import datetime, timedelta
+
+    t0 = datetime(2026, 1, 1)
+
+    def node(name: str, language: str, start: float, end: float) -> dbt_run.NodeTiming:
+        return dbt_run.NodeTiming(f"model.bankmart.{name}", name, "model", language, "success",
+                                  end - start, t0 + timedelta(seconds=start), t0 + timedelta(seconds=end))
+
+    result = dbt_run.DbtResult(parse=None, build=None, nodes=[  # type: ignore[arg-type]
+        node("a", "python", 0, 4), node("b", "python", 2, 5), node("c", "sql", 5, 9), node("d", "python", 10, 11),
+    ])
+    assert result.python_seconds == 8
+    assert result.python_running_seconds == 6
+    assert dbt_run.DbtResult(parse=None, build=None, nodes=[]).python_running_seconds is None  # type: ignore[arg-type]

@@ -152,6 +152,7 @@ def summarise_dbt(results: list[dbt_run.DbtResult], top: int) -> dict[str, Any]:
         "python_models": [n.name for n in best.nodes if n.language == "python"],
         "python_share": _round(best.python_share_of_wall, 4),
         "python_share_of_node_time": _round(best.python_share_of_node_time, 4),
+        "python_running_seconds": _round(best.python_running_seconds),
         "top_models": [n.to_json() for n in best.slowest(top, ("model", "seed", "snapshot"))],
         "top_tests": [n.to_json() for n in best.slowest(top, ("test", "unit_test"))],
         "failures": [n.to_json() for n in best.failures()],

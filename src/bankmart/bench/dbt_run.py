@@ -137,6 +137,23 @@ class DbtResult:
         return self.python_seconds / wall if wall else None
 
     @property
+    def python_running_seconds(self) -> float | None:
+        """Wall seconds during which at least one Python model ran (overlaps counted once):
+        python_seconds counts two models running side by side twice."""
+        spans = sorted((n.started, n.completed) for n in self.nodes
+                       if n.language == "python" and n.started and n.completed)
+        if not spans:
+            return None
+        total, (start, end) = 0.0, spans[0]
+        for span_start, span_end in spans[1:]:
+            if span_start > end:
+                total += (end - start).total_seconds()
+                start, end = span_start, span_end
+            else:
+                end = max(end, span_end)
+        return total + (end - start).total_seconds()
+
+    @property
     def python_share_of_node_time(self) -> float | None:
         total = self.seconds_by(lambda n: True)
         return self.python_seconds / total if total else None

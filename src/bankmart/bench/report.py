@@ -61,8 +61,12 @@ def judge_targets(size_result: dict[str, Any]) -> list[dict[str, Any]]:
             met = value <= limit if kind == "max" else value >= limit
         if key == "python_share" and _get(size_result, "dbt.python_seconds") is not None:
             # A share of a slow build flatters the Python models: say what it means at 60 s.
-            note = (f"{_get(size_result, 'dbt.python_seconds'):.1f} s of Python models; "
-                    "15 % of a 60 s build is 9 s")
+            note = (f"{_get(size_result, 'dbt.python_seconds'):.1f} s of Python models, summed over "
+                    "nodes; 15 % of a 60 s build is 9 s")
+            running = _get(size_result, "dbt.python_running_seconds")
+            wall = _get(size_result, "dbt.wall_seconds")
+            if running is not None and wall:
+                note += f"; at least one Python model was running for {running:.1f} s ({100 * running / wall:.1f} %)"
         judged.append(
             {"target": key, "description": text, "value": value, "limit": limit, "met": met, "note": note}
         )
@@ -167,7 +171,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "steadier than wall time (the load average in each size's section shows how much other work "
         "competed); dbt's CPU / 2 cores is a lower bound of its wall time on an idle machine. "
         "overhead = build time outside any dbt node (start-up incl. partial parse and hooks, "
-        "and shut-down); python share = time in Python models / dbt build wall.",
+        "and shut-down); python share = time in Python models (node times summed, so two models "
+        "running side by side count twice) / dbt build wall.",
     ]
     lines += _incremental_table(report.get("sizes", []))
     lines += [
