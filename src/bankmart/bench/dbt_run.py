@@ -280,19 +280,25 @@ def run_build(
     With ``fresh=False`` only the build runs, on the warehouse and target/ as they are: an
     incremental build after an earlier one (its start-up then uses dbt's partial parse).
     """
-    parse = None
     env = workspace.env()
-    common = ["--project-dir", str(workspace.project_dir), "--profiles-dir", str(workspace.project_dir)]
+
+    def dbt(command: str, **options: Any) -> Measurement:
+        """`dbt <command>` measured, its output in <workspace>/dbt_<command>.log."""
+        return run_measured(
+            [dbt_executable(), command, "--project-dir", str(workspace.project_dir),
+             "--profiles-dir", str(workspace.project_dir)],
+            env=env,
+            cwd=workspace.project_dir,
+            log_path=workspace.root / f"dbt_{command}.log",
+            timeout_seconds=timeout_seconds,
+            **options,
+        )
+
+    parse = None
     if fresh:
         workspace.reset()
         workspace.log_path.mkdir(parents=True, exist_ok=True)
-        parse = run_measured(
-            [dbt_executable(), "parse", *common],
-            env=env,
-            cwd=workspace.project_dir,
-            log_path=workspace.root / "dbt_parse.log",
-            timeout_seconds=timeout_seconds,
-        )
+        parse = dbt("parse")
         progress(f"[{label}] dbt parse: {parse.wall_seconds:.1f} s ({parse.status})")
 
     last_report = [0.0]
@@ -303,14 +309,7 @@ def run_build(
             done = _count_finished(workspace.root / "dbt_build.log")
             progress(f"[{label}]   dbt build running {elapsed:.0f} s, {rss / 1024**3:.1f} GB, {done} nodes done")
 
-    build = run_measured(
-        [dbt_executable(), "build", *common],
-        env=env,
-        cwd=workspace.project_dir,
-        log_path=workspace.root / "dbt_build.log",
-        timeout_seconds=timeout_seconds,
-        on_sample=heartbeat,
-    )
+    build = dbt("build", on_sample=heartbeat)
     nodes, elapsed = read_nodes(workspace.target_path)
     result = DbtResult(parse=parse, build=build, nodes=nodes, dbt_elapsed_seconds=elapsed)
     if not nodes:
