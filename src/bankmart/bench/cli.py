@@ -127,44 +127,16 @@ def machine_info() -> dict[str, Any]:
 
 
 def summarise_dbt(results: list[dbt_run.DbtResult], top: int) -> dict[str, Any]:
-    """The best (fastest) of the repeats, with the per-node figures of that run."""
+    """The best (fastest) of the repeats, with the per-node figures of that run; the peak is the
+    highest of all repeats."""
     best = min(results, key=lambda r: (r.build.status != "ok", r.build.wall_seconds))
-    parse = best.parse
+    peak = max(r.build.peak_rss_bytes for r in results)
     return {
-        "status": best.build.status,
-        "detail": best.build.detail,
-        "wall_seconds": best.build.wall_seconds,
-        "peak_rss_bytes": max(r.build.peak_rss_bytes for r in results),
-        "peak_rss_gb": round(max(r.build.peak_rss_bytes for r in results) / GB, 3),
+        **best.summary(top),
+        "peak_rss_bytes": peak,
+        "peak_rss_gb": round(peak / GB, 3),
         "runs": [r.build.wall_seconds for r in results],
-        "cpu_seconds": best.build.cpu_seconds,
-        "load_average_before_after": list(best.build.load_average),
-        "dbt_elapsed_seconds": best.dbt_elapsed_seconds,
-        "parse_seconds": parse.wall_seconds if parse else None,
-        "parse_peak_rss_gb": round(parse.peak_rss_bytes / GB, 3) if parse else None,
-        "startup_seconds": _round(best.startup_seconds),
-        "teardown_seconds": _round(best.teardown_seconds),
-        "overhead_seconds": _round(best.overhead_seconds),
-        "nodes": len(best.nodes),
-        "model_seconds": round(best.model_seconds, 3),
-        "test_seconds": round(best.test_seconds, 3),
-        "python_seconds": round(best.python_seconds, 3),
-        "python_models": [n.name for n in best.nodes if n.language == "python"],
-        "python_share": _round(best.python_share_of_wall, 4),
-        "python_share_of_node_time": _round(best.python_share_of_node_time, 4),
-        "python_running_seconds": _round(best.python_running_seconds),
-        "top_models": [n.to_json() for n in best.slowest(top, ("model", "seed", "snapshot"))],
-        "top_tests": [n.to_json() for n in best.slowest(top, ("test", "unit_test"))],
-        "failures": [n.to_json() for n in best.failures()],
-        "nodes_from_log": best.nodes_from_log,
-        "running_at_stop": best.running_at_stop,
-        "memory_timeline": best.build.timeline,
-        "log": best.build.log_path,
     }
-
-
-def _round(value: float | None, digits: int = 3) -> float | None:
-    return None if value is None else round(value, digits)
 
 
 def run_pandas(

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bankmart.bench.monitor import Measurement, run_measured
+from bankmart.bench.monitor import GB, Measurement, run_measured
 from bankmart.build import dbt_executable
 
 
@@ -158,12 +158,51 @@ class DbtResult:
         total = self.seconds_by(lambda n: True)
         return self.python_seconds / total if total else None
 
+    def summary(self, top: int) -> dict[str, Any]:
+        """This build's figures for the report: times, memory, overhead, Python share, the
+        ``top`` slowest models and tests, and the failed nodes."""
+        parse = self.parse
+        return {
+            "status": self.build.status,
+            "detail": self.build.detail,
+            "wall_seconds": self.build.wall_seconds,
+            "peak_rss_bytes": self.build.peak_rss_bytes,
+            "peak_rss_gb": round(self.build.peak_rss_bytes / GB, 3),
+            "cpu_seconds": self.build.cpu_seconds,
+            "load_average_before_after": list(self.build.load_average),
+            "dbt_elapsed_seconds": self.dbt_elapsed_seconds,
+            "parse_seconds": parse.wall_seconds if parse else None,
+            "parse_peak_rss_gb": round(parse.peak_rss_bytes / GB, 3) if parse else None,
+            "startup_seconds": _round(self.startup_seconds),
+            "teardown_seconds": _round(self.teardown_seconds),
+            "overhead_seconds": _round(self.overhead_seconds),
+            "nodes": len(self.nodes),
+            "model_seconds": round(self.model_seconds, 3),
+            "test_seconds": round(self.test_seconds, 3),
+            "python_seconds": round(self.python_seconds, 3),
+            "python_models": [n.name for n in self.nodes if n.language == "python"],
+            "python_share": _round(self.python_share_of_wall, 4),
+            "python_share_of_node_time": _round(self.python_share_of_node_time, 4),
+            "python_running_seconds": _round(self.python_running_seconds),
+            "top_models": [n.to_json() for n in self.slowest(top, ("model", "seed", "snapshot"))],
+            "top_tests": [n.to_json() for n in self.slowest(top, ("test", "unit_test"))],
+            "failures": [n.to_json() for n in self.failures()],
+            "nodes_from_log": self.nodes_from_log,
+            "running_at_stop": self.running_at_stop,
+            "memory_timeline": self.build.timeline,
+            "log": self.build.log_path,
+        }
+
     def failures(self) -> list[NodeTiming]:
         return [n for n in self.nodes if n.status not in ("success", "pass", "skipped", "skip", "warn", "no-op")]
 
     def slowest(self, n: int, resource_types: tuple[str, ...] = ("model",)) -> list[NodeTiming]:
         chosen = [x for x in self.nodes if x.resource_type in resource_types]
         return sorted(chosen, key=lambda x: x.seconds, reverse=True)[:n]
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def _parse_time(text: str | None) -> datetime | None:

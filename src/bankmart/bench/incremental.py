@@ -21,7 +21,6 @@ from typing import Any
 import duckdb
 
 from bankmart.bench import dbt_run
-from bankmart.bench.monitor import GB
 from bankmart.errors import BankmartError
 
 #: Totals both warehouses must agree on: (name, query). Sums are rounded to cents, because
@@ -73,20 +72,10 @@ def read_totals(duckdb_path: Path) -> dict[str, Any]:
 
 
 def _build_summary(result: dbt_run.DbtResult, top: int) -> dict[str, Any]:
+    """The build's report figures, plus its slowest nodes of any kind."""
     return {
-        "status": result.build.status,
-        "detail": result.build.detail,
-        "wall_seconds": result.build.wall_seconds,
-        "cpu_seconds": result.build.cpu_seconds,
-        "peak_rss_gb": round(result.build.peak_rss_bytes / GB, 3),
-        "load_average_before_after": list(result.build.load_average),
-        "nodes": len(result.nodes),
-        "model_seconds": round(result.model_seconds, 3),
-        "test_seconds": round(result.test_seconds, 3),
-        "python_seconds": round(result.python_seconds, 3),
-        "overhead_seconds": result.overhead_seconds,
+        **result.summary(top),
         "top_nodes": [n.to_json() for n in sorted(result.nodes, key=lambda n: -n.seconds)[:top]],
-        "failures": [n.to_json() for n in result.failures()],
     }
 
 
