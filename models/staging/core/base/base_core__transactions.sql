@@ -98,10 +98,7 @@ clean_merchants as (
 -- straight through without a window over the whole table. A hash collision only sends a few
 -- more rows through the ranking, which partitions by the id itself.
 duplicate_keys as (
-    select key_hash
-    from (
-        {{ repeated_hashes('hash(' ~ raw_transaction_key ~ ')', raw_rows ~ ' as raw_rows') | indent(8) }}
-    ) as shared
+    {{ repeated_hashes('hash(' ~ raw_transaction_key ~ ')', raw_rows ~ ' as raw_rows') }}
     {%- if incremental %}
     -- and the new ids that are already loaded
     union
