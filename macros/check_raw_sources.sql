@@ -7,10 +7,16 @@
 
     For every raw table the selected nodes read directly (so `dbt seed`, marts-only selections
     and unit tests skip it), it checks that:
-      1. the raw folder and the table's folder hold files of var raw_format (parquet | csv);
+      1. the raw folder exists and the essential tables (customers) have files of var
+         raw_format (parquet | csv); any other table without files, or listed in var
+         absent_raw_tables, is a table this bank does not have: it reads as empty and the log
+         says so. A folder holding only files of the other format stops the build (a wrong
+         BANKMART_RAW_FORMAT, not a missing table);
       2. every Parquet file is readable (starts and ends with the PAR1 magic bytes);
-      3. every file carries every column the sources YAML marks `meta: {required: true}`.
-         Optional columns may be missing: raw_source() fills them with typed NULLs.
+      3. every file carries every column the sources YAML marks `meta: {required: true}`, and
+         at least one column of each `required_group` (a transaction's account or customer, its
+         timestamp or date). Optional columns may be missing: raw_source() fills them with
+         typed NULLs.
     Only file listings, footers and CSV headers are read, with one query per step, so the check
     costs well under a second even on the large demo bank. It does nothing while dbt parses or
     compiles (execute is false, or the command builds nothing).
@@ -46,8 +52,16 @@
         ) }}
     {%- endif -%}
 
+    {%- set declared_absent = declared_absent_raw_tables() -%}
+    {%- for table in tables if table.essential and table.name in declared_absent -%}
+        {{ exceptions.raise_compiler_error(
+            "var absent_raw_tables lists " ~ table.name ~ ", but every bank needs its " ~ table.name
+            ~ " table. Remove it from absent_raw_tables."
+        ) }}
+    {%- endfor -%}
+    {%- set listed_tables = tables | rejectattr('name', 'in', declared_absent) | list -%}
     {%- set files_sql -%}
-        {%- for table in tables %}
+        {%- for table in listed_tables %}
         select {{ sql_text(table.name) }} as raw_table, file
         from glob({{ sql_text(raw_table_glob(raw_dir, table.name, raw_format)) }})
         {%- if not loop.last %}
@@ -55,7 +69,7 @@
         {%- endif -%}
         {%- endfor %}
     {%- endset -%}
-    {%- set file_rows = run_query(files_sql).rows -%}
+    {%- set file_rows = run_query(files_sql).rows if listed_tables else [] -%}
     {%- set files_by_table = {} -%}
     {%- set table_of_file = {} -%}
     {%- for row in file_rows -%}
@@ -64,15 +78,36 @@
     {%- endfor -%}
 
     {%- set problems = [] -%}
-    {%- for table in tables if table.name not in files_by_table -%}
-        {%- do problems.append(
-            "raw table " ~ table.name ~ ": no *." ~ raw_format ~ " files under " ~ raw_dir ~ "/" ~ table.name
-            ~ "/ (the folder is missing or empty). Every raw table needs its folder: run `make generate` "
-            ~ "(or `bankmart generate --out DIR`), or point BANKMART_RAW_DIR at a complete raw folder."
-        ) -%}
+    {%- set absent = [] -%}
+    {%- set other_format = 'csv' if raw_format == 'parquet' else 'parquet' -%}
+    {%- for table in listed_tables if table.name not in files_by_table -%}
+        {%- set other_sql -%}
+            select count(*) from glob({{ sql_text(raw_table_glob(raw_dir, table.name, other_format)) }})
+        {%- endset -%}
+        {%- if run_query(other_sql).columns[0].values()[0] > 0 -%}
+            {%- do problems.append(
+                "raw table " ~ table.name ~ ": " ~ raw_dir ~ "/" ~ table.name ~ "/ holds ." ~ other_format
+                ~ " files but no ." ~ raw_format ~ " files. Set BANKMART_RAW_FORMAT=" ~ other_format
+                ~ " (dbt var raw_format) to read them."
+            ) -%}
+        {%- elif table.essential -%}
+            {%- do problems.append(
+                "raw table " ~ table.name ~ ": no *." ~ raw_format ~ " files under " ~ raw_dir ~ "/" ~ table.name
+                ~ "/ (the folder is missing or empty). Every bank needs its " ~ table.name ~ " table; other tables "
+                ~ "may be left out. Run `make generate` (or `bankmart generate --out DIR`), or point "
+                ~ "BANKMART_RAW_DIR at the folder that holds " ~ table.name ~ "/."
+            ) -%}
+        {%- else -%}
+            {%- do absent.append(table.name) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- if problems -%}
         {{ raise_raw_check_failure(raw_dir, raw_format, problems) }}
+    {%- endif -%}
+
+    {%- if not file_rows -%}
+        {{ log("Raw data check passed: no raw table to read; absent: " ~ (absent | join(', ') or 'none'), info=true) }}
+        {{ return('') }}
     {%- endif -%}
 
     {#- 2. Readable files (Parquet: the magic bytes at both ends) -#}
@@ -100,7 +135,19 @@
         {%- endif -%}
     {%- endif -%}
 
-    {#- 3. Required columns in every file -#}
+    {#- 3. Required columns (and one column of each required group) in every file -#}
+    {%- set requirements = [] -%}
+    {%- for table in listed_tables if table.name in files_by_table -%}
+        {%- for column in table.required -%}
+            {%- do requirements.append((table.name, column, column)) -%}
+        {%- endfor -%}
+        {%- for group, columns in table.groups.items() -%}
+            {%- for column in columns -%}
+                {%- do requirements.append((table.name, 'one of ' ~ (columns | join(', ')), column)) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if requirements -%}
     {%- set columns_sql -%}
         with
 
@@ -128,32 +175,43 @@
             from ({{ files_sql }})
         ),
 
-        required_columns as (
-            {%- for table in tables %}
-            {%- for column in table.required %}
-            select {{ sql_text(table.name) }} as raw_table, {{ sql_text(column | lower) }} as column_name
-            {%- if not loop.last %} union all{% endif -%}
-            {%- endfor %}
-            {%- if not loop.last %} union all{% endif -%}
-            {%- endfor %}
+        requirements as (
+            select * from (values
+                {%- for table_name, requirement, column in requirements %}
+                ({{ sql_text(table_name) }}, {{ sql_text(requirement) }}, {{ sql_text(column | lower) }}){{ "," if not loop.last }}
+                {%- endfor %}
+            ) as requirements (raw_table, requirement, column_name)
+        ),
+
+        met as (
+            select distinct
+                files.raw_table,
+                files.file_name,
+                requirements.requirement,
+            from files
+            inner join requirements
+                on files.raw_table = requirements.raw_table
+            inner join file_columns
+                on files.file_name = file_columns.file_name
+                and requirements.column_name = file_columns.column_name
         ),
 
         missing as (
-            select
+            select distinct
                 files.raw_table,
                 files.file_name,
-                required_columns.column_name,
+                requirements.requirement,
             from files
-            inner join required_columns
-                on files.raw_table = required_columns.raw_table
-            anti join file_columns
-                on files.file_name = file_columns.file_name
-                and required_columns.column_name = file_columns.column_name
+            inner join requirements
+                on files.raw_table = requirements.raw_table
+            anti join met
+                on files.file_name = met.file_name
+                and requirements.requirement = met.requirement
         )
 
         select
             raw_table,
-            string_agg(distinct column_name, ', ' order by column_name) as missing_columns,
+            string_agg(distinct requirement, '; ' order by requirement) as missing_columns,
             count(distinct file_name) as file_count,
             min(file_name) as first_file,
         from missing
@@ -162,11 +220,11 @@
     {%- endset -%}
     {%- for row in run_query(columns_sql).rows -%}
         {%- set table = tables | selectattr('name', 'equalto', row[0]) | first -%}
-        {%- set columns_text = "column '" ~ row[1] ~ "' is" if ',' not in row[1] else "columns " ~ row[1] ~ " are" -%}
+        {%- set needed = table.required + (table.groups.values() | map('join', ' or ') | list) -%}
         {%- do problems.append(
-            "raw table " ~ row[0] ~ ": " ~ columns_text ~ " missing from " ~ row[3]
+            "raw table " ~ row[0] ~ ": missing " ~ row[1] ~ " in " ~ row[3]
             ~ (" and " ~ (row[2] - 1) ~ " more file(s)" if row[2] > 1 else "")
-            ~ "; every file needs the required columns: " ~ (table.required | join(', '))
+            ~ "; every file needs: " ~ (needed | join(', '))
             ~ ". Re-export the files with these columns (optional columns may be left out), "
             ~ "or regenerate the demo bank with `make generate`."
         ) -%}
@@ -174,13 +232,21 @@
     {%- if problems -%}
         {{ raise_raw_check_failure(raw_dir, raw_format, problems) }}
     {%- endif -%}
+    {%- endif -%}
 
-    {{ log("Raw data check passed: " ~ (tables | length) ~ " raw tables, " ~ (file_rows | length) ~ " " ~ raw_format ~ " files under " ~ raw_dir, info=true) }}
+    {%- set found = [] -%}
+    {%- for table in listed_tables if table.name in files_by_table -%}
+        {%- do found.append(table.name ~ " (" ~ (files_by_table[table.name] | length) ~ " file" ~ ("s" if (files_by_table[table.name] | length) > 1 else "") ~ ")") -%}
+    {%- endfor -%}
+    {{ log("Raw data check passed (" ~ raw_format ~ " under " ~ raw_dir ~ "): found " ~ (found | join(', ')) ~ ". Treated as absent (no files" ~ (", or var absent_raw_tables" if declared_absent else "") ~ "): " ~ ((absent + (declared_absent | select('in', tables | map(attribute='name') | list) | list)) | join(', ') or 'none') ~ ".", info=true) }}
     {{ return('') }}
 {% endmacro %}
 
 
-{# The raw tables the selected nodes read directly: [{name, required: [column, ...]}]. #}
+{#
+    The raw tables the selected nodes read directly: [{name, essential, required: [column, ...],
+    groups: {group: [column, ...]}}], from the sources YAML's meta.
+#}
 {% macro raw_tables_to_check() %}
     {%- set wanted = [] -%}
     {%- for unique_id in selected_resources -%}
@@ -199,13 +265,23 @@
     {%- set tables = [] -%}
     {%- for unique_id, source_node in graph.sources.items() if unique_id in wanted -%}
         {%- set required = [] -%}
+        {%- set groups = {} -%}
         {%- for column in source_node.columns.values() -%}
             {%- set meta = column.config.meta if (column.config is defined and column.config.meta) else column.meta -%}
             {%- if meta.get('required', false) -%}
                 {%- do required.append(column.name) -%}
             {%- endif -%}
+            {%- if meta.get('required_group') -%}
+                {%- do groups.setdefault(meta.get('required_group'), []).append(column.name) -%}
+            {%- endif -%}
         {%- endfor -%}
-        {%- do tables.append({'name': source_node.name, 'required': required}) -%}
+        {%- set table_meta = source_node.config.meta if (source_node.config is defined and source_node.config.meta) else source_node.meta -%}
+        {%- do tables.append({
+            'name': source_node.name,
+            'essential': table_meta.get('essential', false),
+            'required': required,
+            'groups': groups,
+        }) -%}
     {%- endfor -%}
     {{ return(tables | sort(attribute='name')) }}
 {% endmacro %}

@@ -1,8 +1,8 @@
 {#
     Every code a clean raw row can carry after normalisation has a seed row: fails with each
     distinct code value in the clean staging models that the matching seed lacks. Staging
-    already quarantines unknown codes, so a failure here means a seed and a staging rule
-    disagree (e.g. a code accepted through code_aliases that maps to a code the seed lost).
+    already sets unknown codes to NULL (flagged), so a failure here means a seed and a staging
+    rule disagree (e.g. a code accepted through code_aliases that maps to a code the seed lost).
 #}
 with
 
@@ -25,9 +25,9 @@ used_codes as (
     union all
     select distinct 'category', category from merchants
     union all
-    select distinct 'currency', currency from transaction_codes
+    select distinct 'currency', currency from transaction_codes where currency is not null
     union all
-    select distinct 'currency', currency from accounts
+    select distinct 'currency', currency from accounts where currency is not null
     union all
     select distinct 'account_type', account_type from accounts
 ),

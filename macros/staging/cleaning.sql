@@ -3,11 +3,25 @@
     expression and is dispatched, so another engine can bring its own SQL without touching the
     models. Raw values may arrive typed (Parquet) or as text (CSV), so every macro casts its input
     to text first.
+
+    Text rule (documented in the README, "Your own data"): zero-width characters (U+200B..U+200D,
+    U+2060, U+FEFF, soft hyphen U+00AD) are removed; every run of whitespace, Unicode spaces
+    included (no-break space U+00A0, U+2000..U+200A, U+3000, ...), becomes one space; the result
+    is trimmed, and empty text is NULL.
 #}
 
+{% macro invisible_characters_class() -%}
+    [\x{200B}-\x{200D}\x{2060}\x{FEFF}\x{00AD}]
+{%- endmacro %}
+
+{% macro whitespace_class() -%}
+    [\s\p{Z}]
+{%- endmacro %}
+
+
 {#
-    Trimmed text with runs of whitespace collapsed to one space; empty text becomes NULL. Text
-    without any whitespace (nearly every id) skips the replacement: half the cost per value.
+    Cleaned text (see the rule above). Text without any whitespace or invisible character
+    (nearly every id) skips the replacements: half the cost per value.
 #}
 {% macro clean_text(expression) -%}
     {{ return(adapter.dispatch('clean_text', 'bankmart')(expression)) }}
@@ -16,8 +30,12 @@
 {% macro default__clean_text(expression) -%}
     {%- set text = 'cast(' ~ expression ~ ' as varchar)' -%}
     case
-        when not regexp_matches({{ text }}, '\s') then nullif({{ text }}, '')
-        else nullif(trim(regexp_replace({{ text }}, '\s+', ' ', 'g')), '')
+        when not regexp_matches({{ text }}, '[\s\p{Z}\x{200B}-\x{200D}\x{2060}\x{FEFF}\x{00AD}]')
+            then nullif({{ text }}, '')
+        else nullif(trim(regexp_replace(
+            regexp_replace({{ text }}, '{{ invisible_characters_class() }}', '', 'g'),
+            '{{ whitespace_class() }}+', ' ', 'g'
+        )), '')
     end
 {%- endmacro %}
 
@@ -36,14 +54,19 @@
     The lookup key of a code: lower case, every run of characters other than letters and digits
     replaced by one underscore, no leading/trailing underscores. ' Credit-Card ', 'credit card'
     and 'CREDIT_CARD' all become 'credit_card'; 'Health & Wellness' becomes 'health_wellness'.
-    The seeds' codes and code_aliases go through the same function (stg_reference__code_lookups).
+    Invisible characters are dropped first, so 'credit\u200bcard' is 'creditcard' rather than
+    two words. The seeds' codes and code_aliases go through the same function
+    (stg_reference__code_lookups).
 #}
 {% macro normalise_code(expression) -%}
     {{ return(adapter.dispatch('normalise_code', 'bankmart')(expression)) }}
 {%- endmacro %}
 
 {% macro default__normalise_code(expression) -%}
-    nullif(trim(regexp_replace(lower(cast({{ expression }} as varchar)), '[^a-z0-9]+', '_', 'g'), '_'), '')
+    nullif(trim(regexp_replace(
+        lower(regexp_replace(cast({{ expression }} as varchar), '{{ invisible_characters_class() }}', '', 'g')),
+        '[^a-z0-9]+', '_', 'g'
+    ), '_'), '')
 {%- endmacro %}
 
 
@@ -64,87 +87,163 @@
 
 
 {#
-    A date from text: ISO YYYY-MM-DD first (optionally followed by a time), then day-first
-    D/M/YYYY, D-M-YYYY and D.M.YYYY, as Indian extracts write them. Day-first forms need a
-    four-digit year: '2/8/16' is ambiguous about its century and stays unparsed. NULL when
-    nothing matches or the date does not exist (2024-02-30).
+    Dates. Three written forms are read, whatever the separator (- / .):
+      - year first: YYYY-MM-DD (ISO), YYYY/MM/DD;
+      - day/month: D/M/YYYY or D/M/YY, in the order given by `order`, a SQL expression that
+        yields 'dmy' or 'mdy' (base_core__date_orders decides it per raw column from the data);
+      - either, followed by a time of day (ignored by parse_date; see parse_clock).
+    Two-digit years are resolved by the column's meaning (`kind`):
+      - 'past' (birth, joined, opened, transaction, payment dates): the latest century that does
+        not put the date after the as-of date ('15/8/80' is 1980, '21/10/16' is 2016);
+      - 'any' (due dates, which may lie ahead): the century within 50 years of the as-of year.
+    NULL when nothing matches or the date does not exist (31/02/2025).
 #}
-{% macro parse_date(expression) -%}
-    {{ return(adapter.dispatch('parse_date', 'bankmart')(expression)) }}
+{% macro date_pattern() -%}
+    ^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T].*)?$
 {%- endmacro %}
 
-{% macro default__parse_date(expression) -%}
+{% macro parse_date(expression, order="'dmy'", kind='past', as_of=none) -%}
+    {{ return(adapter.dispatch('parse_date', 'bankmart')(expression, order, kind, as_of or as_of_date())) }}
+{%- endmacro %}
+
+{% macro default__parse_date(expression, order, kind, as_of) -%}
     {%- set text = clean_text(expression) -%}
-    coalesce(
-        -- DuckDB's own cast also reads '2/8/16' as the year 2: only four-digit years go to it
-        case
-            when regexp_matches({{ text }}, '^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]|$)')
-                then try_cast({{ text }} as date)
-        end,
-        case
-            when regexp_full_match({{ text }}, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}')
-                then cast(try_strptime({{ text }}, ['%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y']) as date)
-        end
-    )
+    {%- set parts = "regexp_extract(" ~ text ~ ", '" ~ date_pattern() ~ "', ['first', 'second', 'year'])" -%}
+    {%- set day = "cast(case when " ~ order ~ " = 'mdy' then " ~ parts ~ ".second else " ~ parts ~ ".first end as integer)" -%}
+    {%- set month = "cast(case when " ~ order ~ " = 'mdy' then " ~ parts ~ ".first else " ~ parts ~ ".second end as integer)" -%}
+    {%- set short_year = "cast(" ~ parts ~ ".year as integer)" -%}
+    case
+        when regexp_matches({{ text }}, '^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]|$)')
+            then try(make_date(
+                cast(regexp_extract({{ text }}, '^(\d{4})', 1) as integer),
+                cast(regexp_extract({{ text }}, '^\d{4}[-/.](\d{1,2})', 1) as integer),
+                cast(regexp_extract({{ text }}, '^\d{4}[-/.]\d{1,2}[-/.](\d{1,2})', 1) as integer)
+            ))
+        when regexp_matches({{ text }}, '^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?:[ T]|$)')
+            then try(make_date({{ short_year }}, {{ month }}, {{ day }}))
+        when regexp_matches({{ text }}, '^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:[ T]|$)')
+            then try(make_date(
+                {%- if kind == 'any' %}
+                case
+                    when 2000 + {{ short_year }} <= year({{ as_of }}) + 50 then 2000 + {{ short_year }}
+                    else 1900 + {{ short_year }}
+                end,
+                {%- else %}
+                case
+                    when try(make_date(2000 + {{ short_year }}, {{ month }}, {{ day }})) <= {{ as_of }}
+                        then 2000 + {{ short_year }}
+                    else 1900 + {{ short_year }}
+                end,
+                {%- endif %}
+                {{ month }},
+                {{ day }}
+            ))
+    end
 {%- endmacro %}
 
 
 {#
-    A timestamp from text: ISO 'YYYY-MM-DD HH:MM:SS' (or with a T, fractions of a second, or a
-    bare date meaning midnight), then day-first 'D/M/YYYY HH:MM[:SS]'. NULL when nothing matches.
-    The exact 'YYYY-MM-DD HH:MM:SS' most files carry is tried first without any regular
-    expression (a third of the cost of a large base model otherwise).
+    The time of day of a date-time text ('2024-05-01 14:32:07', '21/10/16 15:31:45',
+    '2024-05-01T09:15', '3/4/2024 2:15 PM'): a TIME, NULL when the text holds only a date (the
+    time is unknown, never midnight) or a time that does not exist (25:61:00).
 #}
-{% macro parse_timestamp(expression) -%}
-    {{ return(adapter.dispatch('parse_timestamp', 'bankmart')(expression)) }}
+{% macro parse_clock(expression) -%}
+    {{ return(adapter.dispatch('parse_clock', 'bankmart')(expression)) }}
 {%- endmacro %}
 
-{% macro default__parse_timestamp(expression) -%}
-    {%- set text = clean_text(expression) -%}
-    {%- set as_text = 'cast(' ~ expression ~ ' as varchar)' -%}
+{% macro default__parse_clock(expression) -%}
+    {{ parse_time("regexp_extract(" ~ clean_text(expression) ~ ", '^[0-9/.-]+[ T](.+?)(?:Z|[+-]\d{2}:?\d{2})?$', 1)") }}
+{%- endmacro %}
+
+
+{#
+    A time of day on its own, as banks export it: 'HH:MM:SS' (fractions allowed), 'HH:MM',
+    'H:MM AM/PM', or an unpadded integer HHMMSS ('143207' is 14:32:07, '91530' is 09:15:30,
+    '5' is 00:00:05). NULL when empty or not a real time of day (hours 0-23, minutes and
+    seconds 0-59).
+#}
+{% macro parse_time(expression) -%}
+    {{ return(adapter.dispatch('parse_time', 'bankmart')(expression)) }}
+{%- endmacro %}
+
+{% macro default__parse_time(expression) -%}
+    {%- set text = "nullif(trim(cast(" ~ expression ~ " as varchar)), '')" -%}
+    {%- set digits = "lpad(regexp_extract(" ~ text ~ ", '^(\d{1,6})(?:\.0+)?$', 1), 6, '0')" -%}
     case
-        when length({{ as_text }}) = 19 and try_strptime({{ as_text }}, '%Y-%m-%d %H:%M:%S') is not null
-            then try_strptime({{ as_text }}, '%Y-%m-%d %H:%M:%S')
-        when regexp_matches({{ text }}, '^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]|$)')
-            then try_cast({{ text }} as timestamp)
-        when regexp_full_match({{ text }}, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?')
-            then try_strptime(
-                {{ text }},
-                [
-                    '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
-                    '%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y',
-                    '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'
-                ]
-            )
+        when regexp_full_match({{ text }}, '\d{1,6}(\.0+)?')
+            then case
+                when cast(substr({{ digits }}, 1, 2) as integer) <= 23
+                    and cast(substr({{ digits }}, 3, 2) as integer) <= 59
+                    and cast(substr({{ digits }}, 5, 2) as integer) <= 59
+                    then make_time(
+                        cast(substr({{ digits }}, 1, 2) as bigint),
+                        cast(substr({{ digits }}, 3, 2) as bigint),
+                        cast(substr({{ digits }}, 5, 2) as double)
+                    )
+            end
+        when regexp_full_match({{ text }}, '([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?')
+            then try_cast({{ text }} as time)
+        when regexp_full_match(upper({{ text }}), '(0?[1-9]|1[0-2]):[0-5]\d(:[0-5]\d)? ?[AP]\.?M\.?')
+            then cast(try_strptime(
+                regexp_replace(upper({{ text }}), '(\d) ?([AP])\.?M\.?$', '\1 \2M'),
+                ['%I:%M %p', '%I:%M:%S %p']
+            ) as time)
+    end
+{%- endmacro %}
+
+
+{#
+    An instant with an explicit UTC offset ('2024-05-01T10:00:00+05:30', '...Z'), converted to
+    the bank's local time (var bank_timezone): NULL for text without an offset, which is already
+    local time.
+#}
+{% macro parse_offset_timestamp(expression) -%}
+    {{ return(adapter.dispatch('parse_offset_timestamp', 'bankmart')(expression)) }}
+{%- endmacro %}
+
+{% macro default__parse_offset_timestamp(expression) -%}
+    {%- set text = clean_text(expression) -%}
+    case
+        when regexp_matches({{ text }}, '^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)? ?(Z|[+-]\d{2}:?\d{2})$')
+            then timezone('{{ var("bank_timezone", "Asia/Kolkata") }}', try_cast({{ text }} as timestamptz))
     end
 {%- endmacro %}
 
 
 {# The first day of a month from 'YYYY-MM' (or any date parse_date understands); exact 'YYYY-MM' first, without regular expressions. #}
-{% macro parse_month(expression) -%}
-    {{ return(adapter.dispatch('parse_month', 'bankmart')(expression)) }}
+{% macro parse_month(expression, order="'dmy'") -%}
+    {{ return(adapter.dispatch('parse_month', 'bankmart')(expression, order)) }}
 {%- endmacro %}
 
-{% macro default__parse_month(expression) -%}
+{% macro default__parse_month(expression, order) -%}
     {%- set as_text = 'cast(' ~ expression ~ ' as varchar)' -%}
     case
         when length({{ as_text }}) = 7 and try_strptime({{ as_text }}, '%Y-%m') is not null
             then cast(try_strptime({{ as_text }}, '%Y-%m') as date)
         else coalesce(
             cast(try_strptime({{ clean_text(expression) }}, '%Y-%m') as date),
-            cast({{ dbt.date_trunc('month', parse_date(expression)) }} as date)
+            cast({{ dbt.date_trunc('month', parse_date(expression, order)) }} as date)
         )
     end
 {%- endmacro %}
 
 
-{# A number from a typed or text value; NULL when it is not numeric. #}
-{% macro parse_number(expression, data_type='double') -%}
-    {{ return(adapter.dispatch('parse_number', 'bankmart')(expression, data_type)) }}
+{#
+    A yes/no value from a typed or text value: 1/0, true/false, t/f, yes/no, y/n (any case).
+    NULL when empty; use is_flag_value() to tell an out-of-domain value (7, 'maybe') from an
+    empty one.
+#}
+{% macro parse_flag(expression) -%}
+    {{ return(adapter.dispatch('parse_flag', 'bankmart')(expression)) }}
 {%- endmacro %}
 
-{% macro default__parse_number(expression, data_type) -%}
-    {{ dbt.safe_cast(clean_text(expression), data_type) }}
+{% macro default__parse_flag(expression) -%}
+    case lower(trim(cast({{ expression }} as varchar)))
+        when '1' then true when '1.0' then true when 'true' then true when 't' then true
+        when 'yes' then true when 'y' then true
+        when '0' then false when '0.0' then false when 'false' then false when 'f' then false
+        when 'no' then false when 'n' then false
+    end
 {%- endmacro %}
 
 
@@ -203,9 +302,33 @@
 {%- endmacro %}
 
 
-{# A quoted raw value for a quarantine detail message: 'value', or <empty>. #}
+{#
+    The smallest amount the home currency can hold (0.01 for INR: 2 minor units), from the
+    currencies seed at compile time. Amounts are rounded to it, half away from zero.
+#}
+{% macro home_currency_minor_units() -%}
+    {{ return(var('home_currency_minor_units', 2)) }}
+{%- endmacro %}
+
+
+{# Longest id (after cleaning) a key may have, and longest free text an attribute may have. #}
+{% macro max_id_length() -%}{{ var('max_id_length', 64) }}{%- endmacro %}
+{% macro max_text_length() -%}{{ var('max_text_length', 200) }}{%- endmacro %}
+
+
+{#
+    A quoted raw value for a detail message: 'value', or <empty>; long values cut to 80
+    characters, and '|' shown as '/' so a value cannot split the ' | '-separated dq_detail list.
+#}
 {% macro quote_raw(expression) -%}
-    coalesce('''' || cast({{ expression }} as varchar) || '''', '<empty>')
+    coalesce(
+        '''' || replace(case
+            when length(cast({{ expression }} as varchar)) > 80
+                then left(cast({{ expression }} as varchar), 77) || '...'
+            else cast({{ expression }} as varchar)
+        end, '|', '/') || '''',
+        '<empty>'
+    )
 {%- endmacro %}
 
 

@@ -18,10 +18,11 @@
     raw_source(source_name, table_name, prefix=''): a subquery over the raw table with exactly
     the declared columns, in contract order, each renamed <prefix><name>. A declared column that
     no file carries comes back as a typed NULL, so an importer only writes what its data set has;
-    columns the contract does not know (hive partition keys, extras) are dropped. Required
-    columns are guaranteed by the on-run-start check check_raw_sources(). Two more columns say
-    where each row comes from: source_file_name and source_file_row_number (NULL where the
-    reader cannot tell, e.g. the row number of CSV files and unit-test fixtures).
+    columns the contract does not know (hive partition keys, extras) are dropped. A raw table the
+    bank does not have (no files, or listed in var absent_raw_tables) reads as no rows of the same
+    shape. Required columns are guaranteed by the on-run-start check check_raw_sources(). Two more
+    columns say where each row comes from: source_file_name and source_file_row_number (NULL
+    where the reader cannot tell, e.g. the row number of CSV files and unit-test fixtures).
 #}
 {% macro raw_source(source_name, table_name, prefix='') -%}
     {{ return(adapter.dispatch('raw_source', 'bankmart')(source_name, table_name, prefix)) }}
@@ -30,6 +31,7 @@
 {% macro default__raw_source(source_name, table_name, prefix) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- set declared = raw_columns(source_name, table_name) -%}
+    {%- set present = raw_table_is_present(table_name) -%}
     {#- UNION ALL BY NAME with an empty, fully typed row set adds the missing columns as NULLs;
         DuckDB drops the empty branch when planning, so the files are scanned as before. -#}
     (
@@ -40,8 +42,10 @@
             filename as source_file_name,
             file_row_number as source_file_row_number
         from (
+            {%- if present %}
             select * from {{ relation }}
             union all by name
+            {%- endif %}
             select
                 {%- for column in declared %}
                 cast(null as {{ column.data_type }}) as {{ adapter.quote(column.name) }},
@@ -51,6 +55,37 @@
             where false
         ) as raw_rows
     )
+{%- endmacro %}
+
+
+{#
+    Whether the bank delivered a raw table: false when var absent_raw_tables lists it, or when its
+    folder holds no file of var raw_format. Always true while parsing and in unit tests (their
+    fixtures stand in for the files).
+#}
+{% macro raw_table_is_present(table_name) -%}
+    {%- if not execute or (model is defined and model.resource_type == 'unit_test') -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- if table_name in declared_absent_raw_tables() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
+    {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
+    {%- set listing_sql -%}
+        select count(*) from glob({{ sql_text(raw_table_glob(raw_dir, table_name, raw_format)) }})
+    {%- endset -%}
+    {{ return(run_query(listing_sql).columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
+
+{# var absent_raw_tables as a list (a YAML list, or one comma-separated string from --vars). #}
+{% macro declared_absent_raw_tables() -%}
+    {%- set value = var('absent_raw_tables', []) -%}
+    {%- if value is string -%}
+        {{ return(value.split(',') | map('trim') | reject('equalto', '') | list) }}
+    {%- endif -%}
+    {{ return(value or []) }}
 {%- endmacro %}
 
 
@@ -87,4 +122,91 @@
         {%- do columns.append(adapter.quote(prefix ~ column.name)) -%}
     {%- endfor -%}
     hash({{ columns | join(', ') if columns else 'null' }})
+{%- endmacro %}
+
+
+{# The raw date columns per table, from the contract: {table: [column, ...]}. #}
+{% macro raw_date_columns() -%}
+    {%- set found = {} -%}
+    {%- for table, columns in raw_contract().items() -%}
+        {%- for column in columns if column.is_date -%}
+            {%- do found.setdefault(table, []).append(column.name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{%- endmacro %}
+
+
+{#
+    var date_orders, checked: {'<table>.<column>' or 'default': 'dmy' | 'mdy'}; 'auto' entries
+    are dropped (auto is what happens without an entry). A key that names no raw date column or
+    a value other than dmy, mdy or auto stops the build with the list of what is allowed.
+#}
+{% macro configured_date_orders() -%}
+    {%- set value = var('date_orders', {}) or {} -%}
+    {%- if value is not mapping -%}
+        {{ exceptions.raise_compiler_error("var date_orders must be a mapping such as {'transactions.transaction_at': 'mdy', 'default': 'dmy'}, got " ~ value) }}
+    {%- endif -%}
+    {%- set allowed_keys = ['default'] -%}
+    {%- for table, columns in raw_date_columns().items() -%}
+        {%- for column in columns -%}
+            {%- do allowed_keys.append(table ~ '.' ~ column) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set checked = {} -%}
+    {%- for key, order in value.items() -%}
+        {%- set order_text = (order | string | lower | trim) -%}
+        {%- if key not in allowed_keys -%}
+            {{ exceptions.raise_compiler_error("var date_orders: '" ~ key ~ "' is not a raw date column; use 'default' or one of " ~ (allowed_keys[1:] | join(', '))) }}
+        {%- endif -%}
+        {%- if order_text not in ('dmy', 'mdy', 'auto') -%}
+            {{ exceptions.raise_compiler_error("var date_orders: '" ~ key ~ "' is '" ~ order ~ "'; use dmy (day first), mdy (month first) or auto (decided from the data)") }}
+        {%- endif -%}
+        {%- if order_text != 'auto' -%}
+            {%- do checked.update({key: order_text}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(checked) }}
+{%- endmacro %}
+
+
+{# The order of a day/month column whose values never tell (var ambiguous_date_order). #}
+{% macro fallback_date_order() -%}
+    {%- set order = (var('ambiguous_date_order', 'dmy') | string | lower | trim) -%}
+    {%- if order not in ('dmy', 'mdy') -%}
+        {{ exceptions.raise_compiler_error("var ambiguous_date_order is '" ~ order ~ "'; use dmy (day first) or mdy (month first)") }}
+    {%- endif -%}
+    {{ return(order) }}
+{%- endmacro %}
+
+
+{# A SQL string literal, or null for none. #}
+{% macro sql_text_or_null(value) -%}
+    {{ return('cast(null as varchar)' if value is none else sql_text(value)) }}
+{%- endmacro %}
+
+
+{#
+    The columns the bank's files of a raw table carry (lower case, any file), read from the
+    Parquet footers or CSV headers at compile time; [] for an absent table, and every contract
+    column while parsing and in unit tests.
+#}
+{% macro raw_file_columns(table_name) -%}
+    {%- if not execute or (model is defined and model.resource_type == 'unit_test') -%}
+        {{ return(raw_columns('core', table_name) | map(attribute='name') | list) }}
+    {%- endif -%}
+    {%- if not raw_table_is_present(table_name) -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
+    {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
+    {%- set files = sql_text(raw_table_glob(raw_dir, table_name, raw_format)) -%}
+    {%- set columns_sql -%}
+        {%- if raw_format == 'csv' -%}
+        select distinct lower(column_name) from (describe select * from read_csv({{ files }}, header = true, all_varchar = true, union_by_name = true))
+        {%- else -%}
+        select distinct lower(name) from parquet_schema({{ files }})
+        {%- endif -%}
+    {%- endset -%}
+    {{ return(run_query(columns_sql).columns[0].values() | list) }}
 {%- endmacro %}

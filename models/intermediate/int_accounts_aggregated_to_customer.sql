@@ -1,7 +1,8 @@
 {#
     Product holdings per customer: which products the customer holds today (accounts that are not
-    closed) and how many distinct products that makes. Microloans in the loan book count as a loan
-    even when the bank books no loan account for them.
+    closed) and how many distinct products that makes, and when the customer's first account was
+    opened (closed accounts included). Microloans in the loan book count as a loan even when the
+    bank books no loan account for them.
 #}
 with
 
@@ -26,13 +27,21 @@ borrowers as (
     from loans
 ),
 
+first_opened as (
+    select
+        customer_id,
+        min(opened_date) as first_account_opened_date,
+    from accounts
+    group by customer_id
+),
+
 holdings as (
     select * from held_accounts
     union all
     select * from borrowers
 ),
 
-final as (
+held as (
     select
         customer_id,
         bool_or(product = 'current') as has_current_account,
@@ -48,6 +57,22 @@ final as (
         ) as integer) as product_count,
     from holdings
     group by customer_id
+),
+
+final as (
+    select
+        coalesce(held.customer_id, first_opened.customer_id) as customer_id,
+        coalesce(held.has_current_account, false) as has_current_account,
+        coalesce(held.has_savings_account, false) as has_savings_account,
+        coalesce(held.has_credit_card, false) as has_credit_card,
+        coalesce(held.has_loan, false) as has_loan,
+        coalesce(held.has_deposit, false) as has_deposit,
+        coalesce(held.has_foreign_currency_account, false) as has_foreign_currency_account,
+        coalesce(held.product_count, 0) as product_count,
+        first_opened.first_account_opened_date,
+    from held
+    full outer join first_opened
+        on held.customer_id = first_opened.customer_id
 )
 
 select * from final

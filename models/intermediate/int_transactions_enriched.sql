@@ -3,6 +3,12 @@
     flags every downstream model uses. A view: fct_transactions materialises it once, so the raw
     files are read a single time per build. Only small dimensions are joined (hash joins on keys).
 
+    A flag is NULL when the bank's data cannot tell: is_night without a time of day, is_atm and
+    is_online without a channel, is_cross_border without a country, is_discretionary and
+    is_essential when neither the transaction, its merchant nor its channel gives a category. The
+    feature layer computes each share over the transactions whose flag is known, so a bank
+    without times has no night share rather than a night share of 1 (midnight) or 0.
+
     The clean rows are read from base_core__transactions (the table behind the
     stg_core__transactions view, same rows and columns) because its loaded_at is what the
     incremental fct_transactions filters on: a filter on a base column reaches the table scan.
@@ -13,7 +19,9 @@ transactions as (
     select
         transaction_id,
         account_id,
+        customer_id,
         merchant_id,
+        transaction_date,
         transaction_at,
         amount,
         currency,
@@ -22,6 +30,8 @@ transactions as (
         category,
         country_code,
         is_fraud,
+        dq_flags,
+        derived_columns,
         loaded_at,
     from {{ ref('base_core__transactions') }}
     where quarantine_reason is null
@@ -30,7 +40,6 @@ transactions as (
 accounts as (
     select
         account_id,
-        customer_id,
         account_type,
     from {{ ref('stg_core__accounts') }}
 ),
@@ -63,9 +72,10 @@ joined as (
     select
         transactions.transaction_id,
         transactions.account_id,
-        accounts.customer_id,
+        transactions.customer_id,
         accounts.account_type,
         transactions.merchant_id,
+        transactions.transaction_date,
         transactions.transaction_at,
         transactions.amount,
         transactions.currency,
@@ -76,12 +86,14 @@ joined as (
         transactions.country_code,
         customers.home_country_code,
         transactions.is_fraud as fraud_label,
+        transactions.dq_flags,
+        transactions.derived_columns,
         transactions.loaded_at,
     from transactions
     left join accounts
         on transactions.account_id = accounts.account_id
     left join customers
-        on accounts.customer_id = customers.customer_id
+        on transactions.customer_id = customers.customer_id
     left join merchants
         on transactions.merchant_id = merchants.merchant_id
 ),
@@ -110,8 +122,7 @@ categorised as (
 timed as (
     select
         *,
-        cast(transaction_at as date) as transaction_date,
-        cast(date_trunc('month', transaction_at) as date) as transaction_month,
+        cast({{ dbt.date_trunc('month', 'transaction_date') }} as date) as transaction_month,
         cast(hour(transaction_at) as integer) as hour_of_day,
     from categorised
 ),
@@ -135,17 +146,21 @@ final as (
         timed.category_source,
         timed.country_code,
         timed.home_country_code,
-        coalesce(spend_categories.is_discretionary, false) as is_discretionary,
-        coalesce(spend_categories.is_essential, false) as is_essential,
-        coalesce(
-            timed.country_code <> coalesce(timed.home_country_code, '{{ var("home_country", "IN") }}'),
-            false
-        ) as is_cross_border,
+        case when timed.category_source <> 'default' then coalesce(spend_categories.is_discretionary, false) end
+            as is_discretionary,
+        case when timed.category_source <> 'default' then coalesce(spend_categories.is_essential, false) end
+            as is_essential,
+        case
+            when timed.country_code is not null
+                then timed.country_code <> coalesce(timed.home_country_code, '{{ var("home_country", "IN") }}')
+        end as is_cross_border,
         timed.hour_of_day >= 22 or timed.hour_of_day < 6 as is_night,
-        coalesce(channels.is_atm, false) as is_atm,
-        coalesce(channels.is_online, false) as is_online,
+        channels.is_atm,
+        channels.is_online,
         coalesce(timed.fraud_label, false) as is_fraud,
         timed.fraud_label is not null as has_fraud_label,
+        timed.dq_flags,
+        timed.derived_columns,
         timed.loaded_at,
     from timed
     left join spend_categories

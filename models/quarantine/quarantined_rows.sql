@@ -1,17 +1,10 @@
 {#
     Every raw row that staging did not let through, with the reason and the original values.
     Together with the stg_core__ models it accounts for every raw row exactly once: the
-    raw_rows_reconcile test on each source proves count(raw) = count(clean) + count(here).
+    raw_rows_reconcile test on each source follows every raw row, by the fingerprint of its raw
+    values, into exactly one of the two.
 #}
-{%- set raw_tables = [
-    'customers',
-    'accounts',
-    'merchants',
-    'transactions',
-    'loans',
-    'loan_repayments',
-    'account_balances',
-] -%}
+{%- set raw_tables = raw_contract().keys() | list -%}
 
 with
 
@@ -24,6 +17,7 @@ with
         quarantine_reason as reason_code,
         quarantine_detail as reason_detail,
         raw_record,
+        row_fingerprint,
     from {{ ref('base_core__' ~ raw_table) }}
     where quarantine_reason is not null
 ),
@@ -50,6 +44,7 @@ final as (
         quarantine_reasons.description as reason_description,
         rejected.raw_record,
         rejected.source_file_name,
+        rejected.row_fingerprint,
     from rejected
     left join quarantine_reasons
         on rejected.reason_code = quarantine_reasons.reason_code

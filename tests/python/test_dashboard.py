@@ -233,7 +233,7 @@ def _star_schema_only(root: Path) -> Path:
         "create table marts.fct_transactions as select 'T' || i as transaction_id, "
         "'C' || (i % 20) as customer_id, date '2025-01-01' + to_months(i % 3) as "
         "transaction_month, (100 + i)::decimal(18, 2) as amount, 'food' as category, "
-        "'debit_card' as payment_type, 'online' as channel, false as is_fraud "
+        "'debit_card' as payment_type, 'online' as channel, false as is_fraud, true as has_fraud_label "
         "from range(300) t(i)"
     )
     con.close()

@@ -3,4 +3,18 @@
     outcome window (the last `risk_outcome_months` months), so that the risk classifiers learn
     from the past and are scored on what happened afterwards.
 #}
-{{ customer_features_as_of(months_held_out=var('risk_outcome_months')) }}
+with
+
+features as (
+    select *
+    from {{ ref('int_customer_features_by_cutoff') }}
+    where cutoff = 'before_outcome_window'
+),
+
+final as (
+    select
+        {{ star_except(ref('int_customer_features_by_cutoff'), ['cutoff']) }},
+    from features
+)
+
+select * from final

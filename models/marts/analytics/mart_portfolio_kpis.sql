@@ -1,7 +1,10 @@
 {#
     The portfolio on one row, over the whole reporting window: customers, active customers,
     spend, average spend per customer, income utilisation (average monthly spend / average
-    monthly income, the standard Mitron-style metric), fraud rate and open risk alerts.
+    monthly income, the standard Mitron-style metric), fraud rate (confirmed fraud among the
+    transactions the bank labels; NULL for a bank without fraud labels) and open risk alerts
+    (0, not NULL, when the queue is empty). txn_count and fraud_txn_count are NULL for a bank
+    whose spend aggregates do not count transactions.
 #}
 with
 
@@ -16,26 +19,33 @@ features as (
     from {{ ref('customer_features') }}
 ),
 
+-- count() and a filtered count() are 0 on an empty queue (a sum() would be NULL).
 alerts as (
     select
         count(*) as alert_count,
-        sum(case when risk_tier = 'High' then 1 else 0 end) as high_risk_alerts,
+        count(*) filter (where risk_tier = 'High') as high_risk_alerts,
     from {{ ref('risk_alerts') }}
 ),
 
 window_bounds as (
     select
-        min(month_start_date) as first_month,
-        max(month_start_date) as last_month,
+        first_activity_month as first_month,
+        last_activity_month as last_month,
+    from {{ ref('int_reporting_period') }}
+),
+
+fraud_labels as (
+    select
+        sum(fraud_labelled_txn_count) as labelled_txn_count,
     from {{ ref('customer_monthly_features') }}
 ),
 
 totals as (
     select
         count(*) as customers,
-        sum(case when txn_count > 0 then 1 else 0 end) as active_customers,
+        count(*) filter (where total_spend > 0 or txn_count > 0) as active_customers,
         sum(total_spend) as total_spend,
-        sum(txn_count) as txn_count,
+        case when count(txn_count) = count(*) then sum(txn_count) end as txn_count,
         sum(case when monthly_income > 0 then avg_monthly_spend end) as income_customers_spend,
         sum(case when monthly_income > 0 then monthly_income end) as income_customers_income,
         sum(fraud_txn_count) as fraud_txn_count,
@@ -55,12 +65,13 @@ final as (
         cast(totals.income_customers_spend / nullif(totals.income_customers_income, 0) as double)
             as income_utilisation,
         cast(totals.fraud_txn_count as bigint) as fraud_txn_count,
-        cast(totals.fraud_txn_count / nullif(totals.txn_count, 0) as double) as fraud_rate,
+        cast(totals.fraud_txn_count / nullif(fraud_labels.labelled_txn_count, 0) as double) as fraud_rate,
         cast(alerts.alert_count as bigint) as alert_count,
         cast(alerts.high_risk_alerts as bigint) as high_risk_alerts,
     from totals
     cross join alerts
     cross join window_bounds
+    cross join fraud_labels
 )
 
 select * from final

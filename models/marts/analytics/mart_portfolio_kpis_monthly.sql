@@ -11,6 +11,7 @@ monthly as (
         total_spend,
         txn_count,
         fraud_txn_count,
+        fraud_labelled_txn_count,
     from {{ ref('customer_monthly_features') }}
 ),
 
@@ -26,13 +27,13 @@ final as (
         monthly.month_start_date,
         {{ to_date_key('monthly.month_start_date') }} as date_key,
         cast(count(*) as bigint) as customers,
-        cast(sum(case when monthly.txn_count > 0 then 1 else 0 end) as bigint)
+        cast(count(*) filter (where monthly.total_spend > 0 or monthly.txn_count > 0) as bigint)
             as active_customers,
         cast(sum(monthly.total_spend) as double) as total_spend,
         cast(sum(monthly.txn_count) as bigint) as txn_count,
         cast(
             sum(monthly.total_spend)
-            / nullif(sum(case when monthly.txn_count > 0 then 1 else 0 end), 0)
+            / nullif(count(*) filter (where monthly.total_spend > 0 or monthly.txn_count > 0), 0)
             as double
         ) as avg_spend_per_active_customer,
         cast(
@@ -41,7 +42,7 @@ final as (
             as double
         ) as income_utilisation,
         cast(sum(monthly.fraud_txn_count) as bigint) as fraud_txn_count,
-        cast(sum(monthly.fraud_txn_count) / nullif(sum(monthly.txn_count), 0) as double)
+        cast(sum(monthly.fraud_txn_count) / nullif(sum(monthly.fraud_labelled_txn_count), 0) as double)
             as fraud_rate,
     from monthly
     left join customers

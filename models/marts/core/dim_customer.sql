@@ -1,8 +1,10 @@
 {#
     One row per clean customer: demographics as ages and bands (no names, no birth dates), home
-    city attributes, the bank's own classifications and product holdings. Tenure is measured up
-    to the last transaction month in the data so that rebuilding the same files gives the same
-    answer.
+    city attributes, the bank's own classifications and product holdings. Tenure comes from the
+    customer's own dates: the joined date, else the opening of the first account (tenure_basis
+    says which; NULL when the bank gives neither), measured up to the last month of activity in
+    the data (int_reporting_period), so rebuilding the same files gives the same answer and a
+    bank without transactions still has tenures.
 #}
 with
 
@@ -17,8 +19,8 @@ income_bands as (select * from {{ ref('income_bands') }}),
 holdings as (select * from {{ ref('int_accounts_aggregated_to_customer') }}),
 
 reporting_period as (
-    select last_transaction_month as as_of_month,
-    from {{ ref('int_transactions_period') }}
+    select last_activity_month as as_of_month,
+    from {{ ref('int_reporting_period') }}
 ),
 
 located as (
@@ -67,17 +69,22 @@ final as (
         banded.income_band,
         cast(banded.income_band_sort_order as integer) as income_band_sort_order,
         banded.joined_date,
-        -- DuckDB's greatest() skips NULLs, so an unknown joined date is handled explicitly.
+        -- DuckDB's greatest() skips NULLs, so an unknown start is handled explicitly.
         case
-            when banded.joined_date is not null then cast(greatest(
-                {{ dbt.datediff(
-                    dbt.date_trunc('month', 'banded.joined_date'),
-                    'reporting_period.as_of_month',
-                    'month'
-                ) }},
-                0
-            ) as integer)
+            when coalesce(banded.joined_date, holdings.first_account_opened_date) is not null
+                then cast(greatest(
+                    {{ dbt.datediff(
+                        dbt.date_trunc('month', 'coalesce(banded.joined_date, holdings.first_account_opened_date)'),
+                        'reporting_period.as_of_month',
+                        'month'
+                    ) }},
+                    0
+                ) as integer)
         end as tenure_months,
+        case
+            when banded.joined_date is not null then 'joined_date'
+            when holdings.first_account_opened_date is not null then 'first_account_opened'
+        end as tenure_basis,
         banded.loyalty_class,
         banded.fee_structure,
         banded.relationship_type,
@@ -89,6 +96,8 @@ final as (
         coalesce(holdings.has_deposit, false) as has_deposit,
         coalesce(holdings.has_foreign_currency_account, false) as has_foreign_currency_account,
         coalesce(holdings.product_count, 0) as product_count,
+        banded.dq_flags,
+        banded.derived_columns,
     from banded
     cross join reporting_period
     left join holdings

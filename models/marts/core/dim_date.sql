@@ -1,64 +1,48 @@
 {#
-    A gap-free calendar in whole years covering every date the facts and accounts carry. Bounds
-    are cheap column min/max of built tables; the transactions' come from int_transactions_period,
-    so the calendar does not wait for fct_transactions. Whole calendar years because Power BI's
-    time intelligence expects a date table that starts on 1 January and ends on 31 December.
+    A gap-free calendar in whole years covering the bank's data: every date of activity
+    (transactions, balances, loans, repayments, monthly spend, holdings; int_reporting_period)
+    plus the dates accounts and loans carry (opened, closed, due), so account cohorts have a
+    calendar too. No single row can stretch it: activity is bounded by the data window
+    (base_core__data_window), account dates by the placeholder rule (1900-01-01 or earlier is
+    NULL), and due dates more than two years past the last activity are left without a calendar
+    row. Whole calendar years because Power BI's time intelligence expects a date table that
+    starts on 1 January and ends on 31 December.
 #}
 with
 
-transactions as (
-    select
-        first_transaction_date as first_date,
-        last_transaction_date as last_date,
-    from {{ ref('int_transactions_period') }}
-),
+period as (select * from {{ ref('int_reporting_period') }}),
 
 accounts as (
     select
         min(opened_date) as first_date,
         greatest(max(opened_date), max(closed_date)) as last_date,
-    from {{ ref('dim_account') }}
+    from {{ ref('stg_core__accounts') }}
 ),
 
 loans as (
     select
         min(disbursed_date) as first_date,
         greatest(max(disbursed_date), max(due_date)) as last_date,
-    from {{ ref('fct_loans') }}
-),
-
-repayments as (
-    select
-        min(paid_date) as first_date,
-        max(paid_date) as last_date,
-    from {{ ref('fct_loan_repayments') }}
-),
-
-balances as (
-    select
-        min(balance_month) as first_date,
-        max(balance_month) as last_date,
-    from {{ ref('fct_account_balances_monthly') }}
+    from {{ ref('stg_core__loans') }}
 ),
 
 all_bounds as (
-    select * from transactions
+    select first_activity_date as first_date, last_activity_date as last_date, from period
     union all
     select * from accounts
     union all
     select * from loans
-    union all
-    select * from repayments
-    union all
-    select * from balances
 ),
 
--- min/max ignore the NULLs of empty tables; an entirely empty warehouse gets the current year.
 calendar_bounds as (
     select
-        make_date(year(coalesce(min(first_date), current_date)), 1, 1) as start_date,
-        make_date(year(coalesce(max(last_date), current_date)), 12, 31) as end_date,
+        make_date(year(min(all_bounds.first_date)), 1, 1) as start_date,
+        make_date(year(least(
+            max(all_bounds.last_date),
+            max({{ dbt.dateadd('year', 2, 'period.last_activity_date') }})
+        )), 12, 31) as end_date,
     from all_bounds
+    cross join period
 ),
 
 date_spine as (

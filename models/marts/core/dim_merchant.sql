@@ -1,12 +1,21 @@
 {#
-    One row per clean merchant plus the '-1' "No merchant" member, which facts use for ATM
-    withdrawals, transfers and other payments without a merchant, so every fact row joins.
+    One row per clean merchant, plus the inferred members (merchant ids that clean transactions
+    carry but the merchants table does not list: the bank has no merchants table, or the merchant
+    row was rejected; is_inferred = true, attributes unknown), plus the '-1' "No merchant" member,
+    which facts use for ATM withdrawals, transfers and other payments without a merchant, so
+    every fact row joins.
 #}
 with
 
 merchants as (select * from {{ ref('stg_core__merchants') }}),
 
 spend_categories as (select * from {{ ref('int_spend_categories') }}),
+
+transaction_merchants as (
+    select distinct merchant_id,
+    from {{ ref('stg_core__transactions') }}
+    where merchant_id is not null
+),
 
 described as (
     select
@@ -20,9 +29,33 @@ described as (
         merchants.city,
         merchants.country_code,
         coalesce(merchants.country_code = '{{ var("home_country", "IN") }}', false) as is_domestic,
+        false as is_inferred,
+        merchants.dq_flags,
+        merchants.derived_columns,
     from merchants
     left join spend_categories
         on merchants.category = spend_categories.category
+),
+
+inferred as (
+    select
+        transaction_merchants.merchant_id,
+        cast(null as varchar) as merchant_name,
+        cast(null as varchar) as mcc,
+        cast(null as varchar) as category,
+        'Unknown (inferred from transactions)' as category_label,
+        false as is_discretionary,
+        false as is_essential,
+        cast(null as varchar) as city,
+        cast(null as varchar) as country_code,
+        cast(null as boolean) as is_domestic,
+        true as is_inferred,
+        cast(null as varchar) as dq_flags,
+        cast(null as varchar) as derived_columns,
+    from transaction_merchants
+    anti join merchants
+        on transaction_merchants.merchant_id = merchants.merchant_id
+    where transaction_merchants.merchant_id <> '-1'
 ),
 
 no_merchant as (
@@ -37,10 +70,15 @@ no_merchant as (
         cast(null as varchar) as city,
         cast(null as varchar) as country_code,
         cast(null as boolean) as is_domestic,
+        false as is_inferred,
+        cast(null as varchar) as dq_flags,
+        cast(null as varchar) as derived_columns,
 ),
 
 final as (
     select * from described
+    union all
+    select * from inferred
     union all
     select * from no_merchant
 )

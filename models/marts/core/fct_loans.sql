@@ -1,6 +1,6 @@
 {#
     Loan grain: one row per clean microloan with what has been repaid and its status at the end of
-    the reporting period (the last transaction date in the data, not today).
+    the reporting period (the last date of activity in the data, not today).
 #}
 with
 
@@ -9,8 +9,8 @@ loans as (select * from {{ ref('stg_core__loans') }}),
 repayments as (select * from {{ ref('int_loan_repayments_aggregated_to_loan') }}),
 
 reporting_period as (
-    select last_transaction_date as as_of_date,
-    from {{ ref('int_transactions_period') }}
+    select last_activity_date as as_of_date,
+    from {{ ref('int_reporting_period') }}
 ),
 
 joined as (
@@ -27,6 +27,8 @@ joined as (
         repayments.first_paid_date,
         repayments.last_paid_date,
         reporting_period.as_of_date,
+        loans.dq_flags,
+        loans.derived_columns,
     from loans
     cross join reporting_period
     left join repayments
@@ -67,6 +69,8 @@ final as (
             else 'open'
         end as loan_status,
         {{ to_date_key('disbursed_date') }} as date_key,
+        dq_flags,
+        derived_columns,
     from measured
 )
 

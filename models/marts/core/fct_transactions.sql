@@ -1,6 +1,9 @@
 {#
     Transaction grain: one row per clean transaction, keyed to every dimension. Materialised once
     from int_transactions_enriched; at 100M rows this is the only full pass over the raw files.
+    transaction_at and hour_of_day are NULL when the bank gives no time of day; account_id is
+    NULL when the bank names the customer but no account; the behavioural flags are NULL where
+    the data cannot tell (see int_transactions_enriched).
 
     Incremental: a build takes only the enriched transactions whose base row is newer than this
     table's watermark (loaded_at) and replaces their transaction_ids (delete+insert), so a new
@@ -56,6 +59,8 @@ final as (
         is_online,
         is_fraud,
         has_fraud_label,
+        dq_flags,
+        derived_columns,
         loaded_at,
     from transactions
 )

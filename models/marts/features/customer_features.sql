@@ -1,6 +1,20 @@
 {#
-    One row per customer: lifetime behaviour over the whole reporting window, as DOUBLE features
-    for tiers, segmentation and risk. The definitions live in the customer_features_as_of macro,
-    shared with the risk classifiers' training set.
+    One row per customer: behaviour over the whole reporting window, as DOUBLE features for
+    tiers, segmentation and risk. The definitions are in int_customer_features_by_cutoff (the
+    'current' cut-off), shared with the risk classifiers' training rows.
 #}
-{{ customer_features_as_of(months_held_out=0) }}
+with
+
+features as (
+    select *
+    from {{ ref('int_customer_features_by_cutoff') }}
+    where cutoff = 'current'
+),
+
+final as (
+    select
+        {{ star_except(ref('int_customer_features_by_cutoff'), ['cutoff']) }},
+    from features
+)
+
+select * from final

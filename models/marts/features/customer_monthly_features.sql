@@ -4,11 +4,21 @@
     the single pass over fct_transactions for the feature layer; customer_features and the risk
     training set aggregate these rows, never the facts.
 
+    Spend comes from the transactions; a customer-month without transactions takes the bank's
+    monthly spend aggregates instead (stg_core__monthly_spend, for banks that deliver spend by
+    month, category and payment type rather than transactions), and activity_source says which.
+    Each share is measured over the spend whose flag the data can tell (the channel for ATM and
+    online, the country for cross-border, the time of day for night, the category for
+    discretionary and essential): a bank without times has night_share NULL, not 0 or 1, and
+    the *_known_spend columns say how much spend each share rests on. Counts and tickets are NULL
+    in months whose aggregates do not count transactions.
+
     Incremental: a build recomputes only the customer-months that new facts can change, and
     replaces them (delete+insert on customer_id, month_start_date): every customer's row for each
     month that has fct_transactions newer than this table's watermark (late rows included), every
     month new to the window, and every month of a customer new to the table. When
-    fct_transactions was rebuilt from scratch, the pre-hook empties this table first.
+    fct_transactions was rebuilt from scratch, the pre-hook empties this table first. Changed
+    monthly spend aggregates need a full refresh.
 #}
 {{
     config(
@@ -21,6 +31,15 @@
 }}
 {%- set categories = var('spend_categories') %}
 {%- set incremental = is_incremental() %}
+{%- set flagged = [
+    ('atm', 'is_atm', 'channel'),
+    ('online', 'is_online', 'channel'),
+    ('cross_border', 'is_cross_border', 'country'),
+    ('night', 'is_night', 'time'),
+    ('discretionary', 'is_discretionary', 'category'),
+    ('essential', 'is_essential', 'category'),
+] %}
+{%- set knowns = ['channel', 'country', 'time', 'category'] %}
 
 with
 
@@ -40,8 +59,29 @@ transactions as (
         is_discretionary,
         is_essential,
         is_fraud,
+        has_fraud_label,
         loaded_at,
     from {{ ref('fct_transactions') }}
+),
+
+monthly_spend as (
+    select
+        monthly_spend.customer_id,
+        monthly_spend.spend_month,
+        cast(monthly_spend.amount as double) as amount,
+        monthly_spend.transaction_count,
+        monthly_spend.category,
+        channels.is_atm,
+        channels.is_online,
+        cast(null as boolean) as is_cross_border,
+        cast(null as boolean) as is_night,
+        spend_categories.is_discretionary,
+        spend_categories.is_essential,
+    from {{ ref('stg_core__monthly_spend') }} as monthly_spend
+    left join {{ ref('channels') }} as channels
+        on monthly_spend.channel = channels.channel
+    left join {{ ref('int_spend_categories') }} as spend_categories
+        on monthly_spend.category = spend_categories.category
 ),
 
 customers as (
@@ -60,22 +100,22 @@ balances as (
     group by customer_id, balance_month
 ),
 
--- The window and the watermark, read from the facts apart from `transactions`: a CTE read
--- more than once is stored whole by DuckDB, and that one holds every transaction.
-window_bounds as (
-    select
-        min(transaction_month) as first_month,
-        max(transaction_month) as last_month,
-        max(loaded_at) as loaded_at,
+-- The watermark, read from the facts apart from `transactions`: a CTE read more than once is
+-- stored whole by DuckDB, and that one holds every transaction.
+watermark as (
+    select coalesce(max(loaded_at), {{ run_loaded_at() }}) as loaded_at,
     from {{ ref('fct_transactions') }}
 ),
+
+period as (select * from {{ ref('int_reporting_period') }}),
 
 months as (
     select distinct
         month_start_date,
     from {{ ref('dim_date') }}
-    cross join window_bounds
-    where month_start_date between window_bounds.first_month and window_bounds.last_month
+    cross join period
+    where month_start_date between period.first_activity_month and period.last_activity_month
+        and period.has_activity
 ),
 
 -- Each customer is observed from the later of the window start and the month they joined.
@@ -126,7 +166,7 @@ customer_months as (select * from all_customer_months),
 touched_transactions as (select * from transactions),
 {%- endif %}
 
-aggregated as (
+from_transactions as (
     select
         customer_id,
         transaction_month as month_start_date,
@@ -134,13 +174,15 @@ aggregated as (
         count(*) as txn_count,
         max(amount) as max_txn_amount,
         max(transaction_date) as last_transaction_date,
-        sum(case when is_atm then amount else 0 end) as atm_spend,
-        sum(case when is_online then amount else 0 end) as online_spend,
-        sum(case when is_cross_border then amount else 0 end) as cross_border_spend,
-        sum(case when is_night then amount else 0 end) as night_spend,
-        sum(case when is_discretionary then amount else 0 end) as discretionary_spend,
-        sum(case when is_essential then amount else 0 end) as essential_spend,
+        {%- for measure, flag, known in flagged %}
+        sum(case when {{ flag }} then amount else 0 end) as {{ measure }}_spend,
+        {%- endfor %}
+        sum(case when is_atm is not null then amount else 0 end) as channel_known_spend,
+        sum(case when is_cross_border is not null then amount else 0 end) as country_known_spend,
+        sum(case when is_night is not null then amount else 0 end) as time_known_spend,
+        sum(case when is_discretionary is not null then amount else 0 end) as category_known_spend,
         sum(case when is_fraud then 1 else 0 end) as fraud_txn_count,
+        sum(case when has_fraud_label then 1 else 0 end) as fraud_labelled_txn_count,
         {%- for category in categories %}
         sum(case when category = '{{ category }}' then amount else 0 end) as spend_{{ category }},
         {%- endfor %}
@@ -148,31 +190,70 @@ aggregated as (
     group by customer_id, transaction_month
 ),
 
+-- Monthly aggregates, for the customer-months without transactions.
+from_aggregates as (
+    select
+        customer_id,
+        spend_month as month_start_date,
+        sum(amount) as total_spend,
+        case when count(transaction_count) = count(*) then sum(transaction_count) end as txn_count,
+        cast(null as double) as max_txn_amount,
+        cast(null as date) as last_transaction_date,
+        {%- for measure, flag, known in flagged %}
+        sum(case when {{ flag }} then amount else 0 end) as {{ measure }}_spend,
+        {%- endfor %}
+        sum(case when is_atm is not null then amount else 0 end) as channel_known_spend,
+        sum(case when is_cross_border is not null then amount else 0 end) as country_known_spend,
+        sum(case when is_night is not null then amount else 0 end) as time_known_spend,
+        sum(case when is_discretionary is not null then amount else 0 end) as category_known_spend,
+        0 as fraud_txn_count,
+        0 as fraud_labelled_txn_count,
+        {%- for category in categories %}
+        sum(case when category = '{{ category }}' then amount else 0 end) as spend_{{ category }},
+        {%- endfor %}
+    from monthly_spend
+    group by customer_id, spend_month
+),
+
+aggregated as (
+    select *, 'transactions' as activity_source,
+    from from_transactions
+    union all by name
+    select from_aggregates.*, 'monthly_aggregates' as activity_source,
+    from from_aggregates
+    anti join from_transactions
+        on from_aggregates.customer_id = from_transactions.customer_id
+        and from_aggregates.month_start_date = from_transactions.month_start_date
+),
+
 final as (
     select
         customer_months.customer_id,
         customer_months.month_start_date,
         {{ to_date_key('customer_months.month_start_date') }} as date_key,
+        coalesce(aggregated.activity_source, 'none') as activity_source,
         cast(coalesce(aggregated.total_spend, 0) as double) as total_spend,
-        cast(coalesce(aggregated.txn_count, 0) as integer) as txn_count,
+        cast(case when aggregated.customer_id is null then 0 else aggregated.txn_count end as integer) as txn_count,
         cast(aggregated.total_spend / nullif(aggregated.txn_count, 0) as double) as avg_ticket,
-        cast(coalesce(aggregated.max_txn_amount, 0) as double) as max_txn_amount,
+        cast(case when aggregated.customer_id is null then 0 else aggregated.max_txn_amount end as double) as max_txn_amount,
         aggregated.last_transaction_date,
-        {%- for measure in ['atm', 'online', 'cross_border', 'night', 'discretionary', 'essential'] %}
+        {%- for measure, flag, known in flagged %}
         cast(coalesce(aggregated.{{ measure }}_spend, 0) as double) as {{ measure }}_spend,
-        cast(
-            coalesce(aggregated.{{ measure }}_spend / nullif(aggregated.total_spend, 0), 0)
-            as double
-        ) as {{ measure }}_share,
+        cast(aggregated.{{ measure }}_spend / nullif(aggregated.{{ known }}_known_spend, 0) as double)
+            as {{ measure }}_share,
+        {%- endfor %}
+        {%- for known in knowns %}
+        cast(coalesce(aggregated.{{ known }}_known_spend, 0) as double) as {{ known }}_known_spend,
         {%- endfor %}
         cast(coalesce(aggregated.fraud_txn_count, 0) as integer) as fraud_txn_count,
+        cast(coalesce(aggregated.fraud_labelled_txn_count, 0) as integer) as fraud_labelled_txn_count,
         {%- for category in categories %}
         cast(coalesce(aggregated.spend_{{ category }}, 0) as double) as spend_{{ category }},
         {%- endfor %}
         cast(balances.end_of_month_balance as double) as end_of_month_balance,
-        window_bounds.loaded_at,
+        watermark.loaded_at,
     from customer_months
-    cross join window_bounds
+    cross join watermark
     left join aggregated
         on customer_months.customer_id = aggregated.customer_id
         and customer_months.month_start_date = aggregated.month_start_date

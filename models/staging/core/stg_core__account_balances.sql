@@ -11,6 +11,8 @@ final as (
         account_id,
         balance_month,
         balance,
+        dq_flags,
+        derived_columns,
     from account_balances
     where quarantine_reason is null
 )

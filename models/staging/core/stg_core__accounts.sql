@@ -18,6 +18,8 @@ final as (
         credit_limit,
         status,
         is_open,
+        dq_flags,
+        derived_columns,
     from accounts
     where quarantine_reason is null
 )

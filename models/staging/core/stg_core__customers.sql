@@ -1,6 +1,7 @@
 {#
-    Clean customers: one row per customer_id, only rows that passed every staging check (the
-    rest are in quarantine.quarantined_rows). Names and birth dates stop here: marts carry ages
+    Clean customers: one row per customer_id whose id passed the staging checks (the rest are in
+    quarantine.quarantined_rows); attributes that could not be read are NULL and named in
+    dq_flags. Names and birth dates stop here: marts carry ages
     and bands.
 #}
 with
@@ -28,6 +29,8 @@ final as (
         nationality,
         risk_weighting,
         has_sentinel_birth_date,
+        dq_flags,
+        derived_columns,
     from customers
     where quarantine_reason is null
 )

@@ -11,6 +11,8 @@ final as (
         loan_id,
         paid_date,
         amount,
+        dq_flags,
+        derived_columns,
     from loan_repayments
     where quarantine_reason is null
 )

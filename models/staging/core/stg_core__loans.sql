@@ -14,6 +14,8 @@ final as (
         principal_amount,
         due_date,
         interest_rate,
+        dq_flags,
+        derived_columns,
     from loans
     where quarantine_reason is null
 )

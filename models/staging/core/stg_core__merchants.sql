@@ -14,6 +14,8 @@ final as (
         category,
         city,
         country_code,
+        dq_flags,
+        derived_columns,
     from merchants
     where quarantine_reason is null
 )

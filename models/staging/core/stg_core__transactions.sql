@@ -1,7 +1,9 @@
 {#
-    Clean transactions: one row per transaction_id on a clean account, timestamped, with a positive
-    amount in the home currency and known codes. category is NULL when the raw row had none
-    (intermediate falls back to the merchant's); is_fraud is NULL when the source does not say.
+    Clean transactions: one row per transaction_id of a clean customer (through a clean account,
+    or named directly), dated inside the data window, with a positive amount in the home
+    currency. transaction_at is NULL when the time of day is unknown; category is NULL when the
+    raw row had none or an unknown one (intermediate falls back to the merchant's); is_fraud is
+    NULL when the source does not say. dq_flags names the attributes that could not be read.
 #}
 with
 
@@ -11,7 +13,9 @@ final as (
     select
         transaction_id,
         account_id,
+        customer_id,
         merchant_id,
+        transaction_date,
         transaction_at,
         amount,
         currency,
@@ -21,6 +25,8 @@ final as (
         country_code,
         is_fraud,
         txn_month,
+        dq_flags,
+        derived_columns,
     from transactions
     where quarantine_reason is null
 )

@@ -218,7 +218,7 @@ def _customer_months(f: Filters, tables: frozenset[str]) -> tuple[str, dict[str,
         return (
             f"""
             select customer_id, month_start_date as month, total_spend, txn_count,
-                   fraud_txn_count
+                   fraud_txn_count, fraud_labelled_txn_count
             from {MONTHLY_FEATURES}
             where true {clause} {months}
             """,
@@ -229,7 +229,8 @@ def _customer_months(f: Filters, tables: frozenset[str]) -> tuple[str, dict[str,
     return (
         f"""
         select customer_id, transaction_month as month, sum(amount)::double as total_spend,
-               count(*) as txn_count, count(*) filter (where is_fraud) as fraud_txn_count
+               count(*) as txn_count, count(*) filter (where is_fraud) as fraud_txn_count,
+               count(*) filter (where has_fraud_label) as fraud_labelled_txn_count
         from {TRANSACTIONS}
         where true {clause} {months}
         group by all
@@ -246,7 +247,8 @@ def portfolio_kpis(
     Definitions follow marts.mart_portfolio_kpis (and bi/powerbi/measures.dax), so with no
     filter the cards equal that mart: average spend is per customer in scope, income
     utilisation is the sum of customers' average monthly spend (zero months included) over the
-    sum of their monthly incomes, for customers with a known income.
+    sum of their monthly incomes, for customers with a known income; the fraud rate is over the
+    transactions that carry a fraud label (NULL for a bank without labels).
     """
     scope_sql, params = _scope(f, tables)
     months_sql, month_params = _customer_months(f, tables)
@@ -261,6 +263,7 @@ def portfolio_kpis(
                 sum(total_spend) as spend,
                 sum(txn_count) as txns,
                 sum(fraud_txn_count) as fraud_txns,
+                sum(fraud_labelled_txn_count) as labelled_txns,
                 avg(total_spend) as avg_monthly_spend,
             from customer_months
             group by customer_id
@@ -273,10 +276,10 @@ def portfolio_kpis(
         )
         select
             (select count(*) from scope) as customers,
-            (select count(*) filter (where txns > 0) from per_customer) as active_customers,
+            (select count(*) filter (where spend > 0 or txns > 0) from per_customer) as active_customers,
             (select coalesce(sum(spend), 0) from per_customer)::double as total_spend,
-            (select sum(txns) from per_customer)::bigint as txn_count,
-            (select sum(fraud_txns) / nullif(sum(txns), 0) from per_customer) as fraud_rate,
+            (select case when count(txns) = count(*) then sum(txns) end from per_customer)::bigint as txn_count,
+            (select sum(fraud_txns) / nullif(sum(labelled_txns), 0) from per_customer) as fraud_rate,
             (select sum(avg_monthly_spend) / nullif(sum(monthly_income), 0)
              from with_income)::double as income_utilisation
         """,

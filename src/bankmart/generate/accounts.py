@@ -176,4 +176,4 @@ def accounts_table(a: Accounts, c: Customers) -> pa.Table:
         "credit_limit": pa.array(a.credit_limit, mask=np.isnan(a.credit_limit)),
         "status": encode.labels(STATUSES, a.status),
     }
-    return pa.table(columns, schema=arrow_schema("accounts"))
+    return pa.table(columns, schema=arrow_schema("accounts", only=columns))

@@ -96,4 +96,4 @@ def balances_table(
         "balance_month": encode.labels(timeline.labels, month_idx),
         "balance": pa.array(balance + 0.0),  # + 0.0 turns -0.0 into 0.0
     }
-    return pa.table(columns, schema=arrow_schema("account_balances"))
+    return pa.table(columns, schema=arrow_schema("account_balances", only=columns))

@@ -30,10 +30,11 @@ from bankmart.generate.personas import (
     ground_truth_table,
 )
 from bankmart.generate.sampling import rng_for
+from bankmart.generate.shapes import Shape
 from bankmart.generate.timeline import DEFAULT_END_MONTH, Timeline
 from bankmart.generate.transactions import MONTH_COLUMN, draw_transactions, transactions_table
-from bankmart.generate.writer import BankWriter
-from bankmart.raw_schema import PARTITIONED_TABLES, RAW_TABLES
+from bankmart.generate.writer import GENERATED_TABLES, BankWriter
+from bankmart.raw_schema import PARTITIONED_TABLES
 
 GENERATOR_VERSION = "1.0"
 CHUNK_CUSTOMERS = 10_000  # ~1M transactions a chunk: peak memory well under 1 GB
@@ -51,6 +52,9 @@ class BankSpec:
     start_month: str | None = None  # 'YYYY-MM'; default: the window ends at DEFAULT_END_MONTH
     # The --transactions target the customer count was derived from (provenance only).
     transactions: int | None = None
+    # How the files depart from the generator's own layout (tables or columns left out, date
+    # styles, split date and time, ...): see bankmart.generate.shapes.
+    shape: Shape = Shape()
 
     @property
     def timeline(self) -> Timeline:
@@ -81,7 +85,8 @@ def generate(
     """Write the bank folder `out`; returns the manifest (also written to raw/_manifest.json)."""
     started = time.perf_counter()
     timeline = spec.timeline
-    writer = BankWriter(out, force)
+    tables = tuple(t for t in GENERATED_TABLES if t not in spec.shape.omit_tables)
+    writer = BankWriter(out, force, tables)
     try:
         manifest = _generate_into(writer, spec, timeline, progress, started)
         manifest_out = writer.finish(manifest, timeline.labels[0])
@@ -103,6 +108,13 @@ class _Counters:
     personas: np.ndarray = field(default_factory=lambda: np.zeros(len(ref.PERSONAS), dtype=np.int64))
     risks: np.ndarray = field(default_factory=lambda: np.zeros(len(RISK_PATTERNS), dtype=np.int64))
     fraud_rows: int = 0
+
+
+def _write(writer: BankWriter, name: str, table: pa.Table, timeline: Timeline, k: int) -> None:
+    if name in PARTITIONED_TABLES:
+        writer.write_by_month(name, table, MONTH_COLUMN, timeline.labels, k)
+    else:
+        writer.write(name, table, k)
 
 
 def _draw_chunk(
@@ -147,21 +159,30 @@ def _generate_into(
 
     merchants = draw_merchants(rng_for(seed, "merchants"), merchant_count(spec.customers))
     table = merchants_table(merchants)
-    writer.write("merchants", dirty.plant("merchants", table, rate, rng_for(seed, "dirty:merchants"), state, True), 0)
+    table = dirty.plant("merchants", table, rate, rng_for(seed, "dirty:merchants"), state, True)
+    for name, shaped in spec.shape.apply({"merchants": table}, seed).items():
+        writer.write(name, shaped, 0)
 
     counters = _Counters()
     n_chunks = -(-spec.customers // CHUNK_CUSTOMERS)
     for k in range(n_chunks):
         tables, truth = _draw_chunk(spec, timeline, merchants, k, counters)
-        # Tables are dirtied and written one at a time and dropped at once, so a chunk's
-        # peak memory is its arrays plus one table in flight, not all of them twice.
-        for name in list(tables):
-            table = dirty.plant(name, tables.pop(name), rate, rng_for(seed, f"dirty:{name}", k), state, k == 0)
-            if name in PARTITIONED_TABLES:
-                writer.write_by_month(name, table, MONTH_COLUMN, timeline.labels, k)
-            else:
-                writer.write(name, table, k)
-            del table
+        if spec.shape.is_plain:
+            # Tables are dirtied and written one at a time and dropped at once, so a chunk's
+            # peak memory is its arrays plus one table in flight, not all of them twice.
+            for name in list(tables):
+                table = dirty.plant(name, tables.pop(name), rate, rng_for(seed, f"dirty:{name}", k), state, k == 0)
+                _write(writer, name, table, timeline, k)
+                del table
+        else:
+            # A shape rewrites tables together (transactions need their accounts' customers).
+            planted = {
+                name: dirty.plant(name, table, rate, rng_for(seed, f"dirty:{name}", k), state, k == 0)
+                for name, table in tables.items()
+            }
+            for name, table in spec.shape.apply(planted, seed).items():
+                _write(writer, name, table, timeline, k)
+            del planted
         writer.write_ground_truth(truth)
 
         elapsed = time.perf_counter() - started
@@ -174,16 +195,18 @@ def _generate_into(
         )
 
     personas, risks, fraud_rows = counters.personas, counters.risks, counters.fraud_rows
+    parameters = {
+        **asdict(spec),
+        "start_month": timeline.labels[0],
+        "end_month": timeline.labels[-1],
+        "chunk_customers": CHUNK_CUSTOMERS,
+    }
+    parameters["shape"] = spec.shape.describe()
     return {
         "generator": "bankmart generate",
         "generator_version": GENERATOR_VERSION,
         "bankmart_version": __version__,
-        "parameters": {
-            **asdict(spec),
-            "start_month": timeline.labels[0],
-            "end_month": timeline.labels[-1],
-            "chunk_customers": CHUNK_CUSTOMERS,
-        },
+        "parameters": parameters,
         "home_currency": ref.HOME_CURRENCY,
         "as_of_date": str(np.datetime64(timeline.last_day, "D")),
         "row_counts": dict(writer.rows),
@@ -206,6 +229,6 @@ def _generate_into(
             "category": "NULL on about 1% of merchant transactions: use the merchant's category.",
             "txn_month": "partition = month the row belongs to; planted future or unparseable "
             "timestamps stay in their source row's partition.",
-            "tables": sorted(RAW_TABLES),
+            "tables": sorted(writer.rows),
         },
     }

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bankmart.argtypes import fraction, non_negative_int, positive_int
 from bankmart.generate.bank import MAX_CUSTOMERS, BankSpec, customers_for_transactions, generate
+from bankmart.generate.shapes import DATE_STYLES, Shape
 from bankmart.generate.timeline import parse_month
 from bankmart.settings import Settings
 
@@ -25,6 +26,10 @@ def _months(value: str) -> int:
     if number > MAX_MONTHS:
         raise argparse.ArgumentTypeError(f"at most {MAX_MONTHS} months, got {number}")
     return number
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def _month(value: str) -> str:
@@ -62,6 +67,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: the folder above BANKMART_RAW_DIR, i.e. data/demo)")
     parser.add_argument("--force", action="store_true",
                         help="replace DIR if it already holds a bank")
+    shape = parser.add_argument_group(
+        "shape of the files",
+        "Write the bank the way other extracts look, to try the warehouse on them (the "
+        "values stay the same; see src/bankmart/generate/shapes.py).",
+    )
+    shape.add_argument("--omit-tables", type=_names, default=(), metavar="T1,T2",
+                       help="raw tables to leave out (no folder), e.g. loans,loan_repayments")
+    shape.add_argument("--omit-columns", type=_names, default=(), metavar="TABLE.COL,...",
+                       help="optional columns to leave out of every file, e.g. transactions.channel")
+    shape.add_argument("--date-style", choices=DATE_STYLES, default="iso",
+                       help="how dates are written: iso 2026-05-03, dmy 3/5/2026, dmy2 3/5/26, "
+                       "mdy 5/3/2026 (default iso)")
+    shape.add_argument("--split-datetime", action="store_true",
+                       help="transactions get transaction_date and an unpadded HHMMSS "
+                       "transaction_time instead of transaction_at")
+    shape.add_argument("--date-only", action="store_true",
+                       help="transactions carry a date without a time of day")
+    shape.add_argument("--link-customers", action="store_true",
+                       help="transactions name their customer (customer_id); needed with "
+                       "--omit-tables accounts")
+    shape.add_argument("--zero-spend-share", type=fraction, default=0.0, metavar="P",
+                       help="share of customers whose transactions are left out (never spend)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -70,9 +97,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         customers = customers_for_transactions(args.transactions, months)
     else:
         customers = args.customers if args.customers is not None else 10_000
+    shape = Shape(
+        omit_tables=args.omit_tables,
+        omit_columns=args.omit_columns,
+        date_style=args.date_style,
+        split_datetime=args.split_datetime,
+        date_only=args.date_only,
+        link_customers=args.link_customers,
+        zero_spend_share=args.zero_spend_share,
+    )
     spec = BankSpec(customers=customers, months=months, seed=args.seed,
                     dirty_rate=args.dirty_rate, start_month=args.start_month,
-                    transactions=args.transactions)
+                    transactions=args.transactions, shape=shape)
     out = (args.out if args.out is not None else settings.raw_dir.parent).expanduser().resolve()
     manifest = generate(spec, out, force=args.force)
     print(summary(manifest, out))
@@ -88,6 +124,9 @@ def summary(manifest: dict, out: Path) -> str:
         "",
         "Raw rows per table",
     ]
+    shape = params.get("shape") or {}
+    if any(v for v in shape.values() if v not in ("iso", 0.0)):
+        lines.insert(2, "  shape: " + ", ".join(f"{k}={v}" for k, v in shape.items() if v not in ((), [], False, "iso", 0.0)))
     for table, count in manifest["row_counts"].items():
         lines.append(f"  {table:<20} {count:>14,}")
     dirty_total = sum(sum(kinds.values()) for kinds in manifest["dirty_rows"].values())

@@ -4,12 +4,16 @@ With rate P, about P of each table's rows carry exactly one planted problem, spl
 between the table's kinds, and every kind appears at least once (in the first chunk) so even a
 tiny bank exercises every rule. Kinds come in three handlings, recorded in the manifest:
 
-- quarantine: the row cannot be trusted (null key, orphan reference, duplicate id, unparseable
-  or future date, impossible amount, unknown code). Planted as an *extra* row, a copy of a
-  real row with the problem added, so the clean data is the same whatever the rate.
-- normalise: cosmetic noise (case, stray whitespace) that staging must clean, not reject.
+- quarantine: the row cannot be trusted (null, overlong or duplicate key, orphan reference,
+  unparseable, future or ancient date, impossible amount: zero, negative, NaN, below a paisa,
+  absurd). Planted as an *extra* row, a copy of a real row with the problem added, so the clean
+  data is the same whatever the rate.
+- normalise: noise staging must clean, not reject (case, stray whitespace, zero-width and
+  no-break spaces inside ids, a timestamp written as an ISO instant with its +05:30 offset).
   Planted in place on real rows.
-- flag: the row stays but a value becomes NULL and is flagged (sentinel birth dates). In place.
+- flag: the row stays but a value becomes NULL (or is rounded) and is flagged: placeholder and
+  unparseable birth dates, unknown channels and currencies, is_fraud = 7, an amount with a third
+  decimal. In place.
 
 Extra rows get ids from ranges clean data never reaches (T9..., A9..., L9..., R9...), and
 orphans point at ids that exist nowhere (C9..., A8..., L8...), so clean ids never depend on
@@ -47,6 +51,7 @@ KINDS: dict[str, list[DirtyKind]] = {
     "customers": [
         _k("null_key", "quarantine", "copy of a customer with customer_id NULL"),
         _k("sentinel_birth_date", "flag", "birth_date replaced by a 1800-01-01 sentinel (ISO or D/M/YYYY)"),
+        _k("unparseable_birth_date", "flag", "birth_date that is not a date ('not a date', '31/02/1990', '1990-13-01')"),
         _k("city_noise", "normalise", "city with stray whitespace / wrong case ('  mumbai ', 'DELHI  NCR')"),
         _k("code_noise", "normalise", "gender / marital_status / country_code with case or whitespace noise"),
     ],
@@ -70,9 +75,17 @@ KINDS: dict[str, list[DirtyKind]] = {
         _k("zero_amount", "quarantine", "amount = 0"),
         _k("negative_amount", "quarantine", "amount < 0"),
         _k("absurd_amount", "quarantine", "amount >= 1e11 INR"),
-        _k("unknown_channel", "quarantine", "channel not in the code set ('card-presnt', 'XXX', ...)"),
-        _k("unknown_currency", "quarantine", "currency not an ISO code ('XXX', 'RUP', 'US$')"),
+        _k("not_a_number", "quarantine", "amount NaN or infinity"),
+        _k("below_minor_unit", "quarantine", "amount above 0 but below half a paisa (0.004, 1e-320)"),
+        _k("ancient_timestamp", "quarantine", "transaction_at from another era (0001-01-01, 1999, 2005, 2010)"),
+        _k("long_id", "quarantine", "transaction_id of 100 characters"),
+        _k("unknown_channel", "flag", "channel not in the code set ('card-presnt', 'XXX', ...)"),
+        _k("unknown_currency", "flag", "currency not an ISO code ('XXX', 'RUP', 'US$')"),
+        _k("fraud_out_of_domain", "flag", "is_fraud = 7"),
+        _k("overprecise_amount", "flag", "amount with a third decimal (0.004 INR more)"),
         _k("code_noise", "normalise", "channel / payment_type / currency / country_code / category with case or whitespace noise"),
+        _k("invisible_id", "normalise", "account_id with a zero-width space inside and a no-break space after"),
+        _k("offset_timestamp", "normalise", "transaction_at as an ISO instant with its +05:30 offset"),
     ],
     "loans": [
         _k("null_key", "quarantine", "copy of a loan with loan_id NULL"),
@@ -99,6 +112,8 @@ BAD_MONTHS = ["2025-13", "not a month", "13/2025", "2025-00"]
 UNKNOWN_CHANNELS = ["card-presnt", "XXX", "kiosk", "cheque"]
 UNKNOWN_CURRENCIES = ["XXX", "RUP", "US$"]
 SENTINEL_BIRTH_DATES = ["1800-01-01", "1/1/1800"]
+BAD_BIRTH_DATES = ["not a date", "31/02/1990", "1990-13-01"]
+ANCIENT_TIMESTAMPS = ["0001-01-01 00:00:00", "1999-05-15 10:00:00", "2005-12-31 12:00:00", "2010-01-01 09:00:00"]
 
 # First numbers of the id ranges dirty rows use (see the module docstring).
 EXTRA_ID_BASE = {"transactions": 900_000_000_000, "accounts": 90_000_000, "loans": 90_000_000,
@@ -296,6 +311,10 @@ def _customers_sentinel(t, rng, s):
     return _set(t, "birth_date", _one_of(rng, SENTINEL_BIRTH_DATES, t.num_rows))
 
 
+def _customers_bad_birth_date(t, rng, s):
+    return _set(t, "birth_date", _one_of(rng, BAD_BIRTH_DATES, t.num_rows))
+
+
 def _city(t, rng, s):
     return _set(t, "city", _city_noise(t.column("city").combine_chunks(), rng))
 
@@ -374,9 +393,42 @@ def _txn_amount(value: Callable[[np.ndarray, np.random.Generator], np.ndarray]) 
 
 def _txn_unknown(column: str, choices: list[str]) -> Planter:
     def planter(t, rng, s):
-        return _set(_txn_new_ids(t, s), column, _one_of(rng, choices, t.num_rows))
+        return _set(t, column, _one_of(rng, choices, t.num_rows))
 
     return planter
+
+
+def _txn_ancient(t, rng, s):
+    return _set(_txn_new_ids(t, s), "transaction_at", _one_of(rng, ANCIENT_TIMESTAMPS, t.num_rows))
+
+
+def _txn_long_id(t, rng, s):
+    t = _txn_new_ids(t, s)
+    return _set(t, "transaction_id", pc.utf8_rpad(t.column("transaction_id").combine_chunks(), 100, "X"))
+
+
+def _txn_invisible_id(t, rng, s):
+    """'A00000012' -> 'A00<zero-width space>000012<no-break space>': staging strips both."""
+    values = t.column("account_id").combine_chunks()
+    head, tail = pc.utf8_slice_codeunits(values, 0, 3), pc.utf8_slice_codeunits(values, 3)
+    spaced = pc.binary_join_element_wise(head, tail, "\u200b")
+    return _set(t, "account_id", pc.binary_join_element_wise(spaced, "\u00a0", ""))
+
+
+def _txn_offset(t, rng, s):
+    """'2026-05-03 14:05:00' -> '2026-05-03T14:05:00+05:30': the same instant, in IST."""
+    local = t.column("transaction_at").combine_chunks()
+    iso = pc.replace_substring(local, " ", "T", max_replacements=1)
+    return _set(t, "transaction_at", pc.binary_join_element_wise(iso, "+05:30", ""))
+
+
+def _txn_fraud_out_of_domain(t, rng, s):
+    return _set(t, "is_fraud", pa.array(np.full(t.num_rows, 7, dtype=np.int32)))
+
+
+def _txn_overprecise(t, rng, s):
+    values = t.column("amount").to_numpy()
+    return _set(t, "amount", pa.array(values + 0.004))
 
 
 def _txn_codes(t, rng, s):
@@ -415,6 +467,7 @@ def _repayments_new_ids(t, s):
 _PLANTERS: dict[tuple[str, str], Planter] = {
     ("customers", "null_key"): _customers_null_key,
     ("customers", "sentinel_birth_date"): _customers_sentinel,
+    ("customers", "unparseable_birth_date"): _customers_bad_birth_date,
     ("customers", "city_noise"): _city,
     ("customers", "code_noise"): _customers_codes,
     ("accounts", "null_key"): _accounts_null_key,
@@ -434,9 +487,21 @@ _PLANTERS: dict[tuple[str, str], Planter] = {
     ("transactions", "absurd_amount"): _txn_amount(
         lambda v, rng: np.round(1e12 * rng.uniform(1, 10, len(v)), -6)
     ),
+    ("transactions", "not_a_number"): _txn_amount(
+        lambda v, rng: np.where(rng.random(len(v)) < 0.5, np.nan, np.inf)
+    ),
+    ("transactions", "below_minor_unit"): _txn_amount(
+        lambda v, rng: np.where(rng.random(len(v)) < 0.5, 0.004, 1e-320)
+    ),
+    ("transactions", "ancient_timestamp"): _txn_ancient,
+    ("transactions", "long_id"): _txn_long_id,
     ("transactions", "unknown_channel"): _txn_unknown("channel", UNKNOWN_CHANNELS),
     ("transactions", "unknown_currency"): _txn_unknown("currency", UNKNOWN_CURRENCIES),
+    ("transactions", "fraud_out_of_domain"): _txn_fraud_out_of_domain,
+    ("transactions", "overprecise_amount"): _txn_overprecise,
     ("transactions", "code_noise"): _txn_codes,
+    ("transactions", "invisible_id"): _txn_invisible_id,
+    ("transactions", "offset_timestamp"): _txn_offset,
     ("loans", "null_key"): lambda t, rng, s: _null(t, "loan_id"),
     ("loans", "orphan_customer"): _loans_orphan,
     ("loans", "unparseable_date"): lambda t, rng, s: _set(

@@ -132,7 +132,7 @@ def loans_table(loans: Loans, customer_numbers: np.ndarray, account_numbers: np.
         "due_date": encode.dates(loans.due_day),
         "interest_rate": pa.array(loans.rate.astype(np.float64)),
     }
-    return pa.table(columns, schema=arrow_schema("loans"))
+    return pa.table(columns, schema=arrow_schema("loans", only=columns))
 
 
 def repayments_table(loans: Loans, first_loan_number: int, first_number: int) -> pa.Table:
@@ -144,4 +144,4 @@ def repayments_table(loans: Loans, first_loan_number: int, first_number: int) ->
         "paid_date": encode.dates(loans.repaid_day),
         "amount": pa.array(loans.repaid_amount.astype(np.float64)),
     }
-    return pa.table(columns, schema=arrow_schema("loan_repayments"))
+    return pa.table(columns, schema=arrow_schema("loan_repayments", only=columns))

@@ -138,4 +138,4 @@ def merchants_table(m: Merchants) -> pa.Table:
         "city": city_arr,
         "country_code": pa.array(country, type=pa.string()),
     }
-    return pa.table(columns, schema=arrow_schema("merchants"))
+    return pa.table(columns, schema=arrow_schema("merchants", only=columns))

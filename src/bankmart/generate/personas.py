@@ -292,7 +292,7 @@ def customers_table(c: Customers) -> pa.Table:
         "nationality": encode.labels(ref.NATIONALITIES, c.nationality),
         "risk_weighting": pa.array(c.risk_weighting.astype(np.int32)),
     }
-    return pa.table(columns, schema=arrow_schema("customers"))
+    return pa.table(columns, schema=arrow_schema("customers", only=columns))
 
 
 def ground_truth_table(c: Customers) -> pa.Table:

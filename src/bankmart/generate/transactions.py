@@ -431,5 +431,5 @@ def transactions_table(t: Transactions, a: Accounts, first_number: int) -> pa.Ta
                                       np.where(abroad, country + 1, 0)),
         "is_fraud": pa.array(t.is_fraud.astype(np.int32), mask=t.is_fraud < 0),
     }
-    table = pa.table(columns, schema=arrow_schema("transactions"))
+    table = pa.table(columns, schema=arrow_schema("transactions", only=columns))
     return table.append_column(MONTH_COLUMN, pa.array(t.month.astype(np.int16)))

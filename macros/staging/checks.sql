@@ -1,0 +1,156 @@
+{#
+    The checks the base models share, as (condition, code, detail) entries for the `checks` and
+    `attributes` lists of staging_base_model(). The same code serves as a quarantine reason (on a
+    key or required value) and as a data-quality flag (on an optional value, which becomes NULL):
+    the seeds quarantine_reasons and data_quality_flag_codes describe each.
+#}
+
+{# The value was given but is not a date. #}
+{% macro check_unparseable_date(raw, parsed, name) -%}
+    {{ return((
+        parsed ~ ' is null and not ' ~ is_blank(raw),
+        'unparseable_date',
+        "'" ~ name ~ " ' || " ~ quote_raw(raw) ~ " || ' is not a date'"
+    )) }}
+{%- endmacro %}
+
+{# The date lies after the as-of date of the build. #}
+{% macro check_future_date(parsed, name) -%}
+    {{ return((
+        parsed ~ ' > as_of_date',
+        'future_dated',
+        "'" ~ name ~ " ' || cast(" ~ parsed ~ " as varchar) || ' is after the as-of date ' || cast(as_of_date as varchar)"
+    )) }}
+{%- endmacro %}
+
+{# 1 January 1900 or earlier: a placeholder ('1/1/1800'), not a real date. #}
+{% macro check_placeholder_date(parsed, name) -%}
+    {{ return((
+        parsed ~ " <= cast('1900-01-01' as date)",
+        'placeholder_date',
+        "'" ~ name ~ " ' || cast(" ~ parsed ~ " as varchar) || ' is a placeholder (1900-01-01 or earlier)'"
+    )) }}
+{%- endmacro %}
+
+{# The value was given but is not a number. #}
+{% macro check_unparseable_number(raw, value, name) -%}
+    {{ return((
+        value ~ ' is null and not ' ~ is_blank(raw),
+        'unparseable_number',
+        "'" ~ name ~ " ' || " ~ quote_raw(raw) ~ " || ' is not a number'"
+    )) }}
+{%- endmacro %}
+
+{# NaN or infinity: numeric text that is not a finite number. #}
+{% macro check_finite(value, name) -%}
+    {{ return((
+        'not isfinite(' ~ value ~ ')',
+        'not_a_number',
+        "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' is not a finite number'"
+    )) }}
+{%- endmacro %}
+
+{# A code the seeds do not know, after normalising and applying code_aliases. #}
+{% macro check_unknown_code(key, code, raw, name, seed) -%}
+    {{ return((
+        key ~ ' is not null and ' ~ code ~ ' is null',
+        'unknown_code',
+        "'" ~ name ~ " ' || " ~ quote_raw(raw) ~ " || ' is not in the " ~ seed ~ " seed'"
+    )) }}
+{%- endmacro %}
+
+{# A number outside the range the column allows. #}
+{% macro check_out_of_range(value, condition, name, allowed) -%}
+    {{ return((
+        condition,
+        'out_of_range',
+        "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' is outside " ~ allowed ~ "'"
+    )) }}
+{%- endmacro %}
+
+{#
+    Text longer than the project allows (var max_id_length for ids, max_text_length for other
+    text): an id that long is not an id, a name that long is not a name.
+#}
+{% macro check_too_long(column, limit) -%}
+    {{ return((
+        'length(' ~ column ~ ') > ' ~ limit,
+        'value_too_long',
+        "'" ~ column ~ " is ' || length(" ~ column ~ ") || ' characters long (at most " ~ limit ~ ")'"
+    )) }}
+{%- endmacro %}
+
+{#
+    A reference to a parent that is not clean (orphan_<parent>), saying whether the parent is
+    missing or was quarantined, and why. `parent` is the prefix of the parent_lookup() columns.
+#}
+{% macro check_orphan(column, parent, parent_table, reason) -%}
+    {{ return((
+        column ~ ' is not null and not coalesce(' ~ parent ~ '_is_clean, false)',
+        reason,
+        "'" ~ column ~ " ' || " ~ quote_raw(column) ~ " || case when " ~ parent ~ "_parent_reason is null then ' is not in "
+            ~ parent_table ~ "' else ' was quarantined in " ~ parent_table ~ " (' || " ~ parent ~ "_parent_reason || ')' end"
+    )) }}
+{%- endmacro %}
+
+
+{#
+    The rules of a required amount, in priority order: given, numeric, finite, [positive,] not
+    below the home currency's smallest unit, not absurd. `minimum` is 'positive' (an amount
+    paid), 'zero' (a spend total, which may be 0) or 'any' (a balance, which may be negative).
+    The rows need the minor_units column of home_currency_lookup().
+#}
+{% macro amount_checks(raw, value, name, minimum='positive') -%}
+    {%- set checks = [
+        (value ~ ' is null and ' ~ is_blank(raw), 'missing_value', "'" ~ name ~ " is empty'"),
+        (value ~ ' is null', 'unparseable_number', "'" ~ name ~ " ' || " ~ quote_raw(raw) ~ " || ' is not a number'"),
+        check_finite(value, name),
+    ] -%}
+    {%- if minimum == 'positive' -%}
+        {%- do checks.append((value ~ ' <= 0', 'non_positive_amount', "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' is not positive'")) -%}
+        {%- do checks.append(('round(' ~ value ~ ', minor_units) = 0', 'below_minor_unit',
+            "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' rounds to 0 in " ~ var('home_currency', 'INR') ~ " (' || minor_units || ' decimals)'")) -%}
+    {%- elif minimum == 'zero' -%}
+        {%- do checks.append((value ~ ' < 0', 'non_positive_amount', "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' is negative'")) -%}
+    {%- endif -%}
+    {%- if minimum == 'any' -%}
+        {%- do checks.append(('abs(' ~ value ~ ') >= 1e16', 'absurd_amount',
+            "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' does not fit DECIMAL(18, 2)'")) -%}
+    {%- else -%}
+        {%- do checks.append((value ~ ' > ' ~ absurd_amount_threshold(), 'absurd_amount',
+            "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' is above the absurd_amount_threshold " ~ absurd_amount_threshold() ~ "'")) -%}
+    {%- endif -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+
+{# An amount with more decimals than the home currency has: rounded, flagged, original kept. #}
+{% macro rounded_amount_flag(value, name) -%}
+    {{ return((
+        name,
+        value ~ ' <> round(' ~ value ~ ', minor_units)',
+        'rounded_amount',
+        "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' rounded to ' || cast(round(" ~ value ~ ", minor_units) as varchar)"
+    )) }}
+{%- endmacro %}
+
+
+{# The home currency's minor units (the currencies seed), as a lookups entry: column minor_units. #}
+{% macro home_currency_lookup() -%}
+    {{ return((
+        ref('currencies'),
+        'home_currency',
+        "home_currency.currency_code = '" ~ var('home_currency', 'INR') ~ "'",
+        [('minor_units', 'coalesce(home_currency.minor_units, 2)')]
+    )) }}
+{%- endmacro %}
+
+
+{# Dated before the bank's data window (base_core__data_window): a stray row from another era. #}
+{% macro check_data_window(parsed, name) -%}
+    {{ return((
+        parsed ~ ' < window_start',
+        'outside_data_window',
+        "'" ~ name ~ " ' || cast(" ~ parsed ~ " as varchar) || ' is before the data window, which starts ' || cast(window_start as varchar)"
+    )) }}
+{%- endmacro %}

@@ -1,0 +1,248 @@
+{#
+    Customer x cut-off: every customer-level feature, observed up to two cut-offs, in one
+    definition so the risk classifiers are trained on exactly the features they are later applied
+    to:
+      - 'current': every month of the data (customer_features);
+      - 'before_outcome_window': all but the last var risk_outcome_months months
+        (int_customer_features_before_outcome_window, the classifiers' training rows).
+
+    Reads customer_monthly_features and the small loan facts, never fct_transactions. Every
+    feature is DOUBLE for the ML step. NULL means "the data cannot tell", never 0 by default:
+      - shares are measured over the spend whose flag the data tells (see
+        customer_monthly_features) and are NULL for a customer without such spend;
+      - counts, frequency and tickets are NULL where the bank's spend aggregates do not count
+        transactions;
+      - the fraud count is NULL for every customer of a bank with no fraud label at all, and the
+        loan features are NULL for every customer of a bank with no clean loan: a feature the
+        bank lacks is not assessable, which is not the same as "no fraud" or "no late payment";
+        in a bank that has them, a customer with none gets 0;
+      - recency_days is the length of the observed window when the customer never spent;
+      - recent_spend_ratio is 1.0 (no change) when there is no baseline spend to compare with;
+      - income_utilisation, avg_repayment_days, age, tenure_months and the balance stay NULL
+        when unknown.
+#}
+{%- set shares = [
+    ('atm', 'channel'),
+    ('online', 'channel'),
+    ('cross_border', 'country'),
+    ('night', 'time'),
+    ('discretionary', 'category'),
+    ('essential', 'category'),
+] -%}
+{%- set recent_months = var('spike_recent_months', 3) -%}
+
+with
+
+monthly as (select * from {{ ref('customer_monthly_features') }}),
+
+customers as (
+    select
+        customer_id,
+        city,
+        occupation,
+        age_band,
+        age,
+        monthly_income,
+        tenure_months,
+        product_count,
+    from {{ ref('dim_customer') }}
+),
+
+loans as (
+    select
+        customer_id,
+        disbursed_date,
+        principal_amount,
+    from {{ ref('fct_loans') }}
+),
+
+repayments as (
+    select
+        customer_id,
+        paid_date,
+        days_to_repay,
+        is_late,
+    from {{ ref('fct_loan_repayments') }}
+),
+
+period as (select * from {{ ref('int_reporting_period') }}),
+
+cutoffs as (
+    select 'current' as cutoff, 0 as months_held_out
+    union all
+    select 'before_outcome_window', {{ var('risk_outcome_months', 3) }}
+),
+
+-- Read apart from `monthly`, which DuckDB would otherwise store whole (a CTE read twice). A bank
+-- without any customer-month (no activity at all) is observed over its reporting period.
+bounds as (
+    select
+        coalesce(
+            (select min(month_start_date) from {{ ref('customer_monthly_features') }}),
+            period.first_activity_month
+        ) as first_month,
+        coalesce(
+            (select max(month_start_date) from {{ ref('customer_monthly_features') }}),
+            period.last_activity_month
+        ) as last_month,
+        coalesce(
+            (select sum(fraud_labelled_txn_count) from {{ ref('customer_monthly_features') }}), 0
+        ) > 0 as has_fraud_labels,
+        (select count(*) from {{ ref('fct_loans') }}) > 0 as has_loans,
+    from period
+),
+
+observation as (
+    select
+        cutoffs.cutoff,
+        bounds.first_month,
+        bounds.has_fraud_labels,
+        bounds.has_loans,
+        cast({{ dbt.dateadd('month', '-cutoffs.months_held_out', 'bounds.last_month') }} as date) as last_month,
+        cast({{ dbt.last_day(dbt.dateadd('month', '-cutoffs.months_held_out', 'bounds.last_month'), 'month') }} as date)
+            as as_of_date,
+        cast({{ dbt.dateadd('month', 1 - recent_months, dbt.dateadd('month', '-cutoffs.months_held_out', 'bounds.last_month')) }} as date)
+            as recent_from,
+    from cutoffs
+    cross join bounds
+),
+
+observed_months as (
+    select
+        monthly.*,
+        observation.cutoff,
+        observation.recent_from,
+    from monthly
+    inner join observation
+        on monthly.month_start_date <= observation.last_month
+),
+
+spend as (
+    select
+        customer_id,
+        cutoff,
+        sum(total_spend) as total_spend,
+        case when bool_and(txn_count is not null) then sum(txn_count) end as txn_count,
+        count(*) as months_observed,
+        sum(case when total_spend > 0 or txn_count > 0 then 1 else 0 end) as months_active,
+        coalesce(
+            max(last_transaction_date),
+            max(case when total_spend > 0 then {{ dbt.last_day('month_start_date', 'month') }} end)
+        ) as last_activity_date,
+        avg(total_spend) as avg_monthly_spend,
+        max(total_spend) as max_monthly_spend,
+        stddev_pop(total_spend) as monthly_spend_stddev,
+        {%- for share, known in shares %}
+        sum({{ share }}_spend) as {{ share }}_spend,
+        {%- endfor %}
+        {%- for known in ['channel', 'country', 'time', 'category'] %}
+        sum({{ known }}_known_spend) as {{ known }}_known_spend,
+        {%- endfor %}
+        sum(fraud_txn_count) as fraud_txn_count,
+        sum(case when month_start_date >= recent_from then total_spend else 0 end) as recent_spend,
+        sum(case when month_start_date >= recent_from then 1 else 0 end) as recent_months,
+        sum(case when month_start_date < recent_from then total_spend else 0 end) as baseline_spend,
+        sum(case when month_start_date < recent_from then 1 else 0 end) as baseline_months,
+        avg(end_of_month_balance) as avg_end_of_month_balance,
+    from observed_months
+    group by customer_id, cutoff
+),
+
+borrowing as (
+    select
+        loans.customer_id,
+        observation.cutoff,
+        count(*) as loan_count,
+        avg(loans.principal_amount) as loan_avg_amount,
+        sum(loans.principal_amount) as loan_total_amount,
+    from loans
+    inner join observation
+        on loans.disbursed_date <= observation.as_of_date
+    group by loans.customer_id, observation.cutoff
+),
+
+repaying as (
+    select
+        repayments.customer_id,
+        observation.cutoff,
+        avg(repayments.days_to_repay) as avg_repayment_days,
+        avg(case when repayments.is_late then 1.0 else 0.0 end) as late_repayment_share,
+    from repayments
+    inner join observation
+        on repayments.paid_date <= observation.as_of_date
+    group by repayments.customer_id, observation.cutoff
+),
+
+final as (
+    select
+        customers.customer_id,
+        observation.cutoff,
+        customers.city,
+        customers.occupation,
+        customers.age_band,
+        observation.as_of_date as observation_end_date,
+        cast(coalesce(spend.total_spend, 0) as double) as total_spend,
+        cast(case when spend.customer_id is null then 0 else spend.txn_count end as double) as txn_count,
+        cast(coalesce(spend.months_observed, 0) as double) as months_observed,
+        cast(coalesce(spend.months_active, 0) as double) as months_active,
+        cast(coalesce(
+            {{ dbt.datediff('spend.last_activity_date', 'observation.as_of_date', 'day') }},
+            {{ dbt.datediff('observation.first_month', 'observation.as_of_date', 'day') }} + 1
+        ) as double) as recency_days,
+        cast(
+            case when spend.customer_id is null then 0 else spend.txn_count / nullif(spend.months_observed, 0) end
+            as double
+        ) as frequency,
+        cast(coalesce(spend.total_spend, 0) as double) as monetary_total,
+        cast(spend.total_spend / nullif(spend.txn_count, 0) as double) as monetary_avg,
+        cast(coalesce(spend.avg_monthly_spend, 0) as double) as avg_monthly_spend,
+        cast(coalesce(spend.max_monthly_spend, 0) as double) as max_monthly_spend,
+        cast(
+            coalesce(spend.monthly_spend_stddev / nullif(spend.avg_monthly_spend, 0), 0)
+            as double
+        ) as spend_volatility,
+        {%- for share, known in shares %}
+        cast(spend.{{ share }}_spend / nullif(spend.{{ known }}_known_spend, 0) as double)
+            as {{ share }}_share,
+        {%- endfor %}
+        cast(spend.avg_monthly_spend / nullif(customers.monthly_income, 0) as double)
+            as income_utilisation,
+        cast(customers.monthly_income as double) as monthly_income,
+        cast(case when observation.has_loans then coalesce(borrowing.loan_count, 0) end as double)
+            as loan_count,
+        cast(case when observation.has_loans then coalesce(borrowing.loan_avg_amount, 0) end as double)
+            as loan_avg_amount,
+        cast(case when observation.has_loans then coalesce(borrowing.loan_total_amount, 0) end as double)
+            as loan_total_amount,
+        cast(repaying.avg_repayment_days as double) as avg_repayment_days,
+        cast(case when observation.has_loans then coalesce(repaying.late_repayment_share, 0) end as double)
+            as late_repayment_share,
+        cast(customers.age as double) as age,
+        cast(customers.tenure_months as double) as tenure_months,
+        cast(coalesce(customers.product_count, 0) as double) as product_count,
+        cast(case when observation.has_fraud_labels then coalesce(spend.fraud_txn_count, 0) end as double)
+            as fraud_txn_count,
+        cast(
+            case
+                when spend.baseline_spend > 0 and spend.recent_months > 0
+                    then (spend.recent_spend / spend.recent_months)
+                        / (spend.baseline_spend / spend.baseline_months)
+                else 1.0
+            end
+            as double
+        ) as recent_spend_ratio,
+        cast(spend.avg_end_of_month_balance as double) as avg_end_of_month_balance,
+    from customers
+    cross join observation
+    left join spend
+        on customers.customer_id = spend.customer_id
+        and observation.cutoff = spend.cutoff
+    left join borrowing
+        on customers.customer_id = borrowing.customer_id
+        and observation.cutoff = borrowing.cutoff
+    left join repaying
+        on customers.customer_id = repaying.customer_id
+        and observation.cutoff = repaying.cutoff
+)
+
+select * from final

@@ -1,0 +1,81 @@
+{#
+    A compact profile of every raw date column: how many values take each written form, by the
+    fields that matter. One scan per date column (only that column is read), grouped down to a
+    few hundred rows, so the decisions that need the whole column (its day/month order in
+    base_core__date_orders, the bank's data window in base_core__data_window) cost one pass,
+    made before the base models parse anything.
+
+    form:  'ymd' for year-first values (2024-05-01, 2024/5/1 10:00; first_field is the month),
+           'ym' for a bare month (2024-05), 'dm' for day/month values (21/10/16, 2/8/2016 14:00;
+           first_field and second_field are the two leading numbers, in the order written).
+    Values of no known form (text, empty) are not profiled: the base models judge them.
+#}
+{%- set date_columns = raw_date_columns() -%}
+
+with
+
+{% for table, columns in date_columns.items() -%}
+{%- for column in columns %}
+{{ table }}__{{ column }} as (
+    select
+        form,
+        year_text,
+        first_field,
+        second_field,
+        count(*) as value_count,
+    from (
+        select
+            case
+                when value like '____-__-__%' then 'ymd'
+                when regexp_matches(value, '^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]|$)') then 'ymd'
+                when regexp_matches(value, '^\d{4}-\d{1,2}$') then 'ym'
+                when regexp_matches(value, '^\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})(?:[ T]|$)') then 'dm'
+            end as form,
+            case
+                when value like '____-__-__%' then substr(value, 1, 4)
+                when form in ('ymd', 'ym') then regexp_extract(value, '^(\d{4})[-/.]\d{1,2}', 1)
+            end as ymd_year,
+            case
+                when value like '____-__-__%' then try_cast(substr(value, 6, 2) as integer)
+                when form in ('ymd', 'ym') then try_cast(regexp_extract(value, '^\d{4}[-/.](\d{1,2})', 1) as integer)
+            end as ymd_month,
+            case
+                when form = 'dm'
+                    then regexp_extract(value, '^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})', ['first', 'second', 'year'])
+            end as dm_parts,
+            case when form = 'dm' then struct_extract(dm_parts, 'year') else ymd_year end as year_text,
+            case when form = 'dm' then try_cast(struct_extract(dm_parts, 'first') as integer) else ymd_month end as first_field,
+            case when form = 'dm' then try_cast(struct_extract(dm_parts, 'second') as integer) end as second_field,
+        from (
+            select trim(cast(raw_{{ column }} as varchar)) as value,
+            from {{ raw_source('core', table, prefix='raw_') }} as raw_rows
+            where raw_{{ column }} is not null
+        ) as raw_values
+    ) as shaped
+    where form is not null
+    group by all
+),
+{% endfor -%}
+{%- endfor %}
+
+final as (
+    {%- for table, columns in date_columns.items() %}
+    {%- set outer = loop %}
+    {%- for column in columns %}
+    select
+        '{{ table }}' as table_name,
+        '{{ column }}' as column_name,
+        form,
+        year_text,
+        cast(first_field as integer) as first_field,
+        cast(second_field as integer) as second_field,
+        cast(value_count as bigint) as value_count,
+    from {{ table }}__{{ column }}
+    {%- if not (outer.last and loop.last) %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+    {%- endfor %}
+)
+
+select * from final
