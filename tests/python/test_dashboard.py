@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from bankmart.dashboard import data, queries
 from conftest import PROJECT_DIR, Bank, run_cli
-from test_publish import env_for, write_run_results
+from test_publish import env_for, record_build
 
 APP = PROJECT_DIR / "src" / "bankmart" / "dashboard" / "app.py"
 
@@ -237,7 +237,7 @@ def _star_schema_only(root: Path) -> Path:
         "from range(300) t(i)"
     )
     con.close()
-    write_run_results(root / "target")
+    record_build(build)
     run_cli("publish", env=env_for(root))
     return root / "serving"
 
@@ -283,7 +283,7 @@ def test_open_serving_sees_a_new_publish_while_an_old_connection_is_open(tmp_pat
         con = duckdb.connect(str(tmp_path / "bankmart.duckdb"))
         con.execute("insert into marts.dim_customer by name select 'NEW' as customer_id")
         con.close()
-        write_run_results(tmp_path / "target")
+        record_build(tmp_path / "bankmart.duckdb")
         run_cli("publish", env=env_for(tmp_path))
         with queries.open_serving(serving) as fresh:
             assert fresh.execute("select count(*) from marts.dim_customer").fetchone()[0] == 21
