@@ -161,8 +161,8 @@ def publishable_build(invocations: list[Invocation], path: Path) -> Invocation:
     if build.status == "running":
         raise BankmartError(
             f"the last dbt run that wrote to {path}, {build.describe()}, never finished: it "
-            "was killed or crashed part-way, so the warehouse may be half-built (some tables "
-            "new, others old). " + _REBUILD
+            "stopped part-way (killed, interrupted, out of memory, or dbt gave up early), so "
+            "the warehouse may be half-built (some tables new, others old). " + _REBUILD
         )
     if build.status != "success":
         raise BankmartError(
@@ -189,8 +189,8 @@ def publishable_build(invocations: list[Invocation], path: Path) -> Invocation:
             continue
         if later.status == "running":
             raise BankmartError(
-                f"{later.describe()} ran on {path} after the build and never finished (killed "
-                "or crashed). " + _REBUILD
+                f"{later.describe()} ran on {path} after the build and never finished (it "
+                "stopped part-way). " + _REBUILD
             )
         if later.status != "success":
             raise BankmartError(
