@@ -42,6 +42,7 @@ generate: install  ## write the demo bank's raw files (skipped when the raw fold
 	@if [ -d "$(BANKMART_RAW_DIR)" ]; then \
 		echo "Using the raw data in $(BANKMART_RAW_DIR) (delete $(DEMO_DIR) to regenerate the demo bank)"; \
 	else \
+		mkdir -p "$$(dirname "$(DEMO_DIR)")" && \
 		$(BIN)/bankmart generate --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) \
 			--seed $(DEMO_SEED) --out "$(DEMO_DIR)"; \
 	fi

@@ -29,7 +29,7 @@
     {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
     {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
     {%- if raw_format not in ('parquet', 'csv') -%}
-        {{ exceptions.raise_compiler_error(
+        {{ stop_raw_check(
             "var raw_format (env BANKMART_RAW_FORMAT) is '" ~ raw_format ~ "': use parquet or csv."
         ) }}
     {%- endif -%}
@@ -44,7 +44,7 @@
         select count(*) as file_count from glob({{ sql_text(raw_dir ~ '/**') }})
     {%- endset -%}
     {%- if run_query(listing_sql).columns[0].values()[0] == 0 -%}
-        {{ exceptions.raise_compiler_error(
+        {{ stop_raw_check(
             "Raw data check failed: the raw folder " ~ raw_dir ~ " does not exist or is empty.\n"
             ~ "How to fix: generate the demo bank with `make generate` (or `bankmart generate --out DIR`), "
             ~ "or set BANKMART_RAW_DIR (dbt var raw_dir) to the folder that holds one sub-folder per raw table ("
@@ -54,7 +54,7 @@
 
     {%- set declared_absent = declared_absent_raw_tables() -%}
     {%- for table in tables if table.essential and table.name in declared_absent -%}
-        {{ exceptions.raise_compiler_error(
+        {{ stop_raw_check(
             "var absent_raw_tables lists " ~ table.name ~ ", but every bank needs its " ~ table.name
             ~ " table. Remove it from absent_raw_tables."
         ) }}
@@ -300,8 +300,15 @@
 
 
 {% macro raise_raw_check_failure(raw_dir, raw_format, problems) %}
-    {{ exceptions.raise_compiler_error(
+    {{ stop_raw_check(
         "Raw data check failed (raw folder " ~ raw_dir ~ ", format " ~ raw_format ~ "):\n  - "
         ~ (problems | join("\n  - "))
     ) }}
+{% endmacro %}
+
+
+{# Stop the run: the invocation's row in meta.dbt_invocations says why (dbt skips on-run-end). #}
+{% macro stop_raw_check(message) %}
+    {% do record_invocation_failure(message) %}
+    {{ exceptions.raise_compiler_error(message) }}
 {% endmacro %}

@@ -10,16 +10,71 @@ from pathlib import Path
 
 import duckdb
 
+from bankmart.duckdb_files import first_line, lock_holder
 from bankmart.errors import BankmartError
 from bankmart.settings import Settings
 
+DESCRIPTION = """\
+Run `dbt build` (every model, seed and test) on the raw folder into the warehouse file, then
+print a summary. dbt's selection flags are passed through; anything after `--` goes to dbt
+unchanged.
+
+`bankmart publish` serves only a complete build: one run with no --select, --exclude or
+--selector that finished with every node green. A partial build is fine for development,
+but run a complete one before publishing."""
+
+EPILOG = """\
+examples:
+  bankmart build                               everything (what `make build` runs)
+  bankmart build --select staging              the staging models and their tests
+  bankmart build -s +customer_features --exclude tag:ml
+  bankmart build --full-refresh                rebuild the incremental models from the raw files
+  bankmart build --vars 'absurd_amount_threshold: 5000000'
+  bankmart build -- --fail-fast --threads 1     any other dbt build flag, after --"""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "dbt_args",
-        nargs=argparse.REMAINDER,
-        help="extra arguments passed to `dbt build` (e.g. --select marts)",
-    )
+    parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("-s", "--select", nargs="+", action="extend", metavar="SELECTOR",
+                        help="only these nodes (dbt selection syntax; repeatable)")
+    parser.add_argument("--exclude", nargs="+", action="extend", metavar="SELECTOR",
+                        help="leave these nodes out (repeatable)")
+    parser.add_argument("--selector", metavar="NAME", help="a selector from selectors.yml")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="rebuild incremental models from scratch")
+    parser.add_argument("--vars", metavar="YAML",
+                        help="dbt vars as a YAML dict, e.g. 'raw_format: csv'")
+    parser.add_argument("-t", "--target", metavar="NAME",
+                        help="profile target (profiles.yml has dev)")
+    parser.add_argument("dbt_args", nargs="*", metavar="-- DBT_ARGS",
+                        help="anything after -- is passed to `dbt build` unchanged")
+
+
+def dbt_build_args(args: argparse.Namespace) -> list[str]:
+    """The arguments after `dbt build`, in dbt's own spelling."""
+    out: list[str] = []
+    if args.select:
+        out += ["--select", *args.select]
+    if args.exclude:
+        out += ["--exclude", *args.exclude]
+    if args.selector:
+        out += ["--selector", args.selector]
+    if args.full_refresh:
+        out.append("--full-refresh")
+    if args.vars is not None:
+        out += ["--vars", args.vars]
+    if args.target:
+        out += ["--target", args.target]
+    extra = list(args.dbt_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    return out + extra
+
+
+def is_partial(args: argparse.Namespace) -> bool:
+    return bool(args.select or args.exclude or args.selector)
 
 
 def dbt_executable() -> str:
@@ -29,16 +84,40 @@ def dbt_executable() -> str:
 
 
 def run_dbt(settings: Settings, *args: str) -> int:
-    """Run one dbt command in the project with absolute paths; output streams to the terminal."""
-    command = [
-        dbt_executable(),
-        *args,
-        "--project-dir",
-        str(settings.project_dir),
-        "--profiles-dir",
-        str(settings.project_dir),
-    ]
+    """Run one dbt command in the project with absolute paths; output streams to the terminal.
+
+    The project is the working folder and DBT_PROFILES_DIR points at it, so the command line
+    dbt records (meta.dbt_invocations, which publish quotes) is just what the user asked for.
+    """
+    command = [dbt_executable(), *args]
     return subprocess.run(command, env=settings.dbt_env(), cwd=settings.project_dir).returncode
+
+
+def check_warehouse_free(settings: Settings) -> None:
+    """Before dbt starts: the build file must be free to write, or dbt fails deep inside with
+    tracebacks. A file that does not exist yet is left uncreated (dbt creates it)."""
+    path = settings.duckdb_path
+    if not path.exists():
+        return
+    try:
+        # Opening for writing replays a write-ahead log left by a killed run, which dbt would
+        # do next anyway; the record of that run (meta.dbt_invocations) stays as it was.
+        duckdb.connect(str(path)).close()
+    except duckdb.Error as exc:
+        holder = lock_holder(exc)
+        if holder is not None:
+            raise BankmartError(
+                f"the warehouse file {path} is open in another program: {holder}. dbt needs "
+                "the file to itself while it builds. Close that program or its connection "
+                "and run `bankmart build` again. To read the warehouse while building, open "
+                f"the published copy instead ({settings.serving_path}, written by `bankmart "
+                "publish`): BI tools and the dashboard read that one."
+            ) from None
+        raise BankmartError(
+            f"cannot open the warehouse file {path}: {first_line(exc)}. If it is damaged or "
+            "not a DuckDB file, move it away or delete it: `bankmart build` then builds a new "
+            "one from the raw files (BANKMART_DUCKDB_PATH chooses where)."
+        ) from None
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -48,18 +127,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             "`make generate` (or `bankmart generate --out DIR`), or point BANKMART_RAW_DIR "
             "at your own raw files."
         )
+    check_warehouse_free(settings)
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"bankmart build: raw files from {settings.raw_dir}", flush=True)
     print(f"bankmart build: warehouse {settings.duckdb_path}", flush=True)
     started = time.perf_counter()
-    extra = [a for a in args.dbt_args if a != "--"]
-    if run_dbt(settings, "build", *extra) != 0:
+    if run_dbt(settings, "build", *dbt_build_args(args)) != 0:
         raise BankmartError(
             "dbt build failed: the messages above name the model, test or raw file. "
             "Nothing was published; the last good serving copy is unchanged."
         )
     elapsed = time.perf_counter() - started
     print(summarise(settings.duckdb_path, elapsed))
+    if is_partial(args):
+        print(
+            "Partial build (--select/--exclude/--selector): `bankmart publish` serves only "
+            "complete builds, so run `bankmart build` without them before publishing."
+        )
     return 0
 
 

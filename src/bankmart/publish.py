@@ -10,11 +10,18 @@ their own copy instead:
 - the same tables as Parquet files (``<schema>__<table>.parquet``) for tools that read Parquet;
 - ``powerbi/spend_tier_measure.dax``, the spend-tier DAX measure generated from the thresholds.
 
+Only a whole, green, complete build is published: the warehouse itself records every dbt run
+(meta.dbt_invocations, written by the project's dbt hooks), and bankmart.invocations decides
+from that record, from the row counts the build left and from counts the marts must agree on.
+Each refusal says what is wrong and what to do, and leaves the previous serving copy as it was.
+
 Everything is written under temporary names in the serving folder and then renamed into place,
 so a reader sees the previous version or the new one, never half of one. On Linux and macOS a
 reader that still has the old file open keeps reading the old version (the rename swaps the
 directory entry, not the open inode) until it reconnects. On Windows a file that is open cannot
-be replaced: publish then says so and leaves the previous version untouched.
+be replaced: publish then says so and leaves the previous version untouched. A program that
+holds the serving file open for writing is refused by name (readers must open it read-only);
+a damaged serving file is replaced, losing only its publish history.
 
 The serving file is written in an explicit DuckDB storage format (``--storage-version``) so that
 the DuckDB ODBC driver Power BI users install can open it; see bi/powerbi/README.md.
@@ -24,61 +31,53 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import re
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import psutil
 
 from bankmart import __version__
+from bankmart.duckdb_files import first_line, lock_holder
 from bankmart.errors import BankmartError
-from bankmart.settings import Settings
+from bankmart.invocations import (
+    Invocation,
+    check_mart_counts,
+    check_relations_unchanged,
+    publishable_build,
+    read_invocations,
+)
+from bankmart.settings import Settings, check_storage_version
 
-#: Schemas copied into the serving file. staging (direct identifiers) and intermediate
-#: (not for BI) stay in the build file.
+#: Schemas copied into the serving file. staging (direct identifiers), intermediate (not for
+#: BI) and meta (the build's own record of its dbt runs) stay in the build file.
 SERVED_SCHEMAS: tuple[str, ...] = ("marts", "reference")
 META_SCHEMA = "meta"
 
-#: Storage format of the serving file. v1.4.0 is readable by DuckDB 1.4.0 and later, which
-#: includes the DuckDB ODBC driver 1.4.x (LTS) we target for Power BI. Lower it (e.g. v1.1.0)
-#: for users stuck on an older driver; the file then loses the newer compression methods.
-DEFAULT_STORAGE_VERSION = "v1.4.0"
-STORAGE_VERSION_ENV = "BANKMART_STORAGE_VERSION"
-
 #: Direct identifiers that must never reach a served table, whatever a model does.
 SENSITIVE_COLUMNS = frozenset({"full_name", "birth_date"})
-
-#: dbt result statuses that make a build unfit to publish. "skipped" appears when an upstream
-#: node failed, so it is as bad as the failure itself.
-FAILED_STATUSES = frozenset({"error", "fail", "runtime error", "skipped"})
-
-#: How much later than dbt's run_results.json the warehouse file may have been written. dbt
-#: writes run_results.json first and closes (checkpoints) the DuckDB file afterwards, which takes
-#: seconds on a big warehouse; a build that was killed later leaves a much newer file.
-MTIME_SLACK_SECONDS = 300.0
 
 DAX_FILE = Path("powerbi") / "spend_tier_measure.dax"
 _TEMP_PREFIX = ".publishing-"
 _OLD_PREFIX = ".previous-"
 
 
-@dataclass(frozen=True)
-class BuildInfo:
-    """What dbt's run_results.json says about the last build."""
+@dataclass
+class PreviousVersion:
+    """What publish keeps of the serving file it replaces: its history, and a stale WAL to drop."""
 
-    finished_at: datetime | None
-    invocation_id: str | None
-    dbt_version: str | None
-    command: str | None
-    nodes: int
+    history_columns: list[str] = field(default_factory=list)
+    history: list[tuple[Any, ...]] = field(default_factory=list)
+    stale_wal: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -112,26 +111,25 @@ class PublishResult:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--storage-version",
-        default=os.environ.get(STORAGE_VERSION_ENV, DEFAULT_STORAGE_VERSION),
-        help=(
-            "DuckDB storage format of the serving file, e.g. v1.4.0 (default; DuckDB/ODBC 1.4+) "
-            f"or v1.1.0 for older ODBC drivers. Also ${STORAGE_VERSION_ENV}."
-        ),
+    parser.description = (
+        "Copy the marts and reference tables of the last build into the serving file and "
+        "Parquet folder that BI tools and the dashboard read. Only a whole, green, complete "
+        "`dbt build` is published (see README, BI): the warehouse records every dbt run, and a "
+        "killed, failed or partial last run, or a change to the tables after the build, is "
+        "refused with what to do."
     )
     parser.add_argument(
-        "--run-results",
-        type=Path,
+        "--storage-version",
         default=None,
-        help="dbt's run_results.json of the last build (default: $DBT_TARGET_PATH or target/)",
+        help=(
+            "DuckDB storage format of the serving file, e.g. v1.4.0 (default; DuckDB/ODBC 1.4+) "
+            "or v1.1.0 for older ODBC drivers. Default: $BANKMART_STORAGE_VERSION, else v1.4.0."
+        ),
     )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    result = publish(
-        settings, run_results_path=args.run_results, storage_version=args.storage_version
-    )
+    result = publish(settings, storage_version=args.storage_version)
     print(summarise(result))
     return 0
 
@@ -151,107 +149,23 @@ def summarise(result: PublishResult) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Checks before publishing
-# --------------------------------------------------------------------------------------------
-
-
-def default_run_results_path(settings: Settings) -> Path:
-    """Where dbt wrote run_results.json: $DBT_TARGET_PATH (relative to the project) or target/."""
-    target = Path(os.environ.get("DBT_TARGET_PATH") or "target").expanduser()
-    if not target.is_absolute():
-        target = settings.project_dir / target
-    return target / "run_results.json"
-
-
-def check_build(build_path: Path, run_results_path: Path) -> BuildInfo:
-    """Refuse anything but a complete, green build: a failed build must never reach readers."""
-    if not build_path.is_file():
-        raise BankmartError(
-            f"warehouse file {build_path} does not exist: nothing to publish. Build it first with "
-            "`make run` (or `bankmart build`), or point BANKMART_DUCKDB_PATH at it."
-        )
-    if not run_results_path.is_file():
-        raise BankmartError(
-            f"{run_results_path} does not exist, so bankmart cannot tell whether the last dbt "
-            "build was green. Run `bankmart build` (it writes it), or pass --run-results with "
-            "the run_results.json of the build that produced the warehouse."
-        )
-    try:
-        results = json.loads(run_results_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BankmartError(
-            f"cannot read dbt results {run_results_path}: {exc}. Re-run `bankmart build`."
-        ) from exc
-    failed = [
-        f"{r.get('unique_id', '?')} ({r.get('status')})"
-        for r in results.get("results", [])
-        if str(r.get("status", "")).lower() in FAILED_STATUSES
-    ]
-    if failed:
-        shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
-        raise BankmartError(
-            f"the last dbt build did not pass ({run_results_path}): {shown}. Nothing was "
-            "published; the previous serving copy is unchanged. Fix the build and run "
-            "`make run` again."
-        )
-    wal = build_path.with_name(build_path.name + ".wal")
-    if wal.exists():
-        raise BankmartError(
-            f"{wal} exists: a dbt build is still running on {build_path.name}, or one was "
-            "interrupted before it finished. Wait for it, or run `bankmart build` again, then "
-            "publish."
-        )
-    if build_path.stat().st_mtime > run_results_path.stat().st_mtime + MTIME_SLACK_SECONDS:
-        raise BankmartError(
-            f"{build_path} changed after dbt last wrote {run_results_path}: a build was "
-            "interrupted or something else wrote to the warehouse. Run `bankmart build` again, "
-            "then publish."
-        )
-    metadata = results.get("metadata", {})
-    args = results.get("args", {})
-    return BuildInfo(
-        finished_at=_parse_time(metadata.get("generated_at")),
-        invocation_id=metadata.get("invocation_id"),
-        dbt_version=metadata.get("dbt_version"),
-        command=args.get("which"),
-        nodes=len(results.get("results", [])),
-    )
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    """dbt writes ISO UTC timestamps with a trailing Z; return them as naive UTC."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
-
-
-def _check_storage_version(value: str) -> str:
-    if not re.fullmatch(r"v\d+\.\d+\.\d+", value):
-        raise BankmartError(
-            f"--storage-version {value!r} is not a DuckDB version like v1.4.0 "
-            f"(check ${STORAGE_VERSION_ENV})."
-        )
-    return value
-
-
-# --------------------------------------------------------------------------------------------
 # Publishing
 # --------------------------------------------------------------------------------------------
 
 
-def publish(
-    settings: Settings,
-    *,
-    run_results_path: Path | None = None,
-    storage_version: str = DEFAULT_STORAGE_VERSION,
-) -> PublishResult:
-    """Publish the last green build into settings.serving_dir. Raises BankmartError otherwise."""
+def publish(settings: Settings, *, storage_version: str | None = None) -> PublishResult:
+    """Publish the last build into settings.serving_dir if it is whole, green and complete.
+
+    Raises BankmartError (and changes nothing readers see) otherwise.
+    """
     started = time.perf_counter()
-    storage_version = _check_storage_version(storage_version)
+    if storage_version is None:
+        storage_version = settings.storage_version
+    else:
+        try:
+            storage_version = check_storage_version(storage_version)
+        except ValueError as exc:
+            raise BankmartError(f"--storage-version {storage_version!r}: {exc}.") from None
     build_path = settings.duckdb_path
     serving_dir = settings.serving_dir
     if build_path.resolve() == settings.serving_path.resolve():
@@ -259,17 +173,21 @@ def publish(
             f"BANKMART_DUCKDB_PATH and the serving file are the same file ({build_path}): "
             "point BANKMART_SERVING_DIR at another folder."
         )
-    build = check_build(build_path, run_results_path or default_run_results_path(settings))
-    serving_dir.mkdir(parents=True, exist_ok=True)
-    wal = settings.serving_path.with_name(settings.serving_path.name + ".wal")
-    if wal.exists():
+    if not build_path.is_file():
         raise BankmartError(
-            f"{wal} exists: some program opened the serving file for writing. Close it (readers "
-            "should open it read-only); if none is running, delete the .wal file and publish again."
+            f"warehouse file {build_path} does not exist: nothing to publish. Build it first with "
+            "`make run` (or `bankmart build`), or point BANKMART_DUCKDB_PATH at it."
         )
+    if settings.serving_path.is_dir():
+        raise BankmartError(
+            f"the serving file {settings.serving_path} is a folder; move it away so that "
+            "`bankmart publish` can write the serving file there."
+        )
+    serving_dir.mkdir(parents=True, exist_ok=True)
 
-    with _publish_lock(serving_dir):
-        _remove_leftovers(serving_dir)
+    with _publish_lock(serving_dir) as exclusive:
+        _remove_leftovers(serving_dir, all_of_them=exclusive)
+        previous = _read_previous_version(settings.serving_path)
         token = f"{os.getpid()}-{time.time_ns()}"
         tmp_db = serving_dir / f"{_TEMP_PREFIX}{token}-{settings.serving_path.name}"
         tmp_parquet = serving_dir / f"{_TEMP_PREFIX}{token}-{settings.parquet_dir.name}"
@@ -279,12 +197,12 @@ def publish(
                 build_path=build_path,
                 tmp_db=tmp_db,
                 tmp_parquet=tmp_parquet,
-                previous=settings.serving_path,
+                previous=previous,
                 storage_version=storage_version,
-                build=build,
                 published_at=published_at,
                 project_dir=settings.project_dir,
             )
+            notes = previous.notes + notes
             dax_path = None
             if dax_text is not None:
                 dax_path = serving_dir / DAX_FILE
@@ -296,6 +214,7 @@ def publish(
                 tmp_parquet=tmp_parquet,
                 parquet_dir=settings.parquet_dir,
                 token=token,
+                stale_wal=previous.stale_wal,
             )
             if dax_path is not None:
                 dax_path.parent.mkdir(exist_ok=True)
@@ -316,6 +235,60 @@ def publish(
     )
 
 
+def _read_previous_version(serving_path: Path) -> PreviousVersion:
+    """The publish history of the serving file about to be replaced.
+
+    Refuses when another program holds the file open for writing (it would keep writing a
+    write-ahead log beside the new file). A file that cannot be read (damaged, not DuckDB,
+    another layout) is replaced anyway, with a note that its history is lost.
+    """
+    previous = PreviousVersion()
+    wal = serving_path.with_name(serving_path.name + ".wal")
+    if not serving_path.exists():
+        if wal.exists():
+            previous.stale_wal = wal
+        return previous
+    con = duckdb.connect()
+    try:
+        try:
+            con.execute(f"attach {_literal(str(serving_path))} as previous_serving (read_only)")
+        except duckdb.Error as exc:
+            holder = lock_holder(exc)
+            if holder is not None:
+                raise BankmartError(
+                    f"the serving file {serving_path} is open for writing in another program: "
+                    f"{holder}. Readers must open it read-only (DuckDB: read_only=True or "
+                    "-readonly; ODBC: access_mode=READ_ONLY). Close that program or its "
+                    "connection and run `bankmart publish` again. Nothing was published; the "
+                    "previous version is unchanged."
+                ) from None
+            previous.notes.append(
+                f"the previous serving file could not be read ({first_line(exc)}); it was "
+                "replaced, and its publish history (meta.publish_log) was lost."
+            )
+            previous.stale_wal = wal if wal.exists() else None
+            return previous
+        try:
+            cursor = con.execute(
+                f"select * from previous_serving.{META_SCHEMA}.publish_log order by publish_id"
+            )
+            previous.history_columns = [d[0] for d in cursor.description]
+            previous.history = cursor.fetchall()
+        except duckdb.Error as exc:
+            previous.notes.append(
+                f"the previous serving file has no readable publish history ({first_line(exc)}); "
+                "this publish starts a new one."
+            )
+    finally:
+        con.close()
+    if wal.exists():
+        # Nobody holds the file (the attach above would have failed), so this log is left by
+        # a program that wrote to the serving file and died. DuckDB would replay it onto the
+        # new file: it goes.
+        previous.stale_wal = wal
+    return previous
+
+
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -329,13 +302,17 @@ def _write_serving_copy(
     build_path: Path,
     tmp_db: Path,
     tmp_parquet: Path,
-    previous: Path,
+    previous: PreviousVersion,
     storage_version: str,
-    build: BuildInfo,
     published_at: datetime,
     project_dir: Path,
 ) -> tuple[list[PublishedTable], str | None, list[str]]:
-    """Write the new serving file and Parquet folder under temporary names; swap nothing."""
+    """Check the build, then write the new serving file and Parquet folder under temporary
+    names; swap nothing.
+
+    The checks and the copy read the build file through one read-only attachment: while it is
+    held, no dbt run can open the file for writing, so what is copied is what was checked.
+    """
     notes: list[str] = []
     con = duckdb.connect()
     try:
@@ -345,11 +322,21 @@ def _write_serving_copy(
         dst = "bankmart_serving_next" if src != "bankmart_serving_next" else "bankmart_serving_2"
         try:
             con.execute(f"attach {_literal(str(build_path))} as {_quote(src)} (read_only)")
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
+            holder = lock_holder(exc)
+            if holder is not None:
+                raise BankmartError(
+                    f"the warehouse file {build_path} is open for writing in {holder}: a dbt "
+                    "build is running (wait for it to finish, then publish) or another program "
+                    "opened it for writing (close it). Nothing was published."
+                ) from None
             raise BankmartError(
-                f"cannot open {build_path} read-only: {exc}. If a dbt build is running, wait "
-                "for it to finish and publish afterwards."
-            ) from exc
+                f"cannot open the warehouse file {build_path} read-only: {first_line(exc)}. "
+                "Run `bankmart build` again (move a damaged file away first), then publish."
+            ) from None
+        build = publishable_build(read_invocations(con, src, build_path), build_path)
+        check_relations_unchanged(con, src, build, build_path)
+        check_mart_counts(con, src, project_dir, build_path)
         con.execute(
             f"attach {_literal(str(tmp_db))} as {_quote(dst)} "
             f"(storage_version {_literal(storage_version)})"
@@ -498,9 +485,9 @@ def _write_meta(
     *,
     src: str,
     dst: str,
-    previous: Path,
+    previous: PreviousVersion,
     tables: list[PublishedTable],
-    build: BuildInfo,
+    build: Invocation,
     build_path: Path,
     storage_version: str,
     published_at: datetime,
@@ -602,25 +589,23 @@ def _write_meta(
     return result
 
 
-def _carry_over_history(con: duckdb.DuckDBPyConnection, previous: Path, log_table: str) -> None:
-    """Keep the publish history of the file being replaced (best effort: a damaged or foreign
-    previous file only loses its history, it never blocks publishing)."""
-    if not previous.is_file():
+def _carry_over_history(
+    con: duckdb.DuckDBPyConnection, previous: PreviousVersion, log_table: str
+) -> None:
+    """Keep the publish history of the file being replaced: the columns both versions have."""
+    if not previous.history:
         return
-    alias = "bankmart_serving_previous"
-    try:
-        con.execute(f"attach {_literal(str(previous))} as {alias} (read_only)")
-    except duckdb.Error:
-        return
-    try:
-        con.execute(
-            f"insert into {log_table} by name "
-            f"select * from {alias}.{META_SCHEMA}.publish_log order by publish_id"
-        )
-    except duckdb.Error:
-        pass
-    finally:
-        con.execute(f"detach {alias}")
+    columns = [
+        name
+        for (name,) in con.execute(f"select column_name from (describe {log_table})").fetchall()
+        if name in previous.history_columns
+    ]
+    positions = [previous.history_columns.index(name) for name in columns]
+    con.executemany(
+        f"insert into {log_table} ({', '.join(_quote(c) for c in columns)}) "
+        f"values ({', '.join('?' for _ in columns)})",
+        [[row[i] for i in positions] for row in previous.history],
+    )
 
 
 def _git_revision(project_dir: Path) -> tuple[str | None, bool | None]:
@@ -731,23 +716,30 @@ def _tier_value_expression(con: duckdb.DuckDBPyConnection, catalog: str) -> tupl
 
 
 def _swap_into_place(
-    *, tmp_db: Path, serving_path: Path, tmp_parquet: Path, parquet_dir: Path, token: str
+    *,
+    tmp_db: Path,
+    serving_path: Path,
+    tmp_parquet: Path,
+    parquet_dir: Path,
+    token: str,
+    stale_wal: Path | None = None,
 ) -> list[str]:
     """Rename the new file and folder into place, keeping the previous version on any failure.
 
     A single file can be replaced atomically; a folder cannot, so the old Parquet folder is moved
     aside first (which fails on Windows while a reader holds a file in it, before anything has
-    changed), then the serving file is replaced (the step readers care about most), then the
-    new folder takes the freed name. If the serving file cannot be replaced, the old folder is
-    moved back.
+    changed), then a write-ahead log left beside the old serving file by a dead writer (DuckDB
+    would replay it onto the new file), then the serving file is replaced (the step readers care
+    about most), then the new folder takes the freed name. If the serving file cannot be
+    replaced, what was moved aside is moved back.
     """
     notes: list[str] = []
     aside = parquet_dir.with_name(f"{_OLD_PREFIX}{token}-{parquet_dir.name}")
-    moved_aside = False
+    moved: list[tuple[Path, Path]] = []  # (original, aside), to undo in reverse
     if parquet_dir.exists():
         try:
             os.replace(parquet_dir, aside)
-            moved_aside = True
+            moved.append((parquet_dir, aside))
         except OSError as exc:
             raise BankmartError(
                 f"cannot replace the Parquet folder {parquet_dir}: {exc}. A program (Power BI, "
@@ -755,32 +747,41 @@ def _swap_into_place(
                 "`bankmart publish` again. Nothing was published: the previous version is intact."
             ) from exc
     try:
+        if stale_wal is not None and stale_wal.exists():
+            wal_aside = stale_wal.with_name(f"{_OLD_PREFIX}{token}-{stale_wal.name}")
+            os.replace(stale_wal, wal_aside)
+            moved.append((stale_wal, wal_aside))
         os.replace(tmp_db, serving_path)
     except OSError as exc:
-        if moved_aside:
-            os.replace(aside, parquet_dir)
+        for original, moved_to in reversed(moved):
+            os.replace(moved_to, original)
         raise BankmartError(
             f"cannot replace the serving file {serving_path}: {exc}. A program (Power BI, the "
             "dashboard, a DuckDB shell) probably has it open; close it and run `bankmart "
             "publish` again. Nothing was published: the previous version is intact."
         ) from exc
     os.replace(tmp_parquet, parquet_dir)
-    if moved_aside:
+    for original, moved_to in moved:
+        if original == stale_wal:
+            notes.append(
+                f"removed {stale_wal.name}, a write-ahead log left by a program that wrote to "
+                "the previous serving file and did not close it; its changes were not published."
+            )
         try:
-            shutil.rmtree(aside)
+            _remove_strict(moved_to)
         except OSError as exc:
-            notes.append(f"could not remove the previous Parquet folder {aside} ({exc}); "
-                         "the next publish removes it.")
+            notes.append(f"could not remove {moved_to} ({exc}); the next publish removes it.")
     return notes
 
 
 @contextlib.contextmanager
-def _publish_lock(serving_dir: Path) -> Iterator[None]:
-    """One publish at a time per serving folder (advisory lock where the OS has flock)."""
+def _publish_lock(serving_dir: Path) -> Iterator[bool]:
+    """One publish at a time per serving folder. Yields True when that is guaranteed (an
+    advisory lock where the OS has flock), so every temporary file there is a dead one's."""
     try:
         import fcntl
     except ImportError:  # Windows: unique temporary names still keep two publishes apart
-        yield
+        yield False
         return
     with open(serving_dir / ".publish.lock", "w") as handle:
         try:
@@ -790,22 +791,30 @@ def _publish_lock(serving_dir: Path) -> Iterator[None]:
                 f"another `bankmart publish` is writing to {serving_dir}; wait for it to finish."
             ) from None
         try:
-            yield
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _remove_leftovers(serving_dir: Path) -> None:
-    """Delete temporary files of publishes that died (their process no longer exists)."""
+def _remove_leftovers(serving_dir: Path, *, all_of_them: bool) -> None:
+    """Delete temporary files of publishes that died (killed half-way, power cut).
+
+    Under the publish lock every one is a dead publish's, even when its PID has been reused by
+    another process since; without the lock, only those whose process no longer exists.
+    """
     for path in serving_dir.iterdir():
         match = re.match(rf"(?:{re.escape(_TEMP_PREFIX)}|{re.escape(_OLD_PREFIX)})(\d+)-", path.name)
-        if match and not psutil.pid_exists(int(match.group(1))):
+        if match and (all_of_them or not psutil.pid_exists(int(match.group(1)))):
             _remove(path)
 
 
 def _remove(path: Path) -> None:
     with contextlib.suppress(OSError):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
+        _remove_strict(path)
+
+
+def _remove_strict(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()

@@ -7,7 +7,9 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -17,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from bankmart.dashboard import data, queries
 from conftest import PROJECT_DIR, Bank, run_cli
-from test_publish import env_for, write_run_results
+from test_publish import env_for, record_build
 
 APP = PROJECT_DIR / "src" / "bankmart" / "dashboard" / "app.py"
 
@@ -237,7 +239,7 @@ def _star_schema_only(root: Path) -> Path:
         "from range(300) t(i)"
     )
     con.close()
-    write_run_results(root / "target")
+    record_build(build)
     run_cli("publish", env=env_for(root))
     return root / "serving"
 
@@ -283,7 +285,7 @@ def test_open_serving_sees_a_new_publish_while_an_old_connection_is_open(tmp_pat
         con = duckdb.connect(str(tmp_path / "bankmart.duckdb"))
         con.execute("insert into marts.dim_customer by name select 'NEW' as customer_id")
         con.close()
-        write_run_results(tmp_path / "target")
+        record_build(tmp_path / "bankmart.duckdb")
         run_cli("publish", env=env_for(tmp_path))
         with queries.open_serving(serving) as fresh:
             assert fresh.execute("select count(*) from marts.dim_customer").fetchone()[0] == 21
@@ -395,3 +397,86 @@ def socket_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     yield port
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates pandas cannot hold
+# ---------------------------------------------------------------------------------------------
+
+
+def _plant_extreme_dates(serving_file: Path) -> str:
+    """Dirty dates a mart may carry (valid DuckDB dates outside pandas' nanosecond timestamps,
+    1677..2262) into one customer's rows; returns that customer."""
+    con = duckdb.connect(str(serving_file))
+    try:
+        customer_id = con.execute(
+            "select customer_id from marts.fct_transactions group by 1 having count(*) > 2 "
+            "order by 1 limit 1"
+        ).fetchone()[0]
+        ids = [r[0] for r in con.execute(
+            "select transaction_id from marts.fct_transactions where customer_id = ? "
+            "order by 1 limit 2", [customer_id]).fetchall()]
+        for transaction_id, day in zip(ids, ("0001-01-01", "9999-12-31"), strict=True):
+            con.execute(
+                "update marts.fct_transactions set transaction_at = cast($day as timestamp), "
+                "transaction_date = cast($day as date), "
+                "transaction_month = date_trunc('month', cast($day as date)) "
+                "where transaction_id = $id", {"day": day, "id": transaction_id})
+        months = con.execute(
+            "select month_start_date from marts.customer_monthly_features "
+            "where customer_id = ? order by 1 limit 2", [customer_id]).fetchall()
+        for (month,), day in zip(months, ("0001-01-01", "9999-12-01"), strict=True):
+            con.execute(
+                "update marts.customer_monthly_features set month_start_date = cast($day as date), "
+                "last_transaction_date = cast($day as date) "
+                "where customer_id = $customer and month_start_date = $month",
+                {"day": day, "customer": customer_id, "month": month})
+        for day in ("0001-01-01", "9999-12-31"):
+            con.execute(
+                "insert into marts.dim_date by name select * replace (cast($day as date) as "
+                "date_day, 0 as date_key) from marts.dim_date limit 1", {"day": day})
+        con.execute("update marts.dim_customer set joined_date = date '0001-01-01' "
+                    "where customer_id = ?", [customer_id])
+        con.execute("update marts.customer_features set observation_end_date = "
+                    "date '9999-12-31' where customer_id = ?", [customer_id])
+        con.execute("update marts.mart_portfolio_kpis set first_month = date '0001-01-01', "
+                    "last_month = date '9999-12-01'")
+    finally:
+        con.close()
+    return customer_id
+
+
+@pytest.mark.dbt
+def test_every_page_copes_with_dates_pandas_cannot_hold(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Portfolio page crashed on a 0001-01-01 in the marts (`Cannot cast 0001-01-01
+    00:00:00 to unit='ns' without overflow`)."""
+    serving = tmp_path / "serving"
+    shutil.copytree(published, serving)
+    customer_id = _plant_extreme_dates(serving / "bankmart.duckdb")
+
+    at = new_app(serving, monkeypatch).run()
+    assert_clean(at)
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert_clean(at)
+    # The month filter offers the far months, and choosing one shows its transaction.
+    at.switch_page("views/portfolio.py").run()
+    options = at.select_slider(key=data.MONTH_KEY).options
+    assert options[0].startswith("Jan 0001") or options[0].startswith("Jan 1"), options[:3]
+    with duckdb.connect(str(serving / "bankmart.duckdb"), read_only=True) as con:
+        expected = dict(con.execute(
+            "select month_start_date, sum(txn_count) from marts.customer_monthly_features "
+            "where year(month_start_date) in (1, 9999) group by 1").fetchall())
+    assert set(expected) == {date(1, 1, 1), date(9999, 12, 1)}
+    for month, txns in expected.items():
+        at.select_slider(key=data.MONTH_KEY).set_range(month, month).run()
+        assert_clean(at)
+        assert metric(at, "Transactions") == f"{txns:,}"
+    # The customer whose rows carry them.
+    at.switch_page("views/customer_360.py").run()
+    at.text_input(key="customer_search").input(customer_id).run()
+    assert_clean(at)
+    assert [h.value for h in at.header] == [customer_id]
+    assert len(at.get("plotly_chart")) == 1

@@ -14,12 +14,14 @@ import struct
 import subprocess
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from bankmart import invocations
 from bankmart import publish as publish_module
 from bankmart.errors import BankmartError
 from bankmart.settings import Settings
@@ -71,25 +73,59 @@ def make_warehouse(path: Path, customers: int = 50, txns: int = 400) -> None:
         con.close()
 
 
-def write_run_results(target: Path, statuses: list[str] | None = None) -> Path:
-    """dbt's run_results.json, as far as publish reads it."""
-    target.mkdir(parents=True, exist_ok=True)
-    statuses = statuses or ["success", "pass"]
-    results = {
-        "metadata": {
-            "dbt_version": "1.11.16",
-            "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "invocation_id": "0000-test",
-        },
-        "args": {"which": "build"},
-        "results": [
-            {"unique_id": f"model.bankmart.node_{i}", "status": status}
-            for i, status in enumerate(statuses)
-        ],
-    }
-    path = target / "run_results.json"
-    path.write_text(json.dumps(results), encoding="utf-8")
-    return path
+def record_build(
+    warehouse: Path, *, status: str = "success", command: str = "build", **fields: object
+) -> str:
+    """What dbt's hooks (macros/dbt_invocations.sql) write at the end of a run: one row of
+    meta.dbt_invocations and, for a build, the row counts and shapes it left. Returns the
+    invocation id."""
+    invocation_id = str(uuid.uuid4())
+    row = {
+        "invocation_id": invocation_id, "command": command,
+        "invocation_command": f"dbt {command}", "selected": None, "excluded": None,
+        "selector": None, "resource_types": None, "is_full_refresh": False, "is_empty": False,
+        "is_sample": False, "vars": None, "selected_nodes": 10, "project_nodes": 10,
+        "dbt_version": "1.11.16", "started_at": datetime.now(UTC).replace(tzinfo=None),
+        "finished_at": None if status == "running" else datetime.now(UTC).replace(tzinfo=None),
+        "status": status, "result_counts": '{"success": 4, "pass": 6}', "failed_nodes": None,
+        "message": None,
+    } | fields
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("create schema if not exists meta")
+        con.execute(
+            "create table if not exists meta.dbt_invocations (invocation_seq integer, "
+            "invocation_id varchar, command varchar, invocation_command varchar, "
+            "selected varchar, excluded varchar, selector varchar, resource_types varchar, "
+            "is_full_refresh boolean, is_empty boolean, is_sample boolean, vars varchar, "
+            "selected_nodes integer, project_nodes integer, dbt_version varchar, "
+            "started_at timestamp, finished_at timestamp, status varchar, "
+            "result_counts varchar, failed_nodes varchar, message varchar)"
+        )
+        con.execute(
+            "create table if not exists meta.dbt_invocation_relations (invocation_id varchar, "
+            "schema_name varchar, relation_name varchar, relation_type varchar, "
+            "row_count bigint, structure_md5 varchar)"
+        )
+        seq = con.execute(
+            "select coalesce(max(invocation_seq), 0) + 1 from meta.dbt_invocations"
+        ).fetchone()[0]
+        con.execute(
+            f"insert into meta.dbt_invocations by name select {seq} as invocation_seq, "
+            + ", ".join(f"${name} as {name}" for name in row),
+            row,
+        )
+        if command == "build":
+            catalog = con.execute("select current_database()").fetchone()[0]
+            con.executemany(
+                "insert into meta.dbt_invocation_relations values (?, ?, ?, ?, ?, ?)",
+                [[invocation_id, schema, name, kind, rows, structure]
+                 for (schema, name), (kind, rows, structure)
+                 in invocations.current_relations(con, catalog).items()],
+            )
+    finally:
+        con.close()
+    return invocation_id
 
 
 def settings_for(root: Path) -> Settings:
@@ -117,14 +153,12 @@ def env_for(root: Path) -> dict[str, str]:
 def warehouse(tmp_path: Path) -> Settings:
     """A green hand-made build, not yet published."""
     make_warehouse(tmp_path / "bankmart.duckdb")
-    write_run_results(tmp_path / "target")
+    record_build(tmp_path / "bankmart.duckdb")
     return settings_for(tmp_path)
 
 
 def do_publish(settings: Settings, **kwargs: object) -> publish_module.PublishResult:
-    return publish_module.publish(
-        settings, run_results_path=settings.data_dir / "target" / "run_results.json", **kwargs
-    )
+    return publish_module.publish(settings, **kwargs)
 
 
 def serving_tables(path: Path) -> dict[tuple[str, str], int]:
@@ -219,7 +253,13 @@ def test_parquet_files_match_the_served_tables(warehouse: Settings) -> None:
 
 
 def test_metadata_records_the_build_and_keeps_history(warehouse: Settings) -> None:
-    run_results = json.loads((warehouse.data_dir / "target" / "run_results.json").read_text())
+    con = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
+    try:
+        invocation_id, finished_at = con.execute(
+            "select invocation_id, finished_at from meta.dbt_invocations"
+        ).fetchone()
+    finally:
+        con.close()
     first = do_publish(warehouse)
     second = do_publish(warehouse)
     con = duckdb.connect(str(warehouse.serving_path), read_only=True)
@@ -229,9 +269,9 @@ def test_metadata_records_the_build_and_keeps_history(warehouse: Settings) -> No
         con.close()
     assert list(log["publish_id"]) == [1, 2]
     assert list(log["published_at"]) == [first.published_at, second.published_at]
-    finished = datetime.fromisoformat(run_results["metadata"]["generated_at"].replace("Z", "+00:00"))
-    assert log["build_finished_at"].iloc[-1] == finished.replace(tzinfo=None)
-    assert log["dbt_invocation_id"].iloc[-1] == run_results["metadata"]["invocation_id"]
+    assert log["build_finished_at"].iloc[-1] == finished_at
+    assert log["dbt_invocation_id"].iloc[-1] == invocation_id
+    assert log["dbt_command"].iloc[-1] == "build"
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True,
                           text=True).stdout.strip()
     assert log["git_revision"].iloc[-1] == (head or None)
@@ -298,54 +338,100 @@ def test_failed_build_does_not_publish(warehouse: Settings) -> None:
     served_before = hashlib.sha256(warehouse.serving_path.read_bytes()).hexdigest()
 
     make_warehouse(warehouse.duckdb_path, customers=60)  # the failed build changed the tables
-    write_run_results(warehouse.data_dir / "target", ["success", "fail", "pass"])
+    record_build(warehouse.duckdb_path, status="failed",
+                 result_counts='{"success": 3, "error": 1, "skipped": 2, "pass": 4}',
+                 failed_nodes="model.bankmart.node_1 (error)\ntest.bankmart.t_2 (skipped)")
     proc = run_cli("publish", env=env, check=False)
     assert proc.returncode == 2
-    assert "did not pass" in proc.stderr and "node_1" in proc.stderr
+    assert "failed: model.bankmart.node_1 (error), test.bankmart.t_2 (skipped) and 1 more" in (
+        proc.stderr)
     assert "Traceback" not in proc.stderr
     assert hashlib.sha256(warehouse.serving_path.read_bytes()).hexdigest() == served_before
     assert folder_digest(warehouse.serving_dir / "parquet") == before
 
 
-@pytest.mark.parametrize("status", ["error", "skipped", "runtime error"])
-def test_any_failed_node_blocks_publishing(warehouse: Settings, status: str) -> None:
-    write_run_results(warehouse.data_dir / "target", ["success", "pass", status])
-    with pytest.raises(BankmartError, match=f"node_2 \\({status}\\)"):
+# Each case: the runs recorded after the green build of the `warehouse` fixture, and what the
+# refusal must say (None: published).
+RECORDS = {
+    "killed build": ([dict(status="running")], "never finished"),
+    "failed run": ([dict(command="run", status="failed", failed_nodes="model.x (error)")],
+                   "failed: model.x (error)"),
+    "green dbt run": ([dict(command="run")], "not a complete `dbt build`"),
+    "green dbt seed": ([dict(command="seed")], "not a complete `dbt build`"),
+    "select": ([dict(selected="staging", selected_nodes=4)], "partial (--select staging; 4 of"),
+    "exclude": ([dict(excluded="tag:ml", selected_nodes=9)], "partial (--exclude tag:ml"),
+    "selector": ([dict(selector="nightly", selected_nodes=9)], "partial (--selector nightly"),
+    "resource type": ([dict(resource_types="--resource-type model", selected_nodes=4)],
+                      "--resource-type model"),
+    "empty": ([dict(is_empty=True)], "--empty"),
+    "test failed after": ([dict(command="test", status="failed", failed_nodes="test.y (fail)")],
+                          "after the build and failed: test.y (fail)"),
+    "test killed after": ([dict(command="test", status="running")],
+                          "after the build and never finished"),
+    "test passed after": ([dict(command="test")], None),
+    "killed build, then green build": ([dict(status="running"), dict()], None),
+}
+
+
+@pytest.mark.parametrize("case", list(RECORDS))
+def test_only_a_whole_green_complete_last_build_is_published(
+    warehouse: Settings, case: str
+) -> None:
+    later, refusal = RECORDS[case]
+    for fields in later:
+        record_build(warehouse.duckdb_path, **fields)
+    if refusal is None:
         do_publish(warehouse)
+        assert warehouse.serving_path.exists()
+        return
+    with pytest.raises(BankmartError) as info:
+        do_publish(warehouse)
+    assert refusal in str(info.value)
+    assert "bankmart build" in str(info.value) and "Nothing was published" in str(info.value)
     assert not warehouse.serving_path.exists()
 
 
-def test_warnings_do_not_block_publishing(warehouse: Settings) -> None:
-    write_run_results(warehouse.data_dir / "target", ["success", "warn", "pass"])
-    do_publish(warehouse)
-    assert warehouse.serving_path.exists()
-
-
-def test_missing_build_or_results_does_not_publish(tmp_path: Path) -> None:
+def test_missing_build_or_record_does_not_publish(tmp_path: Path) -> None:
     env = env_for(tmp_path)
     proc = run_cli("publish", env=env, check=False)
     assert proc.returncode == 2 and "does not exist" in proc.stderr and "make run" in proc.stderr
     make_warehouse(tmp_path / "bankmart.duckdb")
     proc = run_cli("publish", env=env, check=False)
-    assert proc.returncode == 2 and "run_results.json" in proc.stderr
+    assert proc.returncode == 2 and "meta.dbt_invocations is missing" in proc.stderr
+    assert "bankmart build" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "serving" / "bankmart.duckdb").exists()
 
 
-def test_warehouse_changed_after_the_build_does_not_publish(warehouse: Settings) -> None:
-    """A build killed half-way leaves the previous (green) run_results behind."""
-    results = warehouse.data_dir / "target" / "run_results.json"
-    old = time.time() - 3600
-    os.utime(results, (old, old))
-    with pytest.raises(BankmartError, match="changed after dbt last wrote"):
+@pytest.mark.parametrize("change", ["delete rows", "add a column", "drop a table", "add a view"])
+def test_warehouse_changed_after_the_build_does_not_publish(
+    warehouse: Settings, change: str
+) -> None:
+    sql, says = {
+        "delete rows": ("delete from marts.fct_transactions where amount > 100",
+                        r"marts\.fct_transactions holds \d+ rows where the build left 400"),
+        "add a column": ("alter table marts.dim_customer add column note varchar",
+                         "marts.dim_customer has other columns"),
+        "drop a table": ("drop table reference.channels", "reference.channels is gone"),
+        "add a view": ("create view marts.v_new as select 1 as x", "marts.v_new was added"),
+    }[change]
+    con = duckdb.connect(str(warehouse.duckdb_path))
+    con.execute(sql)
+    con.close()
+    with pytest.raises(BankmartError, match=says) as info:
         do_publish(warehouse)
+    assert "was changed after `dbt build`" in str(info.value)
     assert not warehouse.serving_path.exists()
 
 
-def test_build_with_a_write_ahead_log_does_not_publish(warehouse: Settings) -> None:
-    """A .wal beside the warehouse: dbt is still writing, or was killed mid-build."""
-    wal = warehouse.duckdb_path.with_name(warehouse.duckdb_path.name + ".wal")
-    wal.write_bytes(b"")
-    with pytest.raises(BankmartError, match="still running"):
+def test_marts_that_disagree_on_counts_are_not_published(warehouse: Settings) -> None:
+    """The var mart_count_invariants (dbt_project.yml) checked again at publish time."""
+    con = duckdb.connect(str(warehouse.duckdb_path))
+    con.execute("create table marts.customer_features as select customer_id "
+                "from marts.dim_customer limit 49")
+    con.close()
+    record_build(warehouse.duckdb_path)
+    with pytest.raises(BankmartError, match="disagree: customers: marts.dim_customer count"
+                       r"\(\*\) = 50, marts.customer_features count\(\*\) = 49"):
         do_publish(warehouse)
     assert not warehouse.serving_path.exists()
 
@@ -354,7 +440,7 @@ def test_direct_identifiers_in_a_mart_are_refused(warehouse: Settings) -> None:
     con = duckdb.connect(str(warehouse.duckdb_path))
     con.execute("create table marts.leaky as select 'C1' as customer_id, 'Asha' as full_name")
     con.close()
-    write_run_results(warehouse.data_dir / "target")
+    record_build(warehouse.duckdb_path)
     with pytest.raises(BankmartError, match=r"marts\.leaky\.full_name"):
         do_publish(warehouse)
     assert not warehouse.serving_path.exists()
@@ -404,7 +490,7 @@ def test_reader_open_during_publish_sees_old_or_new_never_half(warehouse: Settin
                 return
 
     make_warehouse(warehouse.duckdb_path, customers=80, txns=20000)
-    write_run_results(warehouse.data_dir / "target")
+    record_build(warehouse.duckdb_path)
     thread = threading.Thread(target=reader)
     thread.start()
     try:
@@ -445,7 +531,7 @@ def test_swap_that_cannot_happen_keeps_the_previous_version(
     served_before = hashlib.sha256(warehouse.serving_path.read_bytes()).hexdigest()
     parquet_before = folder_digest(warehouse.parquet_dir)
     make_warehouse(warehouse.duckdb_path, customers=70)
-    write_run_results(warehouse.data_dir / "target")
+    record_build(warehouse.duckdb_path)
 
     if locked == "bankmart.duckdb":
         monkeypatch.setattr(publish_module.os, "replace", _failing_replace("bankmart.duckdb"))
@@ -470,15 +556,20 @@ def test_swap_that_cannot_happen_keeps_the_previous_version(
 
 
 def test_leftovers_of_a_dead_publish_are_removed(warehouse: Settings) -> None:
+    """A publish killed half-way leaves its temporary files; the next one removes them, even
+    when the dead publish's PID now belongs to another process (here: this test's parent)."""
     warehouse.serving_dir.mkdir(parents=True)
     dead_pid = 2**22 + 12345  # above Linux's default pid_max
     stale = warehouse.serving_dir / f".publishing-{dead_pid}-1-bankmart.duckdb"
     stale.write_bytes(b"half a file")
-    live = warehouse.serving_dir / f".publishing-{os.getppid()}-1-bankmart.duckdb"
-    live.write_bytes(b"someone else's publish in progress")
+    reused = warehouse.serving_dir / f".publishing-{os.getppid()}-1-bankmart.duckdb"
+    reused.write_bytes(b"half a file of a publish whose PID was reused")
+    (warehouse.serving_dir / f".publishing-{os.getppid()}-1-bankmart.duckdb.wal").write_bytes(b"x")
+    (warehouse.serving_dir / f".previous-{os.getppid()}-1-parquet").mkdir()
     do_publish(warehouse)
-    assert not stale.exists()
-    assert live.exists()
+    left = sorted(p.name for p in warehouse.serving_dir.iterdir() if p.name.startswith("."))
+    assert left == [".publish.lock"]
+    assert serving_tables(warehouse.serving_path)[("marts", "dim_customer")] == 50
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,13 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port",
         type=positive_int,
-        default=int(os.environ.get("BANKMART_DASHBOARD_PORT", "8501")),
-        help="port to serve on (default 8501, or $BANKMART_DASHBOARD_PORT)",
+        default=None,
+        help="port to serve on (default $BANKMART_DASHBOARD_PORT, else 8501)",
     )
     parser.add_argument(
         "--address",
-        default=os.environ.get("BANKMART_DASHBOARD_ADDRESS", "127.0.0.1"),
-        help="address to listen on (default 127.0.0.1; 0.0.0.0 to share on the network)",
+        default=None,
+        help="address to listen on (default $BANKMART_DASHBOARD_ADDRESS, else 127.0.0.1; "
+        "0.0.0.0 to share on the network)",
     )
 
 
@@ -50,6 +51,10 @@ def streamlit_command(port: int, address: str) -> list[str]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.port is None:
+        args.port = settings.dashboard_port
+    if args.address is None:
+        args.address = settings.dashboard_address
     if args.port > 65535:
         raise BankmartError(f"--port {args.port} is not a TCP port (1-65535).")
     if not settings.serving_path.is_file():

@@ -98,11 +98,7 @@ def not_built(*names: str, what: str) -> bool:
 
 
 def month_options() -> list[date]:
-    lo, hi = query("month_bounds")
-    if lo is None or hi is None:
-        return []
-    months = pd.date_range(lo, hi, freq="MS")
-    return [m.date() for m in months]
+    return query("month_options")
 
 
 def current_filters(use: set[str]) -> Filters:
@@ -111,6 +107,8 @@ def current_filters(use: set[str]) -> Filters:
     months = state.get(MONTH_KEY) if "month" in use else None
     if not (isinstance(months, tuple | list) and len(months) == 2):
         months = None
+    elif months and tuple(months) == _full_month_range():
+        months = None  # every month offered: no month filter (keeps months the slider cannot show)
     return Filters(
         cities=tuple(state.get(CITY_KEY) or ()) if "city" in use else (),
         segments=tuple(state.get(SEGMENT_KEY) or ()) if "segment" in use else (),
@@ -118,6 +116,11 @@ def current_filters(use: set[str]) -> Filters:
         month_from=months[0] if months else None,
         month_to=months[1] if months else None,
     )
+
+
+def _full_month_range() -> tuple[date, date] | None:
+    months = month_options()
+    return (months[0], months[-1]) if months else None
 
 
 def render_filters(use: set[str]) -> None:

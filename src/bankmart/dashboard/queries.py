@@ -117,11 +117,25 @@ def table_row_counts(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> 
 # ---------------------------------------------------------------------------------------------
 
 
-def month_bounds(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
-    lo, hi = con.execute(
-        f"select min(transaction_month), max(transaction_month) from {TRANSACTIONS}"
-    ).fetchone()
-    return lo, hi
+def month_options(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """The months that hold transactions, oldest first: what the month filter offers.
+
+    Only months present in the data, so a dirty date far from the others (0001-01-01,
+    9999-12-01) adds one option, not thousands of empty months between. They stay DuckDB dates
+    turned into Python dates, never pandas timestamps (which end in 1677 and 2262); months
+    before year 1 or not finite cannot be Python dates and are not offered.
+    """
+    rows = con.execute(
+        f"""
+        select distinct transaction_month
+        from {TRANSACTIONS}
+        where isfinite(transaction_month)
+            and transaction_month between date '0001-01-01' and date '9999-12-01'
+        order by 1
+        limit 5000
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> dict[str, list[str]]:

@@ -69,6 +69,11 @@ def customers_for_transactions(transactions: int, months: int) -> int:
     return max(1, int(round(transactions / (months * ref.TXNS_PER_CUSTOMER_MONTH))))
 
 
+def max_transactions(months: int) -> int:
+    """About how many transactions MAX_CUSTOMERS customers make over `months` months."""
+    return int(MAX_CUSTOMERS * months * ref.TXNS_PER_CUSTOMER_MONTH)
+
+
 def _stderr(line: str) -> None:
     import sys
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 
 from bankmart.argtypes import fraction, non_negative_int, positive_int
-from bankmart.generate.bank import MAX_CUSTOMERS, BankSpec, customers_for_transactions, generate
+from bankmart.errors import BankmartError
+from bankmart.generate.bank import (
+    MAX_CUSTOMERS,
+    BankSpec,
+    customers_for_transactions,
+    generate,
+    max_transactions,
+)
 from bankmart.generate.shapes import DATE_STYLES, Shape
 from bankmart.generate.timeline import parse_month
 from bankmart.settings import Settings
@@ -52,7 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="number of customers (default 10000: about 1M transactions over 24 months)")
     size.add_argument("--transactions", type=positive_int, metavar="T",
                       help="size the bank for about T transactions instead (about 100 per "
-                      "customer per 24 months)")
+                      f"customer per 24 months; at most {max_transactions(24):,} over 24 "
+                      "months)")
     parser.add_argument("--months", type=_months, default=24, metavar="M",
                         help="months of history (default 24)")
     parser.add_argument("--seed", type=non_negative_int, default=42, metavar="S",
@@ -63,8 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of rows per table with one planted data-quality problem, "
                         "0 <= P < 1 (default 0: clean)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="bank folder to create; gets DIR/raw/ and DIR/ground_truth/ "
-                        "(default: the folder above BANKMART_RAW_DIR, i.e. data/demo)")
+                        help="bank folder to create, in a folder that exists; gets DIR/raw/ "
+                        "and DIR/ground_truth/ (default: the folder above BANKMART_RAW_DIR, "
+                        "i.e. data/demo, created with its parents)")
     parser.add_argument("--force", action="store_true",
                         help="replace DIR if it already holds a bank")
     shape = parser.add_argument_group(
@@ -95,6 +105,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     months = args.months
     if args.transactions is not None:
         customers = customers_for_transactions(args.transactions, months)
+        if customers > MAX_CUSTOMERS:
+            raise BankmartError(
+                f"--transactions {args.transactions:,} is more than the generator makes over "
+                f"{months} months: at most {max_transactions(months):,} ({MAX_CUSTOMERS:,} "
+                "customers at about 100 transactions each per 24 months). Ask for fewer, or "
+                "more --months."
+            )
     else:
         customers = args.customers if args.customers is not None else 10_000
     shape = Shape(
@@ -109,10 +126,29 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     spec = BankSpec(customers=customers, months=months, seed=args.seed,
                     dirty_rate=args.dirty_rate, start_month=args.start_month,
                     transactions=args.transactions, shape=shape)
-    out = (args.out if args.out is not None else settings.raw_dir.parent).expanduser().resolve()
-    manifest = generate(spec, out, force=args.force)
+    if args.out is not None:
+        out = args.out.expanduser().resolve()
+        if not out.parent.is_dir():
+            what = "is not a folder" if out.parent.exists() else "does not exist"
+            raise BankmartError(
+                f"--out {args.out}: the folder it goes in, {out.parent}, {what}. Create it "
+                "first, or choose another --out."
+            )
+    else:
+        out = settings.raw_dir.parent
+    # The bank is written into a hidden sibling and renamed into place at the end; a SIGTERM
+    # (a supervisor, `timeout`) must remove it like Ctrl+C does, not leave it half-written.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        manifest = generate(spec, out, force=args.force)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(summary(manifest, out))
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def summary(manifest: dict, out: Path) -> str:
