@@ -299,6 +299,12 @@
 {%- endmacro %}
 
 
+{# A SQL string literal, or a typed NULL for none. #}
+{% macro sql_text_or_null(value) -%}
+    {{ return('cast(null as varchar)' if value is none else sql_text(value)) }}
+{%- endmacro %}
+
+
 {% macro raise_raw_check_failure(raw_dir, raw_format, problems) %}
     {{ stop_raw_check(
         "Raw data check failed (raw folder " ~ raw_dir ~ ", format " ~ raw_format ~ "):\n  - "

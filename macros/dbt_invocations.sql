@@ -38,11 +38,6 @@
 {% endmacro %}
 
 
-{% macro sql_text_or_null(value) -%}
-    {{ return('null' if value is none else sql_text(value)) }}
-{%- endmacro %}
-
-
 {% macro sql_utc_timestamp(value) -%}
     {{ return("timestamp '" ~ value.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "'") }}
 {%- endmacro %}

@@ -180,33 +180,22 @@
 {%- endmacro %}
 
 
-{# A SQL string literal, or null for none. #}
-{% macro sql_text_or_null(value) -%}
-    {{ return('cast(null as varchar)' if value is none else sql_text(value)) }}
-{%- endmacro %}
-
 
 {#
-    The columns the bank's files of a raw table carry (lower case, any file), read from the
-    Parquet footers or CSV headers at compile time; [] for an absent table, and every contract
-    column while parsing and in unit tests.
+    A query of the columns the bank's files of a raw table carry (column_name, lower case; any
+    file), read from the Parquet footers or CSV headers when the query runs: no rows for an
+    absent table. Runs as SQL, never while compiling, so `dbt compile` and `dbt docs generate`
+    never open a raw file (the raw check reports unreadable ones when a build starts).
 #}
-{% macro raw_file_columns(table_name) -%}
-    {%- if not execute or (model is defined and model.resource_type == 'unit_test') -%}
-        {{ return(raw_columns('core', table_name) | map(attribute='name') | list) }}
-    {%- endif -%}
-    {%- if not raw_table_is_present(table_name) -%}
-        {{ return([]) }}
-    {%- endif -%}
+{% macro raw_file_columns_sql(table_name) -%}
     {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
     {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
     {%- set files = sql_text(raw_table_glob(raw_dir, table_name, raw_format)) -%}
-    {%- set columns_sql -%}
-        {%- if raw_format == 'csv' -%}
-        select distinct lower(column_name) from (describe select * from read_csv({{ files }}, header = true, all_varchar = true, union_by_name = true))
-        {%- else -%}
-        select distinct lower(name) from parquet_schema({{ files }})
-        {%- endif -%}
-    {%- endset -%}
-    {{ return(run_query(columns_sql).columns[0].values() | list) }}
+    {%- if not raw_table_is_present(table_name) -%}
+        (select cast(null as varchar) as column_name where false)
+    {%- elif raw_format == 'csv' -%}
+        (select distinct lower(column_name) as column_name from (describe select * from read_csv({{ files }}, header = true, all_varchar = true, union_by_name = true)))
+    {%- else -%}
+        (select distinct lower(name) as column_name from parquet_schema({{ files }}))
+    {%- endif -%}
 {%- endmacro %}

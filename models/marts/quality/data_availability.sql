@@ -32,7 +32,6 @@
 with
 
 {% for table, columns in contract.items() -%}
-{%- set present_columns = raw_file_columns(table) -%}
 {%- set stg_columns = [] -%}
 {%- if execute -%}
     {%- for column in adapter.get_columns_in_relation(ref('stg_core__' ~ table)) -%}
@@ -56,6 +55,10 @@ with
     from {{ ref('stg_core__' ~ table) }}
 ),
 
+{{ table }}_file_columns as (
+    select * from {{ raw_file_columns_sql(table) }}
+),
+
 {{ table }}_rows as (
     select
         'raw_table' as object_type,
@@ -72,7 +75,7 @@ with
         'raw_column',
         '{{ table }}',
         '{{ column.name }}',
-        {{ 'true' if column.name | lower in present_columns else 'false' }},
+        exists (select 1 from {{ table }}_file_columns where column_name = '{{ column.name | lower }}'),
         clean_rows,
         {{ column.name }}__values,
         {{ column.name }}__varies,
