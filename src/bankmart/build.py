@@ -148,7 +148,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def summarise(duckdb_path: Path, elapsed_seconds: float | None = None) -> str:
-    """A short report: tables per schema with row counts, and quarantine counts by reason."""
+    """A short report: tables per schema with row counts, what the bank's data lacks
+    (marts.data_availability), quarantine counts by reason and flagged values by column."""
     con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
         tables = con.execute(
@@ -163,12 +164,19 @@ def summarise(duckdb_path: Path, elapsed_seconds: float | None = None) -> str:
         for schema, name, _ in tables:
             (count,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
             lines.append(f"  {schema + '.' + name:<48} {count:>12,} rows")
+        lines += _what_the_data_lacks(con)
         reasons = _quarantine_reasons(con)
         if reasons:
             lines.append("")
             lines.append("Quarantined raw rows by table and reason")
             for table, reason, count in reasons:
                 lines.append(f"  {table:<20} {reason:<32} {count:>10,}")
+        flags = _flagged_values(con)
+        if flags:
+            lines.append("")
+            lines.append("Values flagged on kept rows (NULL or adjusted), by table, column and flag")
+            for table, column, flag, count in flags:
+                lines.append(f"  {table:<20} {column + ' ' + flag:<45} {count:>10,}")
         lines.append("")
         if elapsed_seconds is not None:
             lines.append(f"Built in {elapsed_seconds:,.1f} s.")
@@ -179,11 +187,7 @@ def summarise(duckdb_path: Path, elapsed_seconds: float | None = None) -> str:
 
 
 def _quarantine_reasons(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'quarantine' and table_name = 'quarantined_rows'"
-    ).fetchone()[0]
-    if not exists:
+    if not _has_table(con, "quarantine", "quarantined_rows"):
         return []
     return con.execute(
         """
@@ -191,5 +195,46 @@ def _quarantine_reasons(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, 
         from quarantine.quarantined_rows
         group by all
         order by 1, 3 desc
+        """
+    ).fetchall()
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()[0])
+
+
+def _what_the_data_lacks(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Raw tables the bank did not deliver, and customer features that carry no information."""
+    if not _has_table(con, "marts", "data_availability"):
+        return []
+    absent = [row[0] for row in con.execute(
+        "select table_name from marts.data_availability "
+        "where object_type = 'raw_table' and not is_present order by table_name"
+    ).fetchall()]
+    silent = [row[0] for row in con.execute(
+        "select column_name from marts.data_availability "
+        "where object_type = 'feature' and not carries_information order by column_name"
+    ).fetchall()]
+    lines = [""]
+    lines.append("Raw tables this bank does not have (read as empty): " + (", ".join(absent) or "none"))
+    lines.append(
+        "Customer features that carry no information here (left out of segments and rules): "
+        + (", ".join(silent) or "none")
+    )
+    return lines
+
+
+def _flagged_values(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int]]:
+    if not _has_table(con, "quarantine", "data_quality_flags"):
+        return []
+    return con.execute(
+        """
+        select source_table, column_name, flag_code, count(*)
+        from quarantine.data_quality_flags
+        group by all
+        order by 1, 4 desc
         """
     ).fetchall()

@@ -606,3 +606,26 @@ def test_csv_raw_files_build_the_same_staging_as_parquet(
                     "where reason_code = 'duplicate_id') order by all"
                 )
             assert from_csv.execute(query).fetchall() == from_parquet.execute(query).fetchall(), model
+
+
+@pytest.mark.dbt
+def test_reconciliation_follows_each_raw_row_not_only_the_counts(broken_bank: Bank) -> None:
+    """One clean row lost and another doubled keeps raw = clean + quarantined in counts; the
+    fingerprint reconciliation must still catch it (a count-only test would pass)."""
+    with duckdb.connect(str(broken_bank.duckdb_path)) as con:
+        kept, doubled = con.execute(
+            "select transaction_id from staging.base_core__transactions "
+            "where quarantine_reason is null order by transaction_id limit 2"
+        ).fetchall()
+        con.execute("delete from staging.base_core__transactions where transaction_id = ?", [kept[0]])
+        con.execute(
+            "insert into staging.base_core__transactions "
+            "select * from staging.base_core__transactions where transaction_id = ?", [doubled[0]]
+        )
+    proc = subprocess.run(
+        [str(BIN / "dbt"), "test", "--select", "source:core.transactions,test_name:raw_rows_reconcile"],
+        env={**broken_bank.env, "DBT_PROFILES_DIR": str(PROJECT_DIR)},
+        cwd=PROJECT_DIR, capture_output=True, text=True,
+    )
+    assert proc.returncode == 1, output(proc)[-3000:]
+    assert re.search(r"FAIL 2 source_raw_rows_reconcile_core_transactions", output(proc)), output(proc)[-3000:]

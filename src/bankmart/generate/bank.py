@@ -195,7 +195,7 @@ def _generate_into(
         done = min((k + 1) * CHUNK_CUSTOMERS, spec.customers)
         progress(
             f"generate: chunk {k + 1}/{n_chunks}: {done:,}/{spec.customers:,} customers, "
-            f"{writer.rows['transactions']:,} transactions, {written:,} rows written "
+            f"{writer.rows.get('transactions', 0):,} transactions, {written:,} rows written "
             f"({written / max(elapsed, 1e-9):,.0f} rows/s)"
         )
 

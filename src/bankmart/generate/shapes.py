@@ -156,8 +156,11 @@ def _never_spends(customers: pa.Array, share: float, seed: int) -> np.ndarray:
         dtype=np.int64,
     )
     chosen = buckets < int(round(share * 10_000))
-    indices = encoded.indices.to_numpy(zero_copy_only=False)
-    return chosen[indices] if len(chosen) else np.zeros(len(customers), dtype=bool)
+    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    rows = np.zeros(len(customers), dtype=bool)  # a row without a customer (dirty) is kept
+    known = indices >= 0
+    rows[known] = chosen[indices[known]]
+    return rows
 
 
 def _restyle(values: pa.Array, style: str, has_time: bool) -> pa.Array:
