@@ -98,47 +98,47 @@
       - 'any' (due dates, which may lie ahead): the century within 50 years of the as-of year.
     NULL when nothing matches or the date does not exist (31/02/2025).
 #}
-{% macro date_pattern() -%}
-    ^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T].*)?$
-{%- endmacro %}
-
 {% macro parse_date(expression, order="'dmy'", kind='past', as_of=none) -%}
     {{ return(adapter.dispatch('parse_date', 'bankmart')(expression, order, kind, as_of or as_of_date())) }}
 {%- endmacro %}
 
+{#
+    The cleaned text is bound once (a one-element list_transform), so each form costs one
+    regular expression and one strptime. Two-digit years go through strptime's %y (00-68 ->
+    20xx, 69-99 -> 19xx) and are then moved by a century to the rule of `kind`.
+#}
 {% macro default__parse_date(expression, order, kind, as_of) -%}
-    {%- set text = clean_text(expression) -%}
-    {%- set parts = "regexp_extract(" ~ text ~ ", '" ~ date_pattern() ~ "', ['first', 'second', 'year'])" -%}
-    {%- set day = "cast(case when " ~ order ~ " = 'mdy' then " ~ parts ~ ".second else " ~ parts ~ ".first end as integer)" -%}
-    {%- set month = "cast(case when " ~ order ~ " = 'mdy' then " ~ parts ~ ".first else " ~ parts ~ ".second end as integer)" -%}
-    {%- set short_year = "cast(" ~ parts ~ ".year as integer)" -%}
-    case
-        when regexp_matches({{ text }}, '^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]|$)')
-            then try(make_date(
-                cast(regexp_extract({{ text }}, '^(\d{4})', 1) as integer),
-                cast(regexp_extract({{ text }}, '^\d{4}[-/.](\d{1,2})', 1) as integer),
-                cast(regexp_extract({{ text }}, '^\d{4}[-/.]\d{1,2}[-/.](\d{1,2})', 1) as integer)
-            ))
-        when regexp_matches({{ text }}, '^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?:[ T]|$)')
-            then try(make_date({{ short_year }}, {{ month }}, {{ day }}))
-        when regexp_matches({{ text }}, '^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:[ T]|$)')
-            then try(make_date(
-                {%- if kind == 'any' %}
-                case
-                    when 2000 + {{ short_year }} <= year({{ as_of }}) + 50 then 2000 + {{ short_year }}
-                    else 1900 + {{ short_year }}
-                end,
-                {%- else %}
-                case
-                    when try(make_date(2000 + {{ short_year }}, {{ month }}, {{ day }})) <= {{ as_of }}
-                        then 2000 + {{ short_year }}
-                    else 1900 + {{ short_year }}
-                end,
-                {%- endif %}
-                {{ month }},
-                {{ day }}
-            ))
-    end
+    {%- set day_month = "split_part(replace(t, 'T', ' '), ' ', 1)" -%}
+    list_transform([{{ clean_text(expression) }}], lambda t:
+        case
+            when regexp_matches(t, '^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]|$)')
+                then try_cast(replace({{ day_month }}, '.', '-') as date)
+            when regexp_matches(t, '^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?:[ T]|$)')
+                then cast(case
+                    when {{ order }} = 'mdy' then try_strptime({{ day_month }}, ['%m/%d/%Y', '%m-%d-%Y', '%m.%d.%Y'])
+                    else try_strptime({{ day_month }}, ['%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y'])
+                end as date)
+            when regexp_matches(t, '^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:[ T]|$)')
+                then list_transform([cast(case
+                    when {{ order }} = 'mdy' then try_strptime({{ day_month }}, ['%m/%d/%y', '%m-%d-%y', '%m.%d.%y'])
+                    else try_strptime({{ day_month }}, ['%d/%m/%y', '%d-%m-%y', '%d.%m.%y'])
+                end as date)], lambda d:
+                    {%- if kind == 'any' %}
+                    case
+                        when year(d) > year({{ as_of }}) + 50 then cast(d - interval 100 year as date)
+                        when year(d) <= year({{ as_of }}) - 50 then cast(d + interval 100 year as date)
+                        else d
+                    end
+                    {%- else %}
+                    case
+                        when d > {{ as_of }} then cast(d - interval 100 year as date)
+                        when cast(d + interval 100 year as date) <= {{ as_of }} then cast(d + interval 100 year as date)
+                        else d
+                    end
+                    {%- endif %}
+                )[1]
+        end
+    )[1]
 {%- endmacro %}
 
 
@@ -167,28 +167,30 @@
 {%- endmacro %}
 
 {% macro default__parse_time(expression) -%}
-    {%- set text = "nullif(trim(cast(" ~ expression ~ " as varchar)), '')" -%}
-    {%- set digits = "lpad(regexp_extract(" ~ text ~ ", '^(\d{1,6})(?:\.0+)?$', 1), 6, '0')" -%}
-    case
-        when regexp_full_match({{ text }}, '\d{1,6}(\.0+)?')
-            then case
-                when cast(substr({{ digits }}, 1, 2) as integer) <= 23
-                    and cast(substr({{ digits }}, 3, 2) as integer) <= 59
-                    and cast(substr({{ digits }}, 5, 2) as integer) <= 59
-                    then make_time(
-                        cast(substr({{ digits }}, 1, 2) as bigint),
-                        cast(substr({{ digits }}, 3, 2) as bigint),
-                        cast(substr({{ digits }}, 5, 2) as double)
-                    )
-            end
-        when regexp_full_match({{ text }}, '([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?')
-            then try_cast({{ text }} as time)
-        when regexp_full_match(upper({{ text }}), '(0?[1-9]|1[0-2]):[0-5]\d(:[0-5]\d)? ?[AP]\.?M\.?')
-            then cast(try_strptime(
-                regexp_replace(upper({{ text }}), '(\d) ?([AP])\.?M\.?$', '\1 \2M'),
-                ['%I:%M %p', '%I:%M:%S %p']
-            ) as time)
-    end
+    list_transform([nullif(trim(cast({{ expression }} as varchar)), '')], lambda t:
+        case
+            when regexp_full_match(t, '\d{1,6}(\.0+)?')
+                then list_transform([lpad(regexp_extract(t, '^(\d{1,6})', 1), 6, '0')], lambda hhmmss:
+                    case
+                        when cast(substr(hhmmss, 1, 2) as integer) <= 23
+                            and cast(substr(hhmmss, 3, 2) as integer) <= 59
+                            and cast(substr(hhmmss, 5, 2) as integer) <= 59
+                            then make_time(
+                                cast(substr(hhmmss, 1, 2) as bigint),
+                                cast(substr(hhmmss, 3, 2) as bigint),
+                                cast(substr(hhmmss, 5, 2) as double)
+                            )
+                    end
+                )[1]
+            when regexp_full_match(t, '([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?')
+                then try_cast(t as time)
+            when regexp_full_match(upper(t), '(0?[1-9]|1[0-2]):[0-5]\d(:[0-5]\d)? ?[AP]\.?M\.?')
+                then cast(try_strptime(
+                    regexp_replace(upper(t), '(\d) ?([AP])\.?M\.?$', '\1 \2M'),
+                    ['%I:%M %p', '%I:%M:%S %p']
+                ) as time)
+        end
+    )[1]
 {%- endmacro %}
 
 
