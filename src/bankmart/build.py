@@ -15,9 +15,12 @@ from bankmart.errors import BankmartError
 from bankmart.settings import Settings
 
 DESCRIPTION = """\
-Run `dbt build` (every model, seed and test) on the raw folder into the warehouse file, then
-print a summary. dbt's selection flags are passed through; anything after `--` goes to dbt
+Run `dbt build` (every model, seed and data test) on the raw folder into the warehouse file,
+then print a summary. dbt's selection flags are passed through; anything after `--` goes to dbt
 unchanged.
+
+The dbt unit tests (model logic on fixed rows, no bank data) are left out, as dbt advises for
+production runs; `make test` runs them, and `--unit-tests` runs them here too.
 
 `bankmart publish` serves only a complete build: one run with no --select, --exclude or
 --selector that finished with every node green. A partial build is fine for development,
@@ -29,8 +32,14 @@ examples:
   bankmart build --select staging              the staging models and their tests
   bankmart build -s +customer_features --exclude tag:ml
   bankmart build --full-refresh                rebuild the incremental models from the raw files
+  bankmart build --unit-tests                  the dbt unit tests too
   bankmart build --vars 'absurd_amount_threshold: 5000000'
   bankmart build -- --fail-fast --threads 1     any other dbt build flag, after --"""
+
+
+#: What a production build leaves out: the dbt unit tests (see DESCRIPTION). The benchmark
+#: measures the same build.
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--selector", metavar="NAME", help="a selector from selectors.yml")
     parser.add_argument("--full-refresh", action="store_true",
                         help="rebuild incremental models from scratch")
+    parser.add_argument("--unit-tests", action="store_true",
+                        help="run the dbt unit tests too (left out by default; `make test` runs them)")
     parser.add_argument("--vars", metavar="YAML",
                         help="dbt vars as a YAML dict, e.g. 'raw_format: csv'")
     parser.add_argument("-t", "--target", metavar="NAME",
@@ -63,6 +74,8 @@ def dbt_build_args(args: argparse.Namespace) -> list[str]:
         out += ["--selector", args.selector]
     if args.full_refresh:
         out.append("--full-refresh")
+    if not args.unit_tests:
+        out += WITHOUT_UNIT_TESTS
     if args.vars is not None:
         out += ["--vars", args.vars]
     if args.target:

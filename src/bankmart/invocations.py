@@ -10,8 +10,10 @@ target/run_results.json and the file's modification time.
 The rule (:func:`publishable_build`): the latest invocation that can write to the warehouse
 (every recorded command but ``test``) must be a ``dbt build`` that
 
-- selected every model, seed, snapshot and test of the project (no --select, --exclude,
-  --selector, --resource-type, --empty or --sample),
+- selected every model, seed, snapshot and data test of the project (no --select, --exclude,
+  --selector, --resource-type, --empty or --sample; leaving out the unit tests with
+  ``--exclude-resource-type unit_test``, as `bankmart build` does, is whole: a unit test runs a
+  model's SQL on fixed rows and writes nothing the marts serve),
 - finished, with every node succeeded, passed or warned;
 
 and no ``dbt test`` after it may have failed or be unfinished (a test writes nothing, but a
@@ -37,6 +39,10 @@ RELATIONS = "meta.dbt_invocation_relations"
 
 #: Commands that never change the warehouse's tables. Everything else recorded can write.
 READ_ONLY_COMMANDS = frozenset({"test"})
+
+#: Resource-type filters that leave a build whole: unit tests check model logic on fixed rows
+#: (`make test` runs them) and build nothing that is served.
+WHOLE_BUILD_FILTERS = frozenset({"--exclude-resource-type unit_test"})
 
 #: Schemas whose relations are fingerprinted (the same list as SERVED_SCHEMAS in publish and
 #: the schemas in macros/dbt_invocations.sql).
@@ -87,7 +93,8 @@ class Invocation:
             reasons.append(f"--exclude {self.excluded}")
         if self.selector:
             reasons.append(f"--selector {self.selector}")
-        if self.resource_types:
+        filters = _resource_type_filters(self.resource_types)
+        if filters - WHOLE_BUILD_FILTERS:
             reasons.append(self.resource_types)
         if self.is_empty:
             reasons.append("--empty (no rows)")
@@ -120,6 +127,12 @@ class Invocation:
         if self.message:
             parts.append(self.message.strip().rstrip("."))
         return "; ".join(parts) or "no node result was recorded"
+
+
+def _resource_type_filters(recorded: str | None) -> frozenset[str]:
+    """'--resource-type model --exclude-resource-type unit_test' -> one entry per filter."""
+    parts = (recorded or "").split()
+    return frozenset(f"{flag} {value}" for flag, value in zip(parts[::2], parts[1::2], strict=False))
 
 
 def read_invocations(con: duckdb.DuckDBPyConnection, catalog: str, path: Path) -> list[Invocation]:

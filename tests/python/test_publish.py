@@ -363,6 +363,10 @@ RECORDS = {
     "selector": ([dict(selector="nightly", selected_nodes=9)], "partial (--selector nightly"),
     "resource type": ([dict(resource_types="--resource-type model", selected_nodes=4)],
                       "--resource-type model"),
+    "resource types, one of them whole": (
+        [dict(resource_types="--exclude-resource-type unit_test --exclude-resource-type seed",
+              selected_nodes=9)], "--exclude-resource-type seed"),
+    "unit tests left out": ([dict(resource_types="--exclude-resource-type unit_test")], None),
     "empty": ([dict(is_empty=True)], "--empty"),
     "test failed after": ([dict(command="test", status="failed", failed_nodes="test.y (fail)")],
                           "after the build and failed: test.y (fail)"),

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bankmart.bench.monitor import GB, Measurement, run_measured
-from bankmart.build import dbt_executable
+from bankmart.build import WITHOUT_UNIT_TESTS, dbt_executable
 
 
 @dataclass
@@ -321,10 +321,10 @@ def run_build(
     """
     env = workspace.env()
 
-    def dbt(command: str, **options: Any) -> Measurement:
+    def dbt(command: str, *args: str, **options: Any) -> Measurement:
         """`dbt <command>` measured, its output in <workspace>/dbt_<command>.log."""
         return run_measured(
-            [dbt_executable(), command, "--project-dir", str(workspace.project_dir),
+            [dbt_executable(), command, *args, "--project-dir", str(workspace.project_dir),
              "--profiles-dir", str(workspace.project_dir)],
             env=env,
             cwd=workspace.project_dir,
@@ -348,7 +348,8 @@ def run_build(
             done = _count_finished(workspace.root / "dbt_build.log")
             progress(f"[{label}]   dbt build running {elapsed:.0f} s, {rss / 1024**3:.1f} GB, {done} nodes done")
 
-    build = dbt("build", on_sample=heartbeat)
+    # The build `bankmart build` runs: the unit tests are for development and CI.
+    build = dbt("build", *WITHOUT_UNIT_TESTS, on_sample=heartbeat)
     nodes, elapsed = read_nodes(workspace.target_path)
     result = DbtResult(parse=parse, build=build, nodes=nodes, dbt_elapsed_seconds=elapsed)
     if not nodes:
