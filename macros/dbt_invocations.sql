@@ -196,17 +196,23 @@
 {% endmacro %}
 
 
+{# var served_schemas as an SQL list: ('marts', 'reference'). #}
+{% macro served_schemas_sql() -%}
+    ({%- for schema in var('served_schemas') -%}{{ sql_text(schema) }}{{ ', ' if not loop.last }}{%- endfor -%})
+{%- endmacro %}
+
+
 {#
     The row count of every table and the shape (columns and types; a view's SQL) of every
     relation in the served schemas, as this build left them. bankmart.publish computes the same
-    with the same SQL (publish.py, current_relations) and refuses a warehouse that differs.
+    with the same SQL (bankmart.invocations.current_relations) and refuses a warehouse that differs.
 #}
 {% macro record_invocation_relations() %}
     {%- set listing_sql -%}
         select schema_name, table_name
         from duckdb_tables()
         where database_name = current_database()
-            and schema_name in ('marts', 'reference')
+            and schema_name in {{ served_schemas_sql() }}
             and not regexp_matches(table_name, '__dbt_(tmp|backup)$')
         order by 1, 2
     {%- endset -%}
@@ -241,7 +247,7 @@
         select {{ sql_text(invocation_id) }}, schema_name, view_name, 'view', null, md5(sql)
         from duckdb_views()
         where database_name = current_database()
-            and schema_name in ('marts', 'reference')
+            and schema_name in {{ served_schemas_sql() }}
             and not regexp_matches(view_name, '__dbt_(tmp|backup)$')
     {%- endset -%}
     {% do run_query(insert_sql) %}

@@ -90,6 +90,8 @@ def _column_yaml(column: RawColumn) -> list[str]:
         meta += f", required_group: {column.required_group}"
     if column.is_date:
         meta += ", date: true"
+    if column.sensitive:
+        meta += ", sensitive: true"
     return [
         f"          - name: {column.name}",
         f"            data_type: {column.duckdb_type.lower()}",

@@ -41,3 +41,13 @@ def first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 
+
+
+def quote_identifier(identifier: str) -> str:
+    """An SQL identifier, double-quoted."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def sql_literal(text: str) -> str:
+    """An SQL string literal, single-quoted."""
+    return "'" + text.replace("'", "''") + "'"

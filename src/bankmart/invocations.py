@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from bankmart.duckdb_files import quote_identifier
 from bankmart.errors import BankmartError
 
 INVOCATIONS = "meta.dbt_invocations"
@@ -44,7 +45,6 @@ READ_ONLY_COMMANDS = frozenset({"test"})
 #: (`make test` runs them) and build nothing that is served.
 WHOLE_BUILD_FILTERS = frozenset({"--exclude-resource-type unit_test"})
 
-#: Schemas whose relations are fingerprinted (the same list as SERVED_SCHEMAS in publish and
 #: the schemas in macros/dbt_invocations.sql).
 FINGERPRINTED_SCHEMAS = ("marts", "reference")
 
@@ -150,7 +150,7 @@ def read_invocations(con: duckdb.DuckDBPyConnection, catalog: str, path: Path) -
         )
     try:
         cursor = con.execute(
-            f"select * from {_quote(catalog)}.{INVOCATIONS} order by invocation_seq"
+            f"select * from {quote_identifier(catalog)}.{INVOCATIONS} order by invocation_seq"
         )
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -220,11 +220,11 @@ def publishable_build(invocations: list[Invocation], path: Path) -> Invocation:
 
 
 def current_relations(
-    con: duckdb.DuckDBPyConnection, catalog: str
+    con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]
 ) -> dict[tuple[str, str], tuple[str, int | None, str]]:
     """(schema, name) -> (type, row count, structure md5) of every table and view in the served
     schemas: the same figures, by the same SQL, as record_invocation_relations() stores."""
-    db = _quote(catalog)
+    db = quote_identifier(catalog)
     shapes = con.execute(
         """
         select schema_name, table_name, 'table',
@@ -240,32 +240,33 @@ def current_relations(
         where database_name = $catalog and schema_name in (select unnest($schemas))
             and not regexp_matches(view_name, '__dbt_(tmp|backup)$')
         """,
-        {"catalog": catalog, "schemas": list(FINGERPRINTED_SCHEMAS)},
+        {"catalog": catalog, "schemas": list(schemas)},
     ).fetchall()
     relations: dict[tuple[str, str], tuple[str, int | None, str]] = {}
     for schema, name, kind, structure in shapes:
         rows = None
         if kind == "table":
             rows = con.execute(
-                f"select count(*) from {db}.{_quote(schema)}.{_quote(name)}"
+                f"select count(*) from {db}.{quote_identifier(schema)}.{quote_identifier(name)}"
             ).fetchone()[0]
         relations[(schema, name)] = (kind, rows, structure)
     return relations
 
 
 def check_relations_unchanged(
-    con: duckdb.DuckDBPyConnection, catalog: str, build: Invocation, path: Path
+    con: duckdb.DuckDBPyConnection, catalog: str, build: Invocation, path: Path,
+    schemas: tuple[str, ...],
 ) -> None:
     """Refuse a warehouse whose served tables differ from what `build` recorded at its end."""
     recorded = {
         (schema, name): (kind, rows, structure)
         for schema, name, kind, rows, structure in con.execute(
             f"select schema_name, relation_name, relation_type, row_count, structure_md5 "
-            f"from {_quote(catalog)}.{RELATIONS} where invocation_id = ?",
+            f"from {quote_identifier(catalog)}.{RELATIONS} where invocation_id = ?",
             [build.invocation_id],
         ).fetchall()
     }
-    current = current_relations(con, catalog)
+    current = current_relations(con, catalog, schemas)
     changes = []
     for key in sorted(set(recorded) | set(current)):
         name = ".".join(key)
@@ -293,11 +294,21 @@ def check_relations_unchanged(
 # --------------------------------------------------------------------------------------------
 
 
+def project_vars(project_dir: Path) -> dict:
+    """The vars of dbt_project.yml, which the models, tests and hooks read too."""
+    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    return dict(project.get("vars") or {})
+
+
+def served_schemas(project_dir: Path) -> tuple[str, ...]:
+    """var served_schemas: the schemas publish copies and the build fingerprints."""
+    return tuple(project_vars(project_dir)["served_schemas"])
+
+
 def mart_count_invariants(project_dir: Path) -> dict[str, dict[str, str]]:
     """var mart_count_invariants of dbt_project.yml: {what: {model: count expression}}. The
     singular test tests/assert_mart_counts_agree.sql reads the same var."""
-    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
-    return dict((project.get("vars") or {}).get("mart_count_invariants") or {})
+    return dict(project_vars(project_dir).get("mart_count_invariants") or {})
 
 
 def check_mart_counts(
@@ -316,7 +327,7 @@ def check_mart_counts(
     for what, counts in mart_count_invariants(project_dir).items():
         values = {
             f"marts.{model} {expression}": con.execute(
-                f"select coalesce({expression}, 0) from {_quote(catalog)}.marts.{_quote(model)}"
+                f"select coalesce({expression}, 0) from {quote_identifier(catalog)}.marts.{quote_identifier(model)}"
             ).fetchone()[0]
             for model, expression in counts.items()
             if model in present
@@ -334,7 +345,3 @@ def check_mart_counts(
 
 def _number(value: object) -> str:
     return "NULL" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'

@@ -35,6 +35,10 @@ class RawColumn:
     # Text holding a date (or a month, or a date and time): its day/month order is decided per
     # column by base_core__date_orders.
     is_date: bool = False
+    # A direct identifier of a person (a name, a birth date): it stays in staging. No served
+    # table may carry a column of this name (the dbt test assert_no_sensitive_column_is_served
+    # and `bankmart publish` both check, from this mark).
+    sensitive: bool = False
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -57,8 +61,9 @@ def _c(
     required: bool = False,
     group: str | None = None,
     date: bool = False,
+    sensitive: bool = False,
 ) -> RawColumn:
-    return RawColumn(name, duckdb_type, required, description, group, date)
+    return RawColumn(name, duckdb_type, required, description, group, date, sensitive)
 
 
 def _derived() -> RawColumn:
@@ -73,8 +78,11 @@ def _derived() -> RawColumn:
 RAW_TABLES: dict[str, list[RawColumn]] = {
     "customers": [
         _c("customer_id", "VARCHAR", "Bank's customer identifier, as issued.", required=True),
-        _c("full_name", "VARCHAR", "Customer's name. Direct identifier: never leaves staging."),
-        _c("birth_date", "VARCHAR", "Date of birth as text, ISO YYYY-MM-DD (D/M/YYYY accepted).", date=True),
+        _c("full_name", "VARCHAR", "Customer's name. Direct identifier: never leaves staging.",
+           sensitive=True),
+        _c("birth_date", "VARCHAR", "Date of birth as text, ISO YYYY-MM-DD (D/M/YYYY accepted). "
+           "Direct identifier: never leaves staging (marts carry age and age band).",
+           date=True, sensitive=True),
         _c("age", "INTEGER", "Age in years where the source has no birth date."),
         _c("age_group", "VARCHAR", "Age band as given by the source (e.g. 25-34)."),
         _c("gender", "VARCHAR", "Gender as given (M/F/Male/Female/T/...)."),
@@ -233,3 +241,8 @@ def required_groups(table: str) -> dict[str, list[str]]:
 
 #: The one raw table every bank must deliver.
 ESSENTIAL_TABLES = ("customers",)
+
+
+def sensitive_columns() -> frozenset[str]:
+    """Names of the raw columns marked sensitive, in any table."""
+    return frozenset(c.name for columns in RAW_TABLES.values() for c in columns if c.sensitive)

@@ -8,13 +8,18 @@ documentation really reached the DuckDB catalog.
 
 from __future__ import annotations
 
-import re
+import json
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import Bank
+from bankmart.invocations import served_schemas
+from bankmart.raw_schema import sensitive_columns
+from conftest import BIN, PROJECT_DIR, Bank
 
 pytestmark = pytest.mark.dbt
 
@@ -28,15 +33,6 @@ STAR_TABLES = [
     "fct_loan_repayments",
     "fct_account_balances_monthly",
 ]
-
-# Column names that would carry a direct identifier of a person. Names of things (merchant_name,
-# day_name, segment_name) are fine; names of people are not. Kept in step with the dbt generic
-# test has_no_personal_identifier_columns, which checks each star-schema model at build time.
-PERSONAL_COLUMN = re.compile(
-    r"(^name$|full_?name|first_?name|last_?name|middle_?name|given_?name|family_?name|surname"
-    r"|(customer|client|person|holder|owner|nominee|contact|user|father|mother|spouse|maiden)_?name"
-    r"|birth|^dob$|email|phone|mobile|address|passport|aadhaar|national_id|pan_number|ssn)"
-)
 
 # The types Power BI maps without surprises (no HUGEINT, no nested types, no odd decimals).
 FLAT_TYPES = {
@@ -91,8 +87,13 @@ def test_star_schema_tables_exist_and_are_populated(con: duckdb.DuckDBPyConnecti
         assert scalar(con, f"select count(*) from marts.{table}") > 0, table
 
 
-def test_no_mart_column_is_named_like_a_personal_identifier(con: duckdb.DuckDBPyConnection) -> None:
-    # The pattern must be able to fire: staging still holds the identifiers it keeps out.
+def test_no_served_column_is_a_sensitive_raw_column(
+    con: duckdb.DuckDBPyConnection, built_bank: Bank
+) -> None:
+    sensitive = sensitive_columns()
+    # The marks must be there to fire: the raw contract marks names and birth dates, and
+    # staging still holds them.
+    assert {"full_name", "birth_date"} <= sensitive
     staging = {
         name
         for (name,) in con.execute(
@@ -100,16 +101,51 @@ def test_no_mart_column_is_named_like_a_personal_identifier(con: duckdb.DuckDBPy
             "where schema_name = 'staging' and table_name = 'stg_core__customers'"
         ).fetchall()
     }
-    assert {"full_name", "birth_date"} <= staging
-    assert all(PERSONAL_COLUMN.search(c) for c in ("full_name", "birth_date", "customer_name"))
-    assert not any(PERSONAL_COLUMN.search(c) for c in ("merchant_name", "month_name", "age_band"))
-
-    offending = [
-        f"{table}.{column}"
-        for table, column, _ in marts_columns(con)
-        if PERSONAL_COLUMN.search(column.lower())
-    ]
+    assert sensitive <= staging
+    served = served_schemas(PROJECT_DIR)
+    offending = con.execute(
+        "select schema_name || '.' || table_name || '.' || column_name from duckdb_columns() "
+        "where schema_name in (select unnest($served)) and lower(column_name) in "
+        "(select unnest($sensitive))",
+        {"served": list(served), "sensitive": sorted(sensitive)},
+    ).fetchall()
     assert offending == []
+
+
+def test_every_served_model_and_seed_carries_the_sensitive_column_test(built_bank: Bank) -> None:
+    """has_no_sensitive_columns is attached in YAML, model by model: none may be left out."""
+    manifest = json.loads((built_bank.root / "target" / "manifest.json").read_text())
+    served = set(served_schemas(PROJECT_DIR))
+    published = {
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed") and node["schema"] in served
+    }
+    tested = {
+        node["attached_node"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and (node.get("test_metadata") or {}).get("name") == "has_no_sensitive_columns"
+    }
+    assert len(published) > 30
+    assert sorted(published - tested) == []
+
+
+def test_the_sensitive_column_test_fails_on_a_served_name(built_bank: Bank, tmp_path: Path) -> None:
+    """The dbt test fires on a mart that carries full_name (shown on a copy of the warehouse)."""
+    copy = tmp_path / "leaky.duckdb"
+    shutil.copy(built_bank.duckdb_path, copy)
+    with duckdb.connect(str(copy)) as leaky:
+        leaky.execute("alter table marts.dim_merchant add column full_name varchar")
+    env = {**built_bank.env, "BANKMART_DUCKDB_PATH": str(copy),
+           "DBT_TARGET_PATH": str(tmp_path / "target")}
+    proc = subprocess.run(
+        [str(BIN / "dbt"), "test", "--select", "dim_merchant,test_name:has_no_sensitive_columns"],
+        env=env, cwd=PROJECT_DIR, capture_output=True, text=True,
+    )
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert "has_no_sensitive_columns_dim_merchant" in proc.stdout
+    assert "Got 1 result" in proc.stdout
 
 
 def test_no_customer_name_or_birth_date_value_leaks_into_marts(

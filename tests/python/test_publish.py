@@ -24,6 +24,7 @@ import pytest
 from bankmart import invocations
 from bankmart import publish as publish_module
 from bankmart.errors import BankmartError
+from bankmart.publish import files as publish_files
 from bankmart.settings import Settings
 from conftest import PROJECT_DIR, Bank, run_cli
 
@@ -121,7 +122,8 @@ def record_build(
                 "insert into meta.dbt_invocation_relations values (?, ?, ?, ?, ?, ?)",
                 [[invocation_id, schema, name, kind, rows, structure]
                  for (schema, name), (kind, rows, structure)
-                 in invocations.current_relations(con, catalog).items()],
+                 in invocations.current_relations(
+                     con, catalog, invocations.served_schemas(PROJECT_DIR)).items()],
             )
     finally:
         con.close()
@@ -538,7 +540,7 @@ def test_swap_that_cannot_happen_keeps_the_previous_version(
     record_build(warehouse.duckdb_path)
 
     if locked == "bankmart.duckdb":
-        monkeypatch.setattr(publish_module.os, "replace", _failing_replace("bankmart.duckdb"))
+        monkeypatch.setattr(publish_files.os, "replace", _failing_replace("bankmart.duckdb"))
         match = "cannot replace the serving file"
     else:
         real_replace = os.replace
@@ -548,7 +550,7 @@ def test_swap_that_cannot_happen_keeps_the_previous_version(
                 raise PermissionError(13, "in use", str(src))
             real_replace(src, dst)
 
-        monkeypatch.setattr(publish_module.os, "replace", replace)
+        monkeypatch.setattr(publish_files.os, "replace", replace)
         match = "cannot replace the Parquet folder"
     with pytest.raises(BankmartError, match=match) as info:
         do_publish(warehouse)
