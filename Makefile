@@ -22,7 +22,7 @@ export BANKMART_DUCKDB_PATH ?= $(BANKMART_DATA_DIR)/bankmart.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install run generate build test lint clean bench publish dashboard browser-deps
+.PHONY: help install run generate build test lint score clean bench publish dashboard browser-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,8 +50,9 @@ generate: install  ## write the demo bank's raw files (skipped when the raw fold
 build: install  ## dbt build (models + tests) into $(BANKMART_DUCKDB_PATH), then a summary
 	$(BIN)/bankmart build
 
-test: install browser-deps  ## lint, then every test on a small generated bank (pytest + real dbt runs)
+test: install browser-deps  ## lint, score, then every test on a small generated bank (pytest + real dbt runs)
 	$(BIN)/ruff check src tests/python python_models
+	@$(MAKE) --no-print-directory score
 	$(BIN)/pytest
 
 # The serving copy for BI tools and the dashboard: data/serving, or the BANKMART_SERVING_DIR environment variable.
@@ -68,6 +69,13 @@ browser-deps:  ## install Debian's chromium for the browser test (no-op when /us
 
 lint: install  ## ruff
 	$(BIN)/ruff check src tests/python python_models
+
+# dbt-score reads dbt's manifest: `dbt parse` (no data needed) writes one into a temporary
+# folder, so the checkout's target/ is left alone. The thresholds are in pyproject.toml.
+score: install  ## dbt-score: documentation, owners and example queries (fails below 9.5)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	DBT_TARGET_PATH="$$tmp/target" DBT_LOG_PATH="$$tmp/logs" $(BIN)/dbt parse --quiet && \
+	$(BIN)/dbt-score lint --manifest "$$tmp/target/manifest.json"
 
 # Transaction counts to benchmark; generated banks are cached in $(BANKMART_DATA_DIR)/bench.
 #   make bench BENCH_SIZES=1M,10M
