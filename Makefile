@@ -50,9 +50,7 @@ generate: install  ## write the demo bank's raw files (skipped when the raw fold
 build: install  ## dbt build (models + tests) into $(BANKMART_DUCKDB_PATH), then a summary
 	$(BIN)/bankmart build
 
-test: install browser-deps  ## lint, score, then every test on a small generated bank (pytest + real dbt runs)
-	$(BIN)/ruff check src tests/python python_models
-	@$(MAKE) --no-print-directory score
+test: install browser-deps lint score  ## lint, score, then every test on a small generated bank (pytest + real dbt runs)
 	$(BIN)/pytest
 
 # The serving copy for BI tools and the dashboard: data/serving, or the BANKMART_SERVING_DIR environment variable.
