@@ -91,7 +91,7 @@
       - year first: YYYY-MM-DD (ISO), YYYY/MM/DD;
       - day/month: D/M/YYYY or D/M/YY, in the order given by `order`, a SQL expression that
         yields 'dmy' or 'mdy' (base_core__date_orders decides it per raw column from the data);
-      - either, followed by a time of day (ignored by parse_date; see parse_clock).
+      - either, followed by a time of day (ignored by parse_date).
     Two-digit years are resolved by the column's meaning (`kind`):
       - 'past' (birth, joined, opened, transaction, payment dates): the latest century that does
         not put the date after the as-of date ('15/8/80' is 1980, '21/10/16' is 2016);
@@ -139,20 +139,6 @@
                 )[1]
         end
     )[1]
-{%- endmacro %}
-
-
-{#
-    The time of day of a date-time text ('2024-05-01 14:32:07', '21/10/16 15:31:45',
-    '2024-05-01T09:15', '3/4/2024 2:15 PM'): a TIME, NULL when the text holds only a date (the
-    time is unknown, never midnight) or a time that does not exist (25:61:00).
-#}
-{% macro parse_clock(expression) -%}
-    {{ return(adapter.dispatch('parse_clock', 'bankmart')(expression)) }}
-{%- endmacro %}
-
-{% macro default__parse_clock(expression) -%}
-    {{ parse_time("regexp_extract(" ~ clean_text(expression) ~ ", '^[0-9/.-]+[ T](.+?)(?:Z|[+-]\d{2}:?\d{2})?$', 1)") }}
 {%- endmacro %}
 
 
@@ -232,8 +218,8 @@
 
 {#
     A yes/no value from a typed or text value: 1/0, true/false, t/f, yes/no, y/n (any case).
-    NULL when empty; use is_flag_value() to tell an out-of-domain value (7, 'maybe') from an
-    empty one.
+    NULL when empty or out of domain (7, 'maybe'): a caller tells the two apart by the raw value
+    being non-empty (base_core__transactions flags is_fraud = 7 that way).
 #}
 {% macro parse_flag(expression) -%}
     {{ return(adapter.dispatch('parse_flag', 'bankmart')(expression)) }}
@@ -301,15 +287,6 @@
 {# Amounts above this (home currency) are quarantined as absurd_amount. #}
 {% macro absurd_amount_threshold() -%}
     {{ var('absurd_amount_threshold', 10000000) }}
-{%- endmacro %}
-
-
-{#
-    The smallest amount the home currency can hold (0.01 for INR: 2 minor units), from the
-    currencies seed at compile time. Amounts are rounded to it, half away from zero.
-#}
-{% macro home_currency_minor_units() -%}
-    {{ return(var('home_currency_minor_units', 2)) }}
 {%- endmacro %}
 
 

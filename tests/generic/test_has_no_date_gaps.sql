@@ -1,6 +1,6 @@
 {#
-    Fails with one row per missing day (reported as the day before the gap) in a date column that
-    must form a continuous calendar, and with a row for any duplicated day.
+    Fails with one row per gap (reported as the day before it) in a date column that must form a
+    continuous calendar, and with a row for any duplicated day.
 #}
 {% test has_no_date_gaps(model, column_name) %}
 
