@@ -184,6 +184,10 @@ def test_stability_refits_agree_with_the_warehouse_or_say_they_do_not():
     assert list(table["kind"]) == ["seed"] * 5 + ["subsample"] * 5
     assert by["seed_same_k_share"] == 1.0 and by["seed_ari_min"] > 0.95 and by["subsample_ari_min"] > 0.9
     assert (table.loc[table["kind"] == "subsample", "customers"] < len(features)).all()
+    # the subsamples do not depend on the order the warehouse returns the customers in
+    _, again = segment_stability(features.sample(frac=1, random_state=2), reference, SEGMENTS,
+                                 config=EvaluationConfig(stability_seeds=(), subsample_repeats=2))
+    pd.testing.assert_frame_equal(again, table[table["kind"] == "subsample"].head(2).reset_index(drop=True))
     # segments unrelated to the fit: the figures show it
     shuffled = reference.assign(segment_id=reference["segment_id"].sample(frac=1, random_state=1).to_numpy())
     rows, _ = segment_stability(features, shuffled, SEGMENTS, config=EvaluationConfig(stability_seeds=(1,), subsample_repeats=0))

@@ -344,6 +344,8 @@ def segment_stability(
     ref = reference.set_index("customer_id")["segment_id"]
     ref_k = ref.nunique()
     fits = []
+    # subsamples drawn over customers in id order, so the warehouse's row order cannot move them
+    features = features.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
     runs = [("seed", seed, features) for seed in config.stability_seeds]
     rng = np.random.default_rng(0)
     for i in range(config.subsample_repeats):
