@@ -1,12 +1,15 @@
-"""Explainable risk scorecard: points per rule, reason codes, Low/Medium/High tier."""
+"""Explainable risk scorecard of recent-versus-baseline signals: one run, two outputs (the
+customers' scores, and per rule what this bank can assess)."""
 
 from bankmart.ml.config import RiskConfig
-from bankmart.ml.risk import score_customers
+from bankmart.ml.outputs import stack_outputs
+from bankmart.ml.risk import rule_summary, score_customers
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     config = RiskConfig.from_mapping(dbt.config.meta_get("scorecard"))
-    columns = ", ".join(["customer_id", *sorted({rule.feature for rule in config.rules})])
-    features = dbt.ref("customer_features").project(columns).df()
-    return score_customers(features, config)
+    columns = ", ".join(["customer_id", *dict.fromkeys(rule.signal for rule in config.rules)])
+    features = dbt.ref("customer_features").project(columns).order("customer_id").df()
+    scores = score_customers(features, config)
+    return stack_outputs({"scores": scores, "rules": rule_summary(features, scores, config)})

@@ -1,13 +1,19 @@
-"""Quantile spend tiers (pd.qcut semantics) on a configurable customer measure."""
+"""Quantile spend tiers (pd.qcut semantics) on a configurable customer measure, and the edges
+that reproduce them as BI rules: one run, two outputs (assignments, thresholds)."""
 
 from bankmart.ml.config import TierConfig
-from bankmart.ml.tiers import assign_quantile_tiers
+from bankmart.ml.outputs import stack_outputs
+from bankmart.ml.tiers import assign_quantile_tiers, tier_thresholds
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    measure = dbt.config.meta_get("tier_measure", "total_spend")
+    measure = dbt.config.meta_get("tier_measure")
     tiers = TierConfig.from_mapping(dbt.config.meta_get("tiers"))
     features = dbt.ref("customer_features").project(f"customer_id, {measure}").df()
     assigned = assign_quantile_tiers(features, column=measure, **tiers.kwargs())
-    return assigned.rename(columns={measure: "measure_value"})
+    assigned = assigned.rename(columns={measure: "measure_value"})
+    thresholds = tier_thresholds(
+        assigned, column="measure_value", labels=tiers.labels, codes=tiers.codes
+    )
+    return stack_outputs({"assignments": assigned, "thresholds": thresholds})

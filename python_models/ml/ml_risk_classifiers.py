@@ -18,7 +18,7 @@ def model(dbt, session):
         .df()
     )
     current = dbt.ref("customer_features").project(features).order("customer_id").df()
-    result = train_risk_classifiers(training, config=config, score_df=current)
+    result = train_risk_classifiers(training, config, score_df=current)
     return stack_outputs(
         {
             "metrics": result.metrics,

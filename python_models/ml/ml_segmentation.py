@@ -1,4 +1,5 @@
-"""K-Means segmentation: one fit, three outputs (assignments, profiles, k diagnostics)."""
+"""K-Means segmentation on the features that carry information for this bank: one fit, three
+outputs (assignments, profiles, k diagnostics)."""
 
 from bankmart.ml.config import SegmentConfig
 from bankmart.ml.outputs import stack_outputs
@@ -8,10 +9,14 @@ from bankmart.ml.segments import fit_segments
 def model(dbt, session):
     dbt.config(materialized="table")
     config = SegmentConfig.from_mapping(dbt.config.meta_get("segments"))
-    columns = ", ".join(["customer_id", *config.features])
+    availability = dbt.ref("data_availability")
+    carried = availability.filter("object_type = 'feature' and carries_information")
+    available = carried.project("column_name").df()["column_name"].tolist()
+    columns = ", ".join(["customer_id", *config.feature_names, *config.profile_names])
     features = dbt.ref("customer_features").project(columns).order("customer_id").df()
-    result = fit_segments(features, config)
-    profiles = result.profiles.rename(columns={f: f"centroid_{f}" for f in config.features})
+    result = fit_segments(features, config, available=available)
+    names = [*config.feature_names, *config.profile_names]
+    profiles = result.profiles.rename(columns={f: f"centroid_{f}" for f in names})
     return stack_outputs(
         {
             "assignments": result.assignments,

@@ -1,9 +1,12 @@
 """`bankmart evaluate`: score the warehouse's segments and risk flags against the generator's
-answer key (ground_truth/customers.parquet), which dbt never reads.
+answer key (ground_truth/customers.parquet), which dbt never reads, and say how close they come
+to what the features carry (supervised ceilings) and how stable the segmentation is.
 
-Reads marts.customer_segments, marts.customer_risk_scores and marts.customer_risk_predictions
-from the serving copy when it exists (that is what BI sees), else the build file, always
-read-only so it can run beside a build or a dashboard.
+Reads marts.customer_segments, customer_risk_scores, customer_risk_predictions,
+customer_features and data_availability from the serving copy when it exists (that is what BI
+sees), else the build file, always read-only so it can run beside a build or a dashboard. The
+ML parameters come from the project's YAML (python_models/ml/_ml__models.yml), the same values
+the build used.
 """
 
 from __future__ import annotations
@@ -16,8 +19,22 @@ import duckdb
 import pandas as pd
 
 from bankmart.errors import BankmartError
-from bankmart.ml.config import EVALUATION_DEFAULTS, EvaluationConfig
-from bankmart.ml.evaluate import EvaluationReport, evaluate_against_truth, format_report
+from bankmart.ml.config import (
+    EVALUATION_DEFAULTS,
+    EvaluationConfig,
+    RiskConfig,
+    SegmentConfig,
+    model_meta,
+)
+from bankmart.ml.evaluate import (
+    EvaluationReport,
+    evaluate_against_truth,
+    format_report,
+    ratio_rows,
+    risk_ceiling,
+    segment_ceiling,
+    segment_stability,
+)
 from bankmart.settings import Settings
 
 # table -> columns read from it (required), and columns read only when present
@@ -25,6 +42,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "segments": ("customer_id", "segment_id", "segment_name"),
     "scores": ("customer_id", "risk_score", "risk_tier"),
     "predictions": ("customer_id", "model", "probability"),
+    "features": ("customer_id",),
+    "availability": ("object_type", "column_name", "carries_information"),
 }
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"predictions": ("split",)}
 
@@ -44,6 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="DuckDB file to read (default: the serving copy if it exists, else BANKMART_DUCKDB_PATH)",
     )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the metrics as JSON here")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="agreement only: skip the supervised ceilings and the stability refits (about a "
+        "minute on the demo bank)",
+    )
 
 
 def ground_truth_file(path: Path, config: EvaluationConfig = EVALUATION_DEFAULTS) -> Path:
@@ -72,6 +97,8 @@ def read_marts(warehouse: Path, config: EvaluationConfig = EVALUATION_DEFAULTS) 
         "segments": config.segments_table,
         "scores": config.scores_table,
         "predictions": config.predictions_table,
+        "features": config.features_table,
+        "availability": config.availability_table,
     }
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
@@ -107,6 +134,8 @@ def read_marts(warehouse: Path, config: EvaluationConfig = EVALUATION_DEFAULTS) 
             if lacking:
                 raise BankmartError(f"{config.marts_schema}.{table} lacks columns {lacking}")
             columns = (*columns, *(c for c in OPTIONAL_COLUMNS.get(key, ()) if c in have))
+            if key == "features":
+                columns = tuple(sorted(have))
             select = ", ".join(f'"{c}"' for c in columns)
             frames[key] = con.execute(f'select {select} from "{config.marts_schema}"."{table}"').df()
         return frames
@@ -115,7 +144,12 @@ def read_marts(warehouse: Path, config: EvaluationConfig = EVALUATION_DEFAULTS) 
 
 
 def evaluate_warehouse(
-    ground_truth: Path, warehouse: Path, config: EvaluationConfig = EVALUATION_DEFAULTS
+    ground_truth: Path,
+    warehouse: Path,
+    project_dir: Path | None = None,
+    config: EvaluationConfig = EVALUATION_DEFAULTS,
+    *,
+    quick: bool = False,
 ) -> EvaluationReport:
     truth_path = ground_truth_file(ground_truth, config)
     try:
@@ -123,15 +157,31 @@ def evaluate_warehouse(
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise BankmartError(f"cannot read ground truth {truth_path}: {exc}") from None
     marts = read_marts(warehouse, config)
-    return evaluate_against_truth(
-        truth, segments=marts["segments"], scores=marts["scores"], predictions=marts["predictions"], config=config
+    risk_config = RiskConfig.from_mapping(model_meta("ml_customer_risk_scores", project_dir)["scorecard"])
+    report = evaluate_against_truth(
+        truth, segments=marts["segments"], scores=marts["scores"], predictions=marts["predictions"],
+        risk_config=risk_config,
     )
+    if quick:
+        return report
+    segment_config = SegmentConfig.from_mapping(model_meta("ml_segmentation", project_dir)["segments"])
+    availability = marts["availability"]
+    available = availability.loc[
+        (availability["object_type"] == "feature") & availability["carries_information"].astype(bool),
+        "column_name",
+    ].tolist()
+    features = marts["features"]
+    rows = segment_ceiling(truth, features, segment_config, available, config)
+    rows += risk_ceiling(truth, features, risk_config, config)
+    stability_rows, stability = segment_stability(features, marts["segments"], segment_config, available, config)
+    report = report.extended(rows + stability_rows, stability)
+    return report.extended(ratio_rows(report.metrics.to_dict("records")))
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     ground_truth = (args.ground_truth or settings.ground_truth_dir).expanduser().resolve()
     warehouse = (args.warehouse or default_warehouse(settings)).expanduser().resolve()
-    report = evaluate_warehouse(ground_truth, warehouse)
+    report = evaluate_warehouse(ground_truth, warehouse, settings.project_dir, quick=args.quick)
     print(f"Ground truth: {ground_truth_file(ground_truth)}")
     print(f"Warehouse:    {warehouse}")
     print()

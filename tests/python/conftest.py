@@ -93,3 +93,11 @@ def built_bank(small_bank: Bank) -> Bank:
     """The small bank after a full `bankmart build` (all models and dbt tests green)."""
     run_cli("build", env=small_bank.env)
     return small_bank
+
+
+def ml_meta(model: str, key: str, **overrides: object) -> dict:
+    """An ML model's parameters as the build uses them (python_models/ml/_ml__models.yml), with
+    some overridden: tests run the functions on the project's own settings."""
+    from bankmart.ml.config import model_meta
+
+    return {**model_meta(model)[key], **overrides}

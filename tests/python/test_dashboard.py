@@ -197,9 +197,10 @@ def test_risk_alert_queue_filters_and_downloads(
         "select count(*) from marts.risk_alerts where risk_tier = 'High'").fetchone()[0]
     app.multiselect(key="alert_tiers").set_value(["High"]).run()
     assert_clean(app)
-    queue = app.dataframe[0].value
+    (queue,) = [d.value for d in app.dataframe if "alert_rank" in d.value.columns]
     assert len(queue) == min(high, 500)
     assert set(queue["risk_tier"]) <= {"High"}
+    assert queue["reason_details"].str.len().gt(0).all()  # what each signal shows
     assert app.get("download_button")
 
 

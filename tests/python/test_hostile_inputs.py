@@ -424,13 +424,13 @@ def test_build_help_documents_the_dbt_flags(tmp_path: Path) -> None:
 def test_build_passes_dbt_flags_through(built_bank: Bank, tmp_path: Path) -> None:
     bank = copy_bank(built_bank, tmp_path)
     run_cli("build", "-s", "stg_core__customers", "stg_core__accounts", "--exclude",
-            "stg_core__accounts", "--full-refresh", "--vars", "{spike_recent_months: 2}",
+            "stg_core__accounts", "--full-refresh", "--vars", "{risk_recent_months: 2}",
             "--target", "dev", "--", "--fail-fast", env=bank.env)
     recorded = last_invocation(bank.duckdb_path)
     assert recorded["selected"] == "stg_core__customers stg_core__accounts"
     assert recorded["excluded"] == "stg_core__accounts"
     assert recorded["is_full_refresh"] is True
-    assert recorded["vars"] == '{"spike_recent_months": 2}'
+    assert recorded["vars"] == '{"risk_recent_months": 2}'
     assert recorded["invocation_command"].endswith("--target dev --fail-fast")
     assert recorded["status"] == "success"
 

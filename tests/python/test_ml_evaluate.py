@@ -1,5 +1,6 @@
-"""Evaluation against ground truth: metric definitions on constructed cases, and the
-`bankmart evaluate` command on a real DuckDB file holding the three ML marts."""
+"""Evaluation against ground truth: metric definitions on constructed cases (agreement, AUC per
+planted pattern, supervised ceilings, stability refits), and the `bankmart evaluate` command on
+a real DuckDB file holding the marts it reads."""
 
 from __future__ import annotations
 
@@ -16,11 +17,23 @@ from sklearn.metrics import adjusted_rand_score, roc_auc_score
 from bankmart import cli
 from bankmart import evaluate as evaluate_cli
 from bankmart.errors import BankmartError
-from bankmart.ml.evaluate import evaluate_against_truth, format_report
+from bankmart.ml.config import EvaluationConfig
+from bankmart.ml.evaluate import (
+    evaluate_against_truth,
+    format_report,
+    ratio_rows,
+    risk_ceiling,
+    segment_ceiling,
+    segment_stability,
+)
 from bankmart.ml.risk import score_customers, train_risk_classifiers
-from bankmart.ml.segments import segment_customers
+from bankmart.ml.segments import fit_segments
 from bankmart.ml.synthetic import synthetic_customer_features
 from bankmart.settings import Settings
+from conftest import PROJECT_DIR, ml_meta
+
+SCORECARD = ml_meta("ml_customer_risk_scores", "scorecard")
+SEGMENTS = ml_meta("ml_segmentation", "segments")
 
 
 def truth_frame(n: int = 200, seed: int = 0) -> pd.DataFrame:
@@ -57,7 +70,7 @@ def test_risk_precision_recall_and_auc_on_constructed_tiers():
                     rng.choice(["High", "Medium", "Low"], len(truth), p=[0.05, 0.1, 0.85]))
     score = pd.Series(tier).map({"High": 50.0, "Medium": 30.0, "Low": 0.0}).to_numpy()
     scores = pd.DataFrame({"customer_id": truth["customer_id"], "risk_score": score, "risk_tier": tier})
-    report = evaluate_against_truth(truth, scores=scores)
+    report = evaluate_against_truth(truth, scores=scores, risk_config=SCORECARD)
     planted = truth["is_planted_risk"].to_numpy() == 1
     high = tier == "High"
     high_medium = high | (tier == "Medium")
@@ -68,6 +81,22 @@ def test_risk_precision_recall_and_auc_on_constructed_tiers():
     by = report.risk_by_pattern.set_index("risk_pattern")
     assert by["customers"].sum() == len(truth)
     assert by.loc["(none)", "flagged_high"] == (high & ~planted).sum()
+    # ROC-AUC per planted pattern: that pattern's customers against the unplanted ones
+    for pattern in ("fraud_victim", "cash_out"):
+        keep = (truth["risk_pattern"] == pattern) | ~planted
+        expected = roc_auc_score(truth.loc[keep, "risk_pattern"] == pattern, score[keep.to_numpy()])
+        assert report.metric("risk_score", f"roc_auc_{pattern}", "scorecard") == pytest.approx(expected)
+
+
+def test_customers_not_assessed_are_counted_and_ranked_lowest():
+    truth = truth_frame()
+    tier = np.where(np.arange(len(truth)) < 50, "Not assessed", "Low")
+    scores = pd.DataFrame({"customer_id": truth["customer_id"], "risk_tier": tier,
+                           "risk_score": np.where(tier == "Low", 10.0, np.nan)})
+    report = evaluate_against_truth(truth, scores=scores, risk_config=SCORECARD)
+    assert report.metric("risk_score", "not_assessed", "scorecard") == 50
+    roc = report.metrics[(report.metrics["metric"] == "roc_auc") & (report.metrics["model"] == "scorecard")]
+    assert "50 NULL score(s) ranked lowest" in roc["note"].iloc[0]
 
 
 def test_classifier_auc_per_model_and_undefined_cases():
@@ -101,7 +130,68 @@ def test_bad_truth_is_reported():
     with pytest.raises(BankmartError, match="persona"):
         evaluate_against_truth(pd.DataFrame({"customer_id": ["a"], "is_planted_risk": [0]}))
     with pytest.raises(BankmartError, match="risk scores is missing"):
+        evaluate_against_truth(truth_frame(), scores=pd.DataFrame({"customer_id": ["C0000"]}), risk_config=SCORECARD)
+    with pytest.raises(BankmartError, match="risk_config"):
         evaluate_against_truth(truth_frame(), scores=pd.DataFrame({"customer_id": ["C0000"]}))
+
+
+# ---------------------------------------------------------------- ceilings and stability
+
+
+def test_segment_ceiling_sees_what_the_features_carry():
+    """Features that spell out the persona: the ceiling is (nearly) perfect; the same features
+    shuffled against the personas carry nothing, and the ceiling says so."""
+    features, truth = synthetic_customer_features(1200, seed=1, separation=1.0)
+    quick = EvaluationConfig(ceiling_trees=60)
+    sharp = segment_ceiling(truth, features, SEGMENTS, config=quick)
+    blind = segment_ceiling(truth.assign(persona=truth["persona"].sample(frac=1, random_state=0).to_numpy()),
+                            features, SEGMENTS, config=quick)
+    value = {r["metric"]: r["value"] for r in sharp}
+    assert value["ceiling_ari"] > 0.6 and value["ceiling_accuracy"] > 0.8
+    assert abs(next(r["value"] for r in blind if r["metric"] == "ceiling_ari")) < 0.05
+
+
+def test_risk_ceiling_on_the_scorecards_signals():
+    features, truth = synthetic_customer_features(2000, seed=2)
+    rows = risk_ceiling(truth, features, SCORECARD)
+    by = {r["metric"]: r for r in rows}
+    assert by["roc_auc"]["model"] == "random_forest_cv" and by["roc_auc"]["value"] > 0.9
+    assert "5 signals" in by["roc_auc"]["note"]
+    assert {f"roc_auc_{p}" for p in ("fraud_victim", "cash_out", "spend_spike")} <= set(by)
+    # nobody planted: no ceiling, said so
+    none = risk_ceiling(truth.assign(is_planted_risk=0), features, SCORECARD)
+    assert np.isnan(none[0]["value"]) and "too few" in none[0]["note"]
+
+
+def test_ratio_to_ceiling():
+    rows = [
+        {"area": "segments", "model": "", "metric": "adjusted_rand_index", "value": 0.5, "note": ""},
+        {"area": "segments", "model": "random_forest_cv", "metric": "ceiling_ari", "value": 0.625, "note": ""},
+        {"area": "risk_score", "model": "scorecard", "metric": "roc_auc", "value": 0.9, "note": ""},
+        {"area": "risk_score", "model": "random_forest_cv", "metric": "roc_auc", "value": 0.95, "note": ""},
+    ]
+    got = {r["metric"]: r["value"] for r in ratio_rows(rows)}
+    assert got["adjusted_rand_index_share_of_ceiling"] == pytest.approx(0.8)
+    assert got["roc_auc_share_of_ceiling"] == pytest.approx(0.9 / 0.95)
+    assert np.isnan(got["pr_auc_share_of_ceiling"])  # no ceiling given
+
+
+def test_stability_refits_agree_with_the_warehouse_or_say_they_do_not():
+    features, _ = synthetic_customer_features(1500, seed=4)
+    reference = fit_segments(features, SEGMENTS).assignments
+    rows, table = segment_stability(features, reference, SEGMENTS)
+    by = {r["metric"]: r["value"] for r in rows}
+    assert list(table["kind"]) == ["seed"] * 5 + ["subsample"] * 5
+    assert by["seed_same_k_share"] == 1.0 and by["seed_ari_min"] > 0.95 and by["subsample_ari_min"] > 0.9
+    assert (table.loc[table["kind"] == "subsample", "customers"] < len(features)).all()
+    # the subsamples do not depend on the order the warehouse returns the customers in
+    _, again = segment_stability(features.sample(frac=1, random_state=2), reference, SEGMENTS,
+                                 config=EvaluationConfig(stability_seeds=(), subsample_repeats=2))
+    pd.testing.assert_frame_equal(again, table[table["kind"] == "subsample"].head(2).reset_index(drop=True))
+    # segments unrelated to the fit: the figures show it
+    shuffled = reference.assign(segment_id=reference["segment_id"].sample(frac=1, random_state=1).to_numpy())
+    rows, _ = segment_stability(features, shuffled, SEGMENTS, config=EvaluationConfig(stability_seeds=(1,), subsample_repeats=0))
+    assert {r["metric"]: r["value"] for r in rows}["seed_ari_mean"] < 0.1
 
 
 # ---------------------------------------------------------------- the command
@@ -109,15 +199,19 @@ def test_bad_truth_is_reported():
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """A real DuckDB file with the three ML marts built by our functions, plus the answer key."""
+    """A real DuckDB file with the marts evaluate reads, built by our functions on synthetic
+    customers, plus the answer key."""
     root = tmp_path_factory.mktemp("evaluate")
     features, truth = synthetic_customer_features(1500, seed=8)
-    segments = segment_customers(features, {"k_min": 4, "k_max": 7})
-    scores = score_customers(features)
+    segments = fit_segments(features, SEGMENTS).assignments
+    scores = score_customers(features, SCORECARD)
+    classifiers = ml_meta("ml_risk_classifiers", "classifiers", rf_n_estimators=20, label_column="label")
     predictions = train_risk_classifiers(
-        features, ["fraud_txn_count", "atm_share", "recent_spend_ratio", "late_repayment_share"], "label",
-        config={"rf_n_estimators": 20},
+        features, classifiers,
+        feature_columns=["fraud_txn_count", "cash_withdrawal_surge", "spend_spike_ratio", "late_repayment_share"],
     ).predictions
+    availability = pd.DataFrame({"object_type": "feature", "column_name": list(features.columns),
+                                 "carries_information": True})
     gt_dir = root / "bank" / "ground_truth"
     gt_dir.mkdir(parents=True)
     truth.to_parquet(gt_dir / "customers.parquet")
@@ -125,7 +219,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     con = duckdb.connect(str(db))
     con.execute("create schema marts")
     for name, frame in (("customer_segments", segments), ("customer_risk_scores", scores),
-                        ("customer_risk_predictions", predictions)):
+                        ("customer_risk_predictions", predictions), ("customer_features", features),
+                        ("data_availability", availability)):
         con.register("frame", frame)
         con.execute(f"create table marts.{name} as select * from frame")
         con.unregister("frame")
@@ -134,7 +229,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
 
 
 def settings_for(root: Path) -> Settings:
-    return Settings(project_dir=root, data_dir=root, raw_dir=root / "bank" / "raw",
+    return Settings(project_dir=PROJECT_DIR, data_dir=root, raw_dir=root / "bank" / "raw",
                     duckdb_path=root / "bankmart.duckdb", serving_dir=root / "serving")
 
 
@@ -150,17 +245,28 @@ def test_command_prints_report_and_writes_json(warehouse, capsys):
     assert evaluate_cli.run(parse("--json", str(out)), settings_for(root)) == 0  # defaults from settings
     text = capsys.readouterr().out
     assert "adjusted_rand_index" in text and "precision_high" in text and "random_forest roc_auc" in text
+    assert "random_forest_cv ceiling_ari" in text and "adjusted_rand_index_share_of_ceiling" in text
+    assert "scorecard roc_auc_cash_out" in text and "seed_ari_min" in text and "subsample_same_k_share" in text
     assert str(db) in text
     payload = json.loads(out.read_text())
-    expected = evaluate_cli.evaluate_warehouse(gt_dir, db)
+    expected = evaluate_cli.evaluate_warehouse(gt_dir, db, PROJECT_DIR, quick=True)
     got = {(m["area"], m["model"], m["metric"]): m["value"] for m in payload["metrics"]}
     assert got[("segments", "", "adjusted_rand_index")] == pytest.approx(expected.metric("segments", "adjusted_rand_index"))
-    assert 0.2 < got[("segments", "", "adjusted_rand_index")] <= 1.0
+    assert 0.3 < got[("segments", "", "adjusted_rand_index")] <= 1.0
     for model in ("logistic_regression", "random_forest"):
         assert 0.5 < got[("classifier", model, "roc_auc")] <= 1.0
         assert 0.5 < got[("classifier", model, "roc_auc_holdout")] <= 1.0  # split column was read
     assert 0.5 < got[("risk_score", "scorecard", "roc_auc")] <= 1.0
+    ceiling = got[("segments", "random_forest_cv", "ceiling_ari")]
+    assert got[("segments", "", "adjusted_rand_index_share_of_ceiling")] == pytest.approx(
+        got[("segments", "", "adjusted_rand_index")] / ceiling)
+    assert got[("segment_stability", "", "seed_ari_min")] > 0.9
+    assert len(payload["stability"]) == 10
     assert sum(sum(row.values()) for row in payload["confusion"].values()) == 1500
+    # --quick: agreement only
+    assert evaluate_cli.run(parse("--quick"), settings_for(root)) == 0
+    quick = capsys.readouterr().out
+    assert "adjusted_rand_index" in quick and "ceiling" not in quick and "seed_ari" not in quick
 
 
 def test_command_prefers_the_serving_copy(warehouse, tmp_path):
@@ -184,7 +290,7 @@ def test_command_fails_clearly(warehouse, tmp_path):
     con.execute("create schema marts")
     con.execute("create table marts.customer_segments (customer_id varchar, segment_id varchar, segment_name varchar)")
     con.close()
-    with pytest.raises(BankmartError, match="marts.customer_risk_scores, marts.customer_risk_predictions"):
+    with pytest.raises(BankmartError, match="marts.customer_risk_scores, marts.customer_risk_predictions, marts.customer_features"):
         evaluate_cli.run(parse("--ground-truth", str(gt_dir), "--warehouse", str(partial)), settings_for(root))
 
 

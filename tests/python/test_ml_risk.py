@@ -1,5 +1,6 @@
-"""Risk: scorecard reasons for hand-built customers, alert ordering, classifier holdout hygiene,
-leakage refusal and the documented fallbacks for data scikit-learn cannot learn from."""
+"""Risk: severities and reasons for hand-built customers, rules that cannot be assessed (per
+rule and per customer), classifier holdout hygiene, leakage refusal and the documented fallbacks
+for data scikit-learn cannot learn from."""
 
 from __future__ import annotations
 
@@ -7,36 +8,40 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from bankmart.errors import BankmartError
-from bankmart.ml.config import RISK_DEFAULTS, RiskConfig, RiskRule
+from bankmart.ml.config import RiskConfig
 from bankmart.ml.risk import (
-    rule_thresholds,
+    rule_summary,
     score_customers,
+    severities,
     train_risk_classifiers,
 )
 from bankmart.ml.synthetic import synthetic_customer_features
+from conftest import ml_meta
 
-RULES = {
-    "rules": [
-        {"code": "FRAUD_HISTORY", "feature": "fraud_txn_count", "threshold": 0, "points": 40},
-        {"code": "SPEND_SPIKE", "feature": "recent_spend_ratio", "threshold": 2.0, "points": 25},
-        {"code": "LATE_REPAYMENT", "feature": "late_repayment_share", "threshold": 0.3, "points": 25},
-        {"code": "CASH_RELIANCE", "feature": "atm_share", "threshold": 0.5, "points": 15},
-        {"code": "CROSS_BORDER", "feature": "cross_border_share", "threshold": 0.9, "points": 15,
-         "kind": "percentile", "floor": 0.05},
-    ],
-    "medium_cutoff": 25,
-    "high_cutoff": 40,
-}
+SCORECARD = ml_meta("ml_customer_risk_scores", "scorecard")
+RULES = RiskConfig.from_mapping(SCORECARD).rules
+SIGNALS = [r.signal for r in RULES]
+NEUTRAL = {"fraud_txn_count": 0.0, "late_repayment_share": 0.0, "spend_spike_ratio": 1.0,
+           "cash_withdrawal_surge": 0.0, "cross_border_txn_surge": 0.0}
 
 
-def customers(rows: dict[str, dict[str, float]], filler: int = 20) -> pd.DataFrame:
-    """Named hand-built customers plus ``filler`` unremarkable ones (for the percentile rule)."""
-    neutral = {"fraud_txn_count": 0.0, "recent_spend_ratio": 1.0, "late_repayment_share": 0.0,
-               "atm_share": 0.1, "cross_border_share": 0.0}
-    records = [{"customer_id": cid, **neutral, **values} for cid, values in rows.items()]
-    records += [{"customer_id": f"z{i:03d}", **neutral} for i in range(filler)]
+def customers(rows: dict[str, dict[str, float]], filler: int = 200, seed: int = 0) -> pd.DataFrame:
+    """Named hand-built customers plus ``filler`` ordinary ones whose signals vary a little
+    (the population the percentiles are taken in)."""
+    rng = np.random.default_rng(seed)
+    records = [{"customer_id": cid, **NEUTRAL, **values} for cid, values in rows.items()]
+    for i in range(filler):
+        records.append({
+            "customer_id": f"z{i:04d}",
+            "fraud_txn_count": 0.0,
+            "late_repayment_share": float(rng.choice([0.0, 0.0, 0.0, 0.05, 0.1])),
+            "spend_spike_ratio": float(rng.lognormal(0, 0.2)),
+            "cash_withdrawal_surge": float(rng.normal(0, 0.1)),
+            "cross_border_txn_surge": float(rng.normal(0, 0.3)),
+        })
     return pd.DataFrame(records)
 
 
@@ -44,113 +49,142 @@ def customers(rows: dict[str, dict[str, float]], filler: int = 20) -> pd.DataFra
 def scored():
     df = customers(
         {
-            "fraud": {"fraud_txn_count": 2},
-            "spike_cash": {"recent_spend_ratio": 3.0, "atm_share": 0.8},
-            "tie": {"recent_spend_ratio": 2.5, "late_repayment_share": 0.5},
-            "everything": {"fraud_txn_count": 1, "recent_spend_ratio": 9, "late_repayment_share": 1,
-                           "atm_share": 0.9, "cross_border_share": 0.7},
-            "boundary": {"recent_spend_ratio": 2.0, "atm_share": 0.5, "late_repayment_share": 0.3},
-            "unknown": {k: np.nan for k in ("fraud_txn_count", "recent_spend_ratio",
-                                              "late_repayment_share", "atm_share", "cross_border_share")},
-            "cash_only": {"atm_share": 0.51},
+            "fraud": {"fraud_txn_count": 3},
+            "cash_out": {"cash_withdrawal_surge": 2.5, "spend_spike_ratio": 1.3},
+            "spike_and_burst": {"spend_spike_ratio": 6.0, "cross_border_txn_surge": 9.0},
+            "unknown": {c: np.nan for c in SIGNALS},
+            "half_known": {"fraud_txn_count": np.nan, "late_repayment_share": np.nan},
         }
     )
-    return df, score_customers(df, RULES).set_index("customer_id")
+    return df, score_customers(df, SCORECARD).set_index("customer_id")
 
 
-def test_reasons_for_constructed_customers(scored):
+def test_severity_is_the_percentile_above_the_floor_and_null_when_unknown():
+    values = np.array([0.0, 0.0, 1.0, 2.0, np.nan, 4.0])
+    got = severities(values, floor=0.0)
+    # average ranks among the 5 known values: 0, 0 -> 1.5; 1 -> 3; 2 -> 4; 4 -> 5
+    assert np.allclose(got[[2, 3, 5]], [60.0, 80.0, 100.0])
+    assert (got[[0, 1]] == 0).all()  # at the floor: nothing happened
+    assert np.isnan(got[4])  # not assessable
+    assert np.isnan(severities(np.array([np.nan, np.nan]), 0.0)).all()
+
+
+def test_score_is_the_strongest_severity_and_sets_the_tier(scored):
     _, s = scored
-    assert s.loc["fraud", ["risk_score", "risk_tier", "reason_1", "reasons"]].tolist() == [40, "High", "FRAUD_HISTORY", "FRAUD_HISTORY"]
-    assert s.loc["spike_cash", "reasons"] == "SPEND_SPIKE;CASH_RELIANCE"
-    assert s.loc["spike_cash", "risk_score"] == 40 and s.loc["spike_cash", "risk_tier"] == "High"
-    # equal points: config order decides
-    assert s.loc["tie", ["reason_1", "reason_2"]].tolist() == ["SPEND_SPIKE", "LATE_REPAYMENT"]
-    every = s.loc["everything"]
-    assert every["reasons"] == "FRAUD_HISTORY;SPEND_SPIKE;LATE_REPAYMENT;CASH_RELIANCE;CROSS_BORDER"
-    assert every[["reason_1", "reason_2", "reason_3"]].tolist() == ["FRAUD_HISTORY", "SPEND_SPIKE", "LATE_REPAYMENT"]
-    assert every["risk_score"] == 40 + 25 + 25 + 15 + 15
-    # thresholds are strict: equal to the threshold does not fire
-    assert s.loc["boundary", "risk_score"] == 0 and s.loc["boundary", "reasons"] == ""
-    assert s.loc["unknown", "risk_score"] == 0 and pd.isna(s.loc["unknown", "reason_1"])
-    assert s.loc["cash_only", ["risk_tier", "reason_1"]].tolist() == ["Low", "CASH_RELIANCE"]
-    assert pd.isna(s.loc["cash_only", "reason_2"])
+    severity = s[[f"severity_{r.code.lower()}" for r in RULES]]
+    assessed = s["rules_assessed"] > 0
+    assert np.allclose(s.loc[assessed, "risk_score"], severity[assessed].max(axis=1))
+    cfg = RiskConfig.from_mapping(SCORECARD)
+    expected = np.where(s["risk_score"] >= cfg.high_cutoff, "High",
+                        np.where(s["risk_score"] >= cfg.medium_cutoff, "Medium", "Low"))
+    assert (s.loc[assessed, "risk_tier"] == expected[assessed.to_numpy()]).all()
+    # the planted customers are at the top of their signal: High; ordinary ones are not alerted
+    assert (s.loc[["fraud", "cash_out", "spike_and_burst"], "risk_tier"] == "High").all()
+    assert (s.filter(like="z", axis=0)["risk_tier"] != "High").mean() > 0.9
 
 
-def test_points_columns_add_up(scored):
+def test_reasons_name_each_signal_and_its_value_strongest_first(scored):
     _, s = scored
-    points = s[[c for c in s.columns if c.startswith("points_")]]
-    assert list(points.columns) == [f"points_{r['code'].lower()}" for r in RULES["rules"]]
-    assert np.allclose(points.sum(axis=1), s["risk_score"])
-    fired = s["reasons"].str.split(";").map(lambda x: {c for c in x if c})
-    for rule in RULES["rules"]:
-        has_points = s[f"points_{rule['code'].lower()}"] > 0
-        assert (has_points == fired.map(lambda f, code=rule["code"]: code in f)).all()
+    assert s.loc["fraud", "reasons"] == "FRAUD_HISTORY"
+    assert s.loc["fraud", "reason_details"] == "FRAUD_HISTORY: 3 confirmed fraud transaction(s) (percentile 100.0)"
+    assert s.loc["cash_out", "reason_1"] == "CASH_OUT" and pd.isna(s.loc["cash_out", "reason_2"])
+    assert "ATM withdrawals up by 2.5x a usual month's spend" in s.loc["cash_out", "reason_details"]
+    both = s.loc["spike_and_burst"]
+    assert {both["reason_1"], both["reason_2"]} == {"SPEND_SPIKE", "CROSS_BORDER_BURST"}
+    assert both["reasons"] == f"{both['reason_1']};{both['reason_2']}"
+    assert "monthly spend 6.0x the customer's baseline" in both["reason_details"]
+    assert "9.0 more transactions abroad a month than usual" in both["reason_details"]
+    # a rule is a reason exactly when its severity reaches reason_min_severity
+    cfg = RiskConfig.from_mapping(SCORECARD)
+    listed = s["reasons"].str.split(";").map(lambda codes: {c for c in codes if c})
+    for rule in RULES:
+        is_reason = s[f"severity_{rule.code.lower()}"].fillna(0) >= cfg.reason_min_severity
+        assert (is_reason == listed.map(lambda codes, code=rule.code: code in codes)).all()
 
 
-def test_percentile_rule_uses_population_quantile_and_floor():
-    values = np.linspace(0, 0.99, 100)
-    df = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(100)], "cross_border_share": values})
-    rules = {"rules": [RULES["rules"][4]]}
-    s = score_customers(df, rules)
-    threshold = np.quantile(values, 0.9)
-    assert (s["points_cross_border"] > 0).tolist() == list(values > threshold)
-    t = rule_thresholds(df, rules)
-    assert np.isclose(t["applied_threshold"].iloc[0], threshold)
-    # mostly zeros: the 90th percentile is 0 but the floor keeps tiny shares from firing
-    sparse = df.assign(cross_border_share=np.where(np.arange(100) < 95, 0.0, 0.02))
-    assert score_customers(sparse, rules)["risk_score"].eq(0).all()
-    # all NULL: the rule never fires
-    empty = df.assign(cross_border_share=np.nan)
-    assert score_customers(empty, rules)["risk_score"].eq(0).all()
+def test_rules_without_input_are_not_assessable_per_customer(scored):
+    _, s = scored
+    unknown = s.loc["unknown"]
+    assert unknown["risk_tier"] == "Not assessed" and pd.isna(unknown["risk_score"])
+    assert unknown["rules_assessed"] == 0 and unknown["rules_total"] == len(RULES)
+    assert unknown["rules_not_assessed"] == ";".join(r.code for r in RULES)
+    assert pd.isna(unknown["reason_1"]) and unknown["reasons"] == ""
+    half = s.loc["half_known"]
+    assert half["rules_assessed"] == len(RULES) - 2
+    assert half["rules_not_assessed"] == "FRAUD_HISTORY;LATE_REPAYMENT"
+    assert pd.isna(half["severity_fraud_history"]) and half["severity_spend_spike"] >= 0
+    assert half["risk_tier"] == "Low"  # assessed on three rules, nothing unusual
+    assert s.loc["fraud", "rules_not_assessed"] == ""
 
 
-def test_default_rules_run_on_contract_columns():
-    features, _ = synthetic_customer_features(500, seed=2)
-    s = score_customers(features)
-    assert len(s) == 500 and s["risk_tier"].isin(RISK_DEFAULTS.tier_labels).all()
-    assert {f"points_{r.code.lower()}" for r in RISK_DEFAULTS.rules} <= set(s.columns)
+def test_a_bank_without_an_input_assesses_nobody_on_that_rule():
+    """No fraud labels and no loans (the feature layer makes those signals NULL for everyone):
+    those rules are not assessable for the bank; with no signal at all, nobody is shown Low."""
+    df = customers({"cash_out": {"cash_withdrawal_surge": 3.0}}).assign(
+        fraud_txn_count=np.nan, late_repayment_share=np.nan
+    )
+    s = score_customers(df, SCORECARD)
+    summary = rule_summary(df, s, SCORECARD).set_index("reason_code")
+    assert not summary.loc["FRAUD_HISTORY", "is_assessable"] and summary.loc["FRAUD_HISTORY", "customers_assessable"] == 0
+    assert summary.loc["CASH_OUT", "is_assessable"] and summary.loc["CASH_OUT", "customers_assessable"] == len(df)
+    assert summary.loc["CASH_OUT", "customers_with_reason"] >= 1
+    assert s["rules_assessed"].eq(3).all()
+    assert s["rules_not_assessed"].eq("FRAUD_HISTORY;LATE_REPAYMENT").all()
+    nothing = df.assign(**{c: np.nan for c in SIGNALS})
+    blind = score_customers(nothing, SCORECARD)
+    assert blind["risk_tier"].eq("Not assessed").all() and blind["risk_score"].isna().all()
+    assert not (blind["risk_tier"] == "Low").any()
+    assert not rule_summary(nothing, blind, SCORECARD)["is_assessable"].any()
+
+
+def test_signal_values_at_the_cutoffs_never_fall_below_the_floor(scored):
+    df, s = scored
+    summary = rule_summary(df, s, SCORECARD).set_index("reason_code")
+    cfg = RiskConfig.from_mapping(SCORECARD)
+    spike = df["spend_spike_ratio"].dropna()
+    assert np.isclose(summary.loc["SPEND_SPIKE", "value_at_high_cutoff"], max(np.quantile(spike, cfg.high_cutoff / 100), 1.0))
+    assert (summary["value_at_medium_cutoff"] >= summary["floor"]).all()
+
+
+def test_yaml_scorecard_ranks_planted_risk_on_synthetic_customers():
+    features, truth = synthetic_customer_features(3000, seed=2)
+    s = score_customers(features, SCORECARD)
+    assert s["risk_tier"].isin(["Low", "Medium", "High"]).all()  # every signal known
+    assert roc_auc_score(truth["is_planted_risk"], s["risk_score"]) > 0.9
 
 
 @pytest.mark.parametrize(
-    ("config", "message"),
+    ("change", "message"),
     [
-        ({"rules": [{"code": "X", "feature": "nope", "threshold": 1, "points": 1}]}, "'nope'"),
-        ({"rules": [{"code": "X", "feature": "atm_share", "threshold": 1, "points": 1, "kind": "zscore"}]}, "kind"),
-        ({"rules": [{"code": "X", "feature": "atm_share", "threshold": 95, "points": 1, "kind": "percentile"}]}, "quantile"),
-        ({"rules": [{"code": "X", "feature": "atm_share", "threshold": 1, "points": 1}] * 2}, "unique"),
-        ({"medium_cutoff": 50, "high_cutoff": 10}, "high_cutoff"),
-        ({"rules": [{"code": "X", "feature": "atm_share", "threshold": 1, "pts": 1}]}, "unknown risk rule"),
+        ({"rules": [{**SCORECARD["rules"][0], "signal": "nope"}]}, "'nope'"),
+        ({"rules": [SCORECARD["rules"][0]] * 2}, "unique"),
+        ({"medium_cutoff": 99.5, "high_cutoff": 99}, "medium_cutoff <= high_cutoff"),
+        ({"high_cutoff": 150}, "<= 100"),
+        ({"rules": [{**SCORECARD["rules"][0], "points": 1}]}, "unknown risk rule"),
+        ({"rules": [{k: v for k, v in SCORECARD["rules"][0].items() if k != "floor"}]}, "lacks option"),
+        ({"rules": [{**SCORECARD["rules"][0], "detail": "{amount}"}]}, "must format"),
+        ({"tier_labels": ["Low", "Medium", "High"]}, "four distinct"),
         ({"rules": []}, "no rules"),
     ],
 )
-def test_bad_scorecard_config(scored, config, message):
+def test_bad_scorecard_config(scored, change, message):
     df, _ = scored
     with pytest.raises(BankmartError, match=message):
-        score_customers(df, config)
-
-
-def test_scorecard_config_from_mapping_round_trip():
-    cfg = RiskConfig.from_mapping(RULES)
-    assert isinstance(cfg.rules[0], RiskRule) and cfg.rules[4].kind == "percentile"
-    df = customers({"cash": {"atm_share": 0.9}})
-    bare_list = score_customers(df, [RULES["rules"][3]])  # a bare list of rules works too
-    assert bare_list.set_index("customer_id").loc["cash", "reasons"] == "CASH_RELIANCE"
-    with pytest.raises(BankmartError, match="unique"):
-        score_customers(pd.DataFrame({"customer_id": ["a", "a"], "atm_share": [0.1, 0.2]}),
-                        {"rules": [RULES["rules"][3]]})
+        score_customers(df, {**SCORECARD, **change})
 
 
 # ---------------------------------------------------------------- classifiers
 
-FAST = {"rf_n_estimators": 30, "rf_max_samples": 2000}
-FEATURES = ["fraud_txn_count", "recent_spend_ratio", "atm_share", "cross_border_share",
-            "late_repayment_share", "online_share", "avg_monthly_spend"]
+FAST = ml_meta("ml_risk_classifiers", "classifiers", rf_n_estimators=30, rf_max_samples=2000,
+               label_column="label")
+FEATURES = ["fraud_txn_count", "spend_spike_ratio", "cash_withdrawal_surge", "cross_border_txn_surge",
+            "late_repayment_share", "online_txn_share", "avg_monthly_spend"]
 
 
 @pytest.fixture(scope="module")
 def trained():
     features, _ = synthetic_customer_features(2500, seed=3)
-    return features, train_risk_classifiers(features, FEATURES, "label", seed=1, test_size=0.3, config=FAST)
+    return features, train_risk_classifiers(features, {**FAST, "seed": 1, "test_size": 0.3}, feature_columns=FEATURES)
 
 
 def test_holdout_split_by_customer_and_stratified(trained):
@@ -192,8 +226,8 @@ def test_importances_are_tidy(trained):
 
 def test_multi_row_customers_never_straddle_the_split():
     features, _ = synthetic_customer_features(600, seed=4)
-    doubled = pd.concat([features, features.assign(recent_spend_ratio=features["recent_spend_ratio"] * 1.1)])
-    result = train_risk_classifiers(doubled, FEATURES, "label", seed=0, test_size=0.25, config=FAST)
+    doubled = pd.concat([features, features.assign(spend_spike_ratio=features["spend_spike_ratio"] * 1.1)])
+    result = train_risk_classifiers(doubled, {**FAST, "seed": 0}, feature_columns=FEATURES)
     split = result.predictions[result.predictions["model"] == "logistic_regression"]
     assert split.groupby("customer_id")["split"].nunique().eq(1).all()
 
@@ -201,9 +235,9 @@ def test_multi_row_customers_never_straddle_the_split():
 def test_label_among_features_is_refused(trained):
     features, _ = trained
     with pytest.raises(BankmartError, match="leaks"):
-        train_risk_classifiers(features, [*FEATURES, "label"], "label", config=FAST)
+        train_risk_classifiers(features, FAST, feature_columns=[*FEATURES, "label"])
     with pytest.raises(BankmartError, match="id column"):
-        train_risk_classifiers(features, [*FEATURES, "customer_id"], "label", config=FAST)
+        train_risk_classifiers(features, FAST, feature_columns=[*FEATURES, "customer_id"])
 
 
 @pytest.mark.parametrize(
@@ -217,7 +251,7 @@ def test_label_among_features_is_refused(trained):
 def test_unlearnable_labels_fall_back_to_base_rate(trained, frame, why):
     features, _ = trained
     data = frame(features)
-    result = train_risk_classifiers(data, FEATURES, "label", config=FAST)
+    result = train_risk_classifiers(data, FAST, feature_columns=FEATURES)
     aucs = result.metrics[result.metrics["metric"].isin(["roc_auc", "pr_auc"])]
     assert aucs["value"].isna().all() and aucs["note"].str.contains(why).all()
     labels = pd.to_numeric(data["label"])
@@ -229,9 +263,9 @@ def test_unlearnable_labels_fall_back_to_base_rate(trained, frame, why):
 
 def test_null_labels_and_null_features(trained):
     features, _ = trained
-    data = features.assign(late_repayment_share=np.nan, online_share=0.3)  # all NULL, constant
+    data = features.assign(late_repayment_share=np.nan, online_txn_share=0.3)  # all NULL, constant
     data.loc[data.index[:100], "label"] = np.nan
-    result = train_risk_classifiers(data, FEATURES, "label", config=FAST)
+    result = train_risk_classifiers(data, FAST, feature_columns=FEATURES)
     p = result.predictions
     unlabelled = p[p["split"] == "unlabelled"]["customer_id"].unique()
     assert set(unlabelled) == set(data["customer_id"].iloc[:100])
@@ -245,17 +279,24 @@ def test_null_labels_and_null_features(trained):
     [
         (lambda f: f.assign(label=2), {}, "0/1"),
         (lambda f: f.assign(label="yes"), {}, "0/1"),
-        (lambda f: f.drop(columns="atm_share"), {}, "atm_share"),
-        (lambda f: f.assign(atm_share="lots"), {}, "numeric"),
+        (lambda f: f.drop(columns="online_txn_share"), {}, "online_txn_share"),
+        (lambda f: f.assign(online_txn_share="lots"), {}, "numeric"),
         (lambda f: f, {"test_size": 1.5}, "test_size"),
         (lambda f: f, {"feature_columns": []}, "empty"),
+        (lambda f: f, {"n_trees": 3}, "unknown classifier"),
     ],
 )
 def test_bad_training_inputs(trained, mutate, kwargs, message):
     features, _ = trained
-    args = {"feature_columns": FEATURES, "label_column": "label", **kwargs}
     with pytest.raises(BankmartError, match=message):
-        train_risk_classifiers(mutate(features), config=FAST, **args)
+        train_risk_classifiers(mutate(features), {**FAST, "feature_columns": FEATURES, **kwargs})
+
+
+def test_classifier_settings_come_from_the_yaml_only(trained):
+    features, _ = trained
+    settings = {k: v for k, v in FAST.items() if k != "rf_max_depth"}
+    with pytest.raises(BankmartError, match="lacks option.*rf_max_depth"):
+        train_risk_classifiers(features, settings)
 
 
 def duckdb_types(df: pd.DataFrame) -> dict[str, str]:
@@ -265,12 +306,17 @@ def duckdb_types(df: pd.DataFrame) -> dict[str, str]:
 
 
 def test_outputs_keep_their_types_when_empty_or_all_null(trained):
-    quiet = customers({}, filler=5)  # nobody fires a rule: every reason column is NULL
-    types = duckdb_types(score_customers(quiet, RULES))
-    assert {types[c] for c in ("reason_1", "reason_2", "reason_3", "reasons", "risk_tier")} == {"VARCHAR"}
-    assert types["risk_score"] == "DOUBLE"
+    quiet = customers({}, filler=5).assign(**{c: np.nan for c in SIGNALS})  # nothing assessable
+    scores = score_customers(quiet, SCORECARD)
+    types = duckdb_types(scores)
+    assert {types[c] for c in ("reason_1", "reason_2", "reason_3", "reasons", "reason_details",
+                               "risk_tier", "rules_not_assessed")} == {"VARCHAR"}
+    assert types["risk_score"] == "DOUBLE" and types["severity_cash_out"] == "DOUBLE"
+    assert types["rules_assessed"] == "BIGINT"
+    summary = duckdb_types(rule_summary(quiet, scores, SCORECARD))
+    assert summary["is_assessable"] == "BOOLEAN" and summary["value_at_high_cutoff"] == "DOUBLE"
     features, _ = trained
-    fallback = train_risk_classifiers(features.assign(label=0), FEATURES, "label", config=FAST)
+    fallback = train_risk_classifiers(features.assign(label=0), FAST, feature_columns=FEATURES)
     assert duckdb_types(fallback.importances) == {
         "model": "VARCHAR", "feature": "VARCHAR", "importance": "DOUBLE", "importance_type": "VARCHAR", "rank": "BIGINT"
     }
@@ -282,7 +328,7 @@ def test_current_rows_are_scored_by_the_fitted_models(trained):
     features, _ = trained
     later = features.sample(frac=0.5, random_state=0).drop(columns=["label"])
     result = train_risk_classifiers(
-        features, FEATURES, "label", seed=1, test_size=0.3, config=FAST, score_df=later
+        features, {**FAST, "seed": 1, "test_size": 0.3}, feature_columns=FEATURES, score_df=later
     )
     preds = result.predictions
     current = preds[preds["split"] == "current"]
@@ -294,7 +340,7 @@ def test_current_rows_are_scored_by_the_fitted_models(trained):
     # and other features give other probabilities
     shifted = later.assign(fraud_txn_count=later["fraud_txn_count"] + 5)
     moved = train_risk_classifiers(
-        features, FEATURES, "label", seed=1, test_size=0.3, config=FAST, score_df=shifted
+        features, {**FAST, "seed": 1, "test_size": 0.3}, feature_columns=FEATURES, score_df=shifted
     ).predictions
     moved_current = moved[moved["split"] == "current"].set_index(["customer_id", "model"])
     assert not np.allclose(moved_current.loc[again.index, "probability"].to_numpy(), again.to_numpy())
@@ -303,7 +349,7 @@ def test_current_rows_are_scored_by_the_fitted_models(trained):
 def test_current_rows_get_the_base_rate_when_nothing_can_be_trained(trained):
     features, _ = trained
     data = features.assign(label=0)
-    result = train_risk_classifiers(data, FEATURES, "label", config=FAST, score_df=features.iloc[:10])
+    result = train_risk_classifiers(data, FAST, feature_columns=FEATURES, score_df=features.iloc[:10])
     current = result.predictions[result.predictions["split"] == "current"]
     assert len(current) == 2 * 10
     assert np.allclose(current["probability"], 0.0)

@@ -17,9 +17,29 @@
         bank lacks is not assessable, which is not the same as "no fraud" or "no late payment";
         in a bank that has them, a customer with none gets 0;
       - recency_days is the length of the observed window when the customer never spent;
-      - recent_spend_ratio is 1.0 (no change) when there is no baseline spend to compare with;
       - income_utilisation, avg_repayment_days, age, tenure_months and the balance stay NULL
         when unknown.
+
+    Behaviour mix, for segmentation: how often the customer uses each channel (share of the
+    transactions whose channel is known), goes abroad and transacts at night (shares of the
+    transactions whose country or time is known), how the purchases split over merchant
+    categories (share of the purchases whose category is known, counted: one large electronics
+    purchase would otherwise outweigh a year of groceries; see purchase_categories()), how much the monthly transaction count varies (txn_count_volatility) and how
+    often the customer borrows (loans_per_year).
+
+    Risk signals: each compares the recent window (the last var risk_recent_months months
+    before the cut-off) with the customer's own baseline (the observed months before it), so a
+    burst in the last quarter is not diluted across years of ordinary months. A signal is NULL,
+    "not assessable", when the customer has fewer than var risk_baseline_min_months baseline
+    months, no baseline spend, or when the data does not tell what the signal counts (no
+    channel for cash withdrawals, no country for abroad transactions):
+      - spend_spike_ratio: average monthly spend, recent / baseline;
+      - txn_count_spike_ratio: average monthly transaction count, recent / baseline;
+      - cash_withdrawal_surge: average monthly ATM withdrawals, recent minus baseline, in units
+        of the customer's baseline monthly spend (1.0 = an extra month of usual spend withdrawn
+        in cash every month); a difference rather than a ratio, because a customer who never
+        used ATMs has no baseline to divide by;
+      - cross_border_txn_surge: average monthly transactions abroad, recent minus baseline.
 #}
 {%- set shares = [
     ('atm', 'channel'),
@@ -29,7 +49,10 @@
     ('discretionary', 'category'),
     ('essential', 'category'),
 ] -%}
-{%- set recent_months = var('spike_recent_months', 3) -%}
+{%- set channels = var('spend_channels') -%}
+{%- set purchase_categories = purchase_categories() -%}
+{%- set recent_months = var('risk_recent_months', 3) -%}
+{%- set baseline_min_months = var('risk_baseline_min_months', 3) -%}
 
 with
 
@@ -111,7 +134,7 @@ observed_months as (
     select
         monthly.*,
         observation.cutoff,
-        observation.recent_from,
+        monthly.month_start_date >= observation.recent_from as is_recent,
     from monthly
     inner join observation
         on monthly.month_start_date <= observation.last_month
@@ -138,14 +161,46 @@ spend as (
         {%- for known in ['channel', 'country', 'time', 'category'] %}
         sum({{ known }}_known_spend) as {{ known }}_known_spend,
         {%- endfor %}
+        {%- for channel in channels %}
+        sum({{ channel }}_txn_count) as {{ channel }}_txn_count,
+        {%- endfor %}
+        sum(channel_known_txn_count) as channel_known_txn_count,
+        {%- for counted in ['cross_border', 'country_known', 'night', 'time_known'] %}
+        sum({{ counted }}_txn_count) as {{ counted }}_txn_count,
+        {%- endfor %}
+        {%- for category in purchase_categories %}
+        sum({{ category }}_txn_count) as {{ category }}_txn_count,
+        {%- endfor %}
+        sum(purchase_txn_count) as purchase_txn_count,
+        case
+            when bool_and(txn_count is not null)
+                then stddev_pop(txn_count) / nullif(avg(txn_count), 0)
+        end as txn_count_volatility,
         sum(fraud_txn_count) as fraud_txn_count,
-        sum(case when month_start_date >= recent_from then total_spend else 0 end) as recent_spend,
-        sum(case when month_start_date >= recent_from then 1 else 0 end) as recent_months,
-        sum(case when month_start_date < recent_from then total_spend else 0 end) as baseline_spend,
-        sum(case when month_start_date < recent_from then 1 else 0 end) as baseline_months,
+        -- the recent window against the customer's own baseline (avg ignores the other window)
+        count(case when is_recent then 1 end) as recent_months,
+        count(case when not is_recent then 1 end) as baseline_months,
+        avg(case when is_recent then total_spend end) as recent_monthly_spend,
+        avg(case when not is_recent then total_spend end) as baseline_monthly_spend,
+        avg(case when is_recent then txn_count end) as recent_monthly_txn_count,
+        avg(case when not is_recent then txn_count end) as baseline_monthly_txn_count,
+        avg(case when is_recent then atm_spend end) as recent_monthly_atm_spend,
+        avg(case when not is_recent then atm_spend end) as baseline_monthly_atm_spend,
+        avg(case when is_recent then cross_border_txn_count end) as recent_monthly_cross_border_txns,
+        avg(case when not is_recent then cross_border_txn_count end) as baseline_monthly_cross_border_txns,
         avg(end_of_month_balance) as avg_end_of_month_balance,
     from observed_months
     group by customer_id, cutoff
+),
+
+-- A baseline to compare the recent window with: enough months before it, and some spend there.
+compared as (
+    select
+        *,
+        recent_months > 0
+            and baseline_months >= {{ baseline_min_months }}
+            and baseline_monthly_spend > 0 as has_baseline,
+    from spend
 ),
 
 borrowing as (
@@ -222,19 +277,59 @@ final as (
         cast(coalesce(customers.product_count, 0) as double) as product_count,
         cast(case when observation.has_fraud_labels then coalesce(spend.fraud_txn_count, 0) end as double)
             as fraud_txn_count,
+        cast(spend.avg_end_of_month_balance as double) as avg_end_of_month_balance,
+        {%- for channel in channels %}
+        cast(spend.{{ channel }}_txn_count / nullif(spend.channel_known_txn_count, 0) as double)
+            as {{ channel }}_txn_share,
+        {%- endfor %}
+        cast(spend.cross_border_txn_count / nullif(spend.country_known_txn_count, 0) as double)
+            as cross_border_txn_share,
+        cast(spend.night_txn_count / nullif(spend.time_known_txn_count, 0) as double)
+            as night_txn_share,
+        {%- for category in purchase_categories %}
+        cast(spend.{{ category }}_txn_count / nullif(spend.purchase_txn_count, 0) as double)
+            as {{ category }}_purchase_share,
+        {%- endfor %}
+        cast(spend.txn_count_volatility as double) as txn_count_volatility,
         cast(
             case
-                when spend.baseline_spend > 0 and spend.recent_months > 0
-                    then (spend.recent_spend / spend.recent_months)
-                        / (spend.baseline_spend / spend.baseline_months)
-                else 1.0
+                when observation.has_loans and spend.months_observed > 0
+                    then coalesce(borrowing.loan_count, 0) * 12.0 / spend.months_observed
             end
             as double
-        ) as recent_spend_ratio,
-        cast(spend.avg_end_of_month_balance as double) as avg_end_of_month_balance,
+        ) as loans_per_year,
+        cast(
+            case
+                when spend.has_baseline
+                    then spend.recent_monthly_spend / spend.baseline_monthly_spend
+            end
+            as double
+        ) as spend_spike_ratio,
+        cast(
+            case
+                when spend.has_baseline
+                    then spend.recent_monthly_txn_count / nullif(spend.baseline_monthly_txn_count, 0)
+            end
+            as double
+        ) as txn_count_spike_ratio,
+        cast(
+            case
+                when spend.has_baseline and spend.channel_known_spend > 0
+                    then (spend.recent_monthly_atm_spend - spend.baseline_monthly_atm_spend)
+                        / spend.baseline_monthly_spend
+            end
+            as double
+        ) as cash_withdrawal_surge,
+        cast(
+            case
+                when spend.has_baseline and spend.country_known_txn_count > 0
+                    then spend.recent_monthly_cross_border_txns - spend.baseline_monthly_cross_border_txns
+            end
+            as double
+        ) as cross_border_txn_surge,
     from customers
     cross join observation
-    left join spend
+    left join compared as spend
         on customers.customer_id = spend.customer_id
         and observation.cutoff = spend.cutoff
     left join borrowing

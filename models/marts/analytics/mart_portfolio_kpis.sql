@@ -2,8 +2,9 @@
     The portfolio on one row, over the whole reporting window: customers, active customers,
     spend, average spend per customer, income utilisation (average monthly spend / average
     monthly income, the standard Mitron-style metric), fraud rate (confirmed fraud among the
-    transactions the bank labels; NULL for a bank without fraud labels) and open risk alerts
-    (0, not NULL, when the queue is empty). txn_count and fraud_txn_count are NULL for a bank
+    transactions the bank labels; NULL for a bank without fraud labels), open risk alerts
+    (0, not NULL, when the queue is empty) and how many customers the scorecard could assess at
+    all (an empty queue says "no risk found" only about them). txn_count and fraud_txn_count are NULL for a bank
     whose spend aggregates do not count transactions.
 #}
 with
@@ -25,6 +26,12 @@ alerts as (
         count(*) as alert_count,
         count(*) filter (where risk_tier = 'High') as high_risk_alerts,
     from {{ ref('risk_alerts') }}
+),
+
+assessed as (
+    select
+        count(*) filter (where rules_assessed > 0) as risk_assessed_customers,
+    from {{ ref('customer_risk_scores') }}
 ),
 
 window_bounds as (
@@ -68,8 +75,10 @@ final as (
         cast(totals.fraud_txn_count / nullif(fraud_labels.labelled_txn_count, 0) as double) as fraud_rate,
         cast(alerts.alert_count as bigint) as alert_count,
         cast(alerts.high_risk_alerts as bigint) as high_risk_alerts,
+        cast(assessed.risk_assessed_customers as bigint) as risk_assessed_customers,
     from totals
     cross join alerts
+    cross join assessed
     cross join window_bounds
     cross join fraud_labels
 )

@@ -13,6 +13,14 @@
     the *_known_spend columns say how much spend each share rests on. Counts and tickets are NULL
     in months whose aggregates do not count transactions.
 
+    Counts beside amounts: transactions per channel (var spend_channels) over the transactions
+    whose channel is known, and abroad and night-time transactions over those whose country or
+    time is known, so that behaviour can be measured by how often a customer does something, not
+    only by how much money it moved (one large transfer would otherwise outweigh fifty card
+    payments). Purchases are counted per merchant category too (purchase_categories(): what the
+    customer buys, not cash or transfers), over the purchases whose category the data tells
+    (purchase_txn_count).
+
     Incremental: a build recomputes only the customer-months that new facts can change, and
     replaces them (delete+insert on customer_id, month_start_date): every customer's row for each
     month that has fct_transactions newer than this table's watermark (late rows included), every
@@ -30,6 +38,8 @@
     )
 }}
 {%- set categories = var('spend_categories') %}
+{%- set channels = var('spend_channels') %}
+{%- set purchases = purchase_categories() %}
 {%- set incremental = is_incremental() %}
 {%- set flagged = [
     ('atm', 'is_atm', 'channel'),
@@ -52,6 +62,7 @@ transactions as (
         -- DECIMAL sums (one customer-month holds twenty of them), about a third faster.
         cast(amount as double) as amount,
         category,
+        channel,
         is_atm,
         is_online,
         is_cross_border,
@@ -71,6 +82,7 @@ monthly_spend as (
         cast(monthly_spend.amount as double) as amount,
         monthly_spend.transaction_count,
         monthly_spend.category,
+        monthly_spend.channel,
         channels.is_atm,
         channels.is_online,
         cast(null as boolean) as is_cross_border,
@@ -181,6 +193,19 @@ from_transactions as (
         sum(case when is_cross_border is not null then amount else 0 end) as country_known_spend,
         sum(case when is_night is not null then amount else 0 end) as time_known_spend,
         sum(case when is_discretionary is not null then amount else 0 end) as category_known_spend,
+        {%- for category in purchases %}
+        sum(case when category = '{{ category }}' and (is_essential or is_discretionary) then 1 else 0 end)
+            as {{ category }}_txn_count,
+        {%- endfor %}
+        sum(case when is_essential or is_discretionary then 1 else 0 end) as purchase_txn_count,
+        {%- for channel in channels %}
+        sum(case when channel = '{{ channel }}' then 1 else 0 end) as {{ channel }}_txn_count,
+        {%- endfor %}
+        sum(case when is_atm is not null then 1 else 0 end) as channel_known_txn_count,
+        sum(case when is_cross_border then 1 else 0 end) as cross_border_txn_count,
+        sum(case when is_cross_border is not null then 1 else 0 end) as country_known_txn_count,
+        sum(case when is_night then 1 else 0 end) as night_txn_count,
+        sum(case when is_night is not null then 1 else 0 end) as time_known_txn_count,
         sum(case when is_fraud then 1 else 0 end) as fraud_txn_count,
         sum(case when has_fraud_label then 1 else 0 end) as fraud_labelled_txn_count,
         {%- for category in categories %}
@@ -206,6 +231,31 @@ from_aggregates as (
         sum(case when is_cross_border is not null then amount else 0 end) as country_known_spend,
         sum(case when is_night is not null then amount else 0 end) as time_known_spend,
         sum(case when is_discretionary is not null then amount else 0 end) as category_known_spend,
+        -- Counts only when every aggregate row of the month counts its transactions.
+        {%- for category in purchases %}
+        case
+            when count(transaction_count) = count(*)
+                then sum(case when category = '{{ category }}' and (is_essential or is_discretionary) then transaction_count else 0 end)
+        end as {{ category }}_txn_count,
+        {%- endfor %}
+        case
+            when count(transaction_count) = count(*)
+                then sum(case when is_essential or is_discretionary then transaction_count else 0 end)
+        end as purchase_txn_count,
+        {%- for channel in channels %}
+        case
+            when count(transaction_count) = count(*)
+                then sum(case when channel = '{{ channel }}' then transaction_count else 0 end)
+        end as {{ channel }}_txn_count,
+        {%- endfor %}
+        case
+            when count(transaction_count) = count(*)
+                then sum(case when is_atm is not null then transaction_count else 0 end)
+        end as channel_known_txn_count,
+        0 as cross_border_txn_count,
+        0 as country_known_txn_count,
+        0 as night_txn_count,
+        0 as time_known_txn_count,
         0 as fraud_txn_count,
         0 as fraud_labelled_txn_count,
         {%- for category in categories %}
@@ -244,6 +294,13 @@ final as (
         {%- endfor %}
         {%- for known in knowns %}
         cast(coalesce(aggregated.{{ known }}_known_spend, 0) as double) as {{ known }}_known_spend,
+        {%- endfor %}
+        {%- for counted in purchases + ['purchase'] + channels + ['channel_known'] %}
+        cast(case when aggregated.customer_id is null then 0 else aggregated.{{ counted }}_txn_count end as integer)
+            as {{ counted }}_txn_count,
+        {%- endfor %}
+        {%- for counted in ['cross_border', 'country_known', 'night', 'time_known'] %}
+        cast(coalesce(aggregated.{{ counted }}_txn_count, 0) as integer) as {{ counted }}_txn_count,
         {%- endfor %}
         cast(coalesce(aggregated.fraud_txn_count, 0) as integer) as fraud_txn_count,
         cast(coalesce(aggregated.fraud_labelled_txn_count, 0) as integer) as fraud_labelled_txn_count,

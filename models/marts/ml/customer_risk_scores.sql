@@ -1,27 +1,34 @@
 {#
-    One row per customer: the explainable risk score (sum of rule points), its tier and the
-    reasons that fired, strongest first, with the points of every rule.
+    One row per customer: the explainable risk score (the strongest severity among the rules
+    that could be assessed), its tier, how many rules could be assessed and which not, the
+    reasons strongest first with what each signal shows, and every rule's severity.
 #}
 with
 
-scores as (select * from {{ ref('ml_customer_risk_scores') }}),
+scores as (
+    select *
+    from {{ ref('ml_customer_risk_scores') }}
+    where output = 'scores'
+),
 
 final as (
     select
         cast(customer_id as varchar) as customer_id,
         cast(risk_score as double) as risk_score,
         cast(risk_tier as varchar) as risk_tier,
+        cast(rules_assessed as integer) as rules_assessed,
+        cast(rules_total as integer) as rules_total,
+        cast(rules_not_assessed as varchar) as rules_not_assessed,
         cast(reason_1 as varchar) as reason_1,
         cast(reason_2 as varchar) as reason_2,
         cast(reason_3 as varchar) as reason_3,
         cast(reasons as varchar) as reasons,
-        cast(points_fraud_history as double) as points_fraud_history,
-        cast(points_late_repayment as double) as points_late_repayment,
-        cast(points_spend_spike as double) as points_spend_spike,
-        cast(points_cash_reliance as double) as points_cash_reliance,
-        cast(points_cross_border as double) as points_cross_border,
-        cast(points_high_utilisation as double) as points_high_utilisation,
-        cast(points_high_volatility as double) as points_high_volatility,
+        cast(reason_details as varchar) as reason_details,
+        cast(severity_fraud_history as double) as severity_fraud_history,
+        cast(severity_late_repayment as double) as severity_late_repayment,
+        cast(severity_spend_spike as double) as severity_spend_spike,
+        cast(severity_cash_out as double) as severity_cash_out,
+        cast(severity_cross_border_burst as double) as severity_cross_border_burst,
     from scores
 )
 

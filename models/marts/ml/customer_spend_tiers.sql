@@ -1,7 +1,15 @@
-{# One row per customer: its spend tier (pd.qcut semantics, computed by ml_customer_spend_tiers). #}
+{#
+    One row per customer: its spend tier, computed by ml_customer_spend_tiers: pd.qcut's tiers
+    whenever qcut succeeds; where quantile edges collide, the lowest tier whose upper edge holds
+    the value (tied customers share a tier; zero spend is never above positive spend).
+#}
 with
 
-tiers as (select * from {{ ref('ml_customer_spend_tiers') }}),
+tiers as (
+    select *
+    from {{ ref('ml_customer_spend_tiers') }}
+    where output = 'assignments'
+),
 
 final as (
     select

@@ -33,6 +33,7 @@ final as (
         scores.reason_2,
         scores.reason_3,
         scores.reasons,
+        scores.reason_details,
         customers.city,
         customers.occupation,
         customers.age_band,

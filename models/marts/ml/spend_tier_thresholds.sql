@@ -1,11 +1,16 @@
 {#
     One row per spend tier: the value range and the quantile edges. A value v belongs to a tier
-    when lower_edge < v <= upper_edge (the lowest tier also takes v = lower_edge): the rule BI
-    tools reuse, e.g. the generated DAX measure.
+    when lower_edge < v <= upper_edge (the lowest tier also takes v = lower_edge), the lowest
+    such tier when edges are equal (a tier between two equal edges is empty): the rule BI tools
+    reuse, e.g. the generated DAX measure.
 #}
 with
 
-thresholds as (select * from {{ ref('ml_spend_tier_thresholds') }}),
+thresholds as (
+    select *
+    from {{ ref('ml_customer_spend_tiers') }}
+    where output = 'thresholds'
+),
 
 final as (
     select

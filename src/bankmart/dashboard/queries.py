@@ -36,13 +36,14 @@ RISK_SCORES = "marts.customer_risk_scores"
 RISK_ALERTS = "marts.risk_alerts"
 RISK_METRICS = "marts.risk_model_metrics"
 RISK_IMPORTANCES = "marts.risk_feature_importances"
+RISK_RULES = "marts.risk_rules"
 CITY_PROFILES = "marts.mart_city_profiles"
 PUBLISH_LOG = "meta.publish_log"
 
 #: Columns a breakdown may group by (the only column names that reach SQL from an argument).
 BREAKDOWNS = {"category", "payment_type", "channel"}
 TIER_BREAKDOWNS = {"occupation", "age_band", "city", "income_band"}
-RISK_TIER_ORDER = ("Low", "Medium", "High")
+RISK_TIER_ORDER = ("Low", "Medium", "High", "Not assessed")
 
 
 @dataclass(frozen=True)
@@ -614,6 +615,37 @@ def risk_tier_distribution(
     ).df()
     order = {tier: i for i, tier in enumerate(RISK_TIER_ORDER)}
     return df.sort_values("risk_tier", key=lambda s: s.map(order).fillna(99)).reset_index(drop=True)
+
+
+def risk_coverage(
+    con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Filters
+) -> dict[str, int]:
+    """How many customers (under the filters) the scorecard scored, and could assess on at least
+    one rule: an empty alert queue means "nothing found" only for the assessed ones."""
+    clause, params = _customer_clause(f, tables, "customer_id")
+    customers, assessed = con.execute(
+        f"""
+        select count(*), count(*) filter (where rules_assessed > 0)
+        from {RISK_SCORES}
+        where true {clause}
+        """,
+        params,
+    ).fetchone()
+    return {"customers": int(customers), "assessed": int(assessed or 0)}
+
+
+def risk_rules(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per scorecard rule: what it reads and for how many customers this bank can
+    assess it."""
+    return con.execute(
+        f"""
+        select reason_code, description, customers_assessable, customers, is_assessable,
+               customers_with_reason
+        from {RISK_RULES}
+        order by reason_code
+        limit 100
+        """
+    ).df()
 
 
 def alert_reason_codes(con: duckdb.DuckDBPyConnection) -> list[str]:

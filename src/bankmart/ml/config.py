@@ -1,10 +1,12 @@
-"""Every tunable number of the ML layer, in one place.
+"""The shape of the ML layer's parameters; their values live in one place, the YAML.
 
-The dbt Python models pass their ``config.meta`` (or ``var``) dicts through ``from_mapping()``,
-so a change of tier count, seed, rule threshold or cut-off is a YAML edit, never a code edit, and
-the functions in this package never bury a constant. Each dataclass's defaults are the project's
-defaults; ``from_mapping`` rejects unknown keys with a message naming them, because a misspelt
-key silently falling back to a default is the hardest config bug to spot.
+Every number, list and name the ML models use is under ``config.meta`` in
+``python_models/ml/_ml__models.yml``: the dbt Python models pass it through ``from_mapping()``,
+and anything outside dbt (``bankmart evaluate``, the tests) reads the same file with
+``model_meta()``. The dataclasses below therefore carry no default values: a parameter missing
+from the YAML is an error naming it, never a silent fallback to a second copy that could
+disagree. ``from_mapping`` also rejects unknown keys, because a misspelt key silently ignored
+is the hardest config bug to spot.
 """
 
 from __future__ import annotations
@@ -12,112 +14,58 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
+
+import yaml
 
 from bankmart.errors import BankmartError
 
 _C = TypeVar("_C")
 
+#: Where the ML models' parameters live, relative to the dbt project.
+ML_MODELS_YAML = Path("python_models") / "ml" / "_ml__models.yml"
+
 
 def _from_mapping(cls: type[_C], values: Mapping[str, Any] | None, what: str) -> _C:
-    """Build a frozen config from a plain dict (dbt meta/vars): lists become tuples, keys are checked."""
-    if values is None:
-        return cls()
+    """Build a frozen config from a plain dict (dbt meta): lists become tuples, keys are checked
+    both ways (unknown keys and missing ones are errors)."""
     if isinstance(values, cls):
         return values
     if not isinstance(values, Mapping):
-        raise BankmartError(f"{what} must be a mapping of option -> value, got {type(values).__name__}")
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(values) - names)
-    if unknown:
         raise BankmartError(
-            f"unknown {what} option(s) {unknown}; valid options are {sorted(names)}"
+            f"{what} must be a mapping of option -> value (config.meta in {ML_MODELS_YAML}), "
+            f"got {type(values).__name__}"
         )
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise BankmartError(f"unknown {what} option(s) {unknown}; valid options are {sorted(fields)}")
+    missing = sorted(
+        name for name, f in fields.items()
+        if name not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    )
+    if missing:
+        raise BankmartError(f"{what} lacks option(s) {missing}: set them in {ML_MODELS_YAML}")
     converted = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
     return cls(**converted)
 
 
-# --------------------------------------------------------------------------------------------
-# Spend tiers
-# --------------------------------------------------------------------------------------------
-
-DEFAULT_TIER_LABELS: tuple[str, ...] = ("Low", "Moderate", "High", "Very High", "Top Spender")
-
-
-@dataclass(frozen=True)
-class TierConfig:
-    """Quantile spend tiers (see ``bankmart.ml.tiers``).
-
-    The default labels only fit five tiers: with the default labels and another ``n_tiers`` (or
-    labels=None) the names become "Tier 1".."Tier n". codes=None gives ``<code_prefix>1``..
-    ``<code_prefix>n``. Rank 1 is always the lowest spend.
-    """
-
-    n_tiers: int = 5
-    labels: tuple[str, ...] | None = DEFAULT_TIER_LABELS
-    codes: tuple[str, ...] | None = None
-    code_prefix: str = "Q"
-    # What a NULL measure gets: "null" (row kept, tier columns NULL, as pd.qcut does),
-    # "drop" (row removed) or "zero" (treated as 0 before binning).
-    nan_policy: str = "null"
-    # When quantile edges collide (many ties/zeros): "rank" bins the stable rank instead
-    # (documented in tiers.py), "error" raises.
-    tie_policy: str = "rank"
-    # Fewer non-null customers than tiers: False raises, True bins their ranks (sparse tiers).
-    allow_fewer_customers_than_tiers: bool = False
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | None) -> TierConfig:
-        return _from_mapping(cls, values, "tier config")
-
-    def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``assign_quantile_tiers``."""
-        return dataclasses.asdict(self)
-
-
-TIER_DEFAULTS = TierConfig()
-
-
-# --------------------------------------------------------------------------------------------
-# Segmentation
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Archetype:
-    """A named customer segment described by the centroid profile it expects.
-
-    ``weights`` maps feature -> signed weight; a cluster's match score is the weighted mean of
-    its centroid z-scores on those features (features the model does not use are skipped).
-    """
-
-    name: str
-    weights: tuple[tuple[str, float], ...]
-    description: str
-    recommended_action: str
-
-    @property
-    def segment_id(self) -> str:
-        return slugify(self.name)
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> Archetype:
-        if isinstance(values, Archetype):
-            return values
-        try:
-            weights = values["weights"]
-            items = weights.items() if isinstance(weights, Mapping) else weights
-            return cls(
-                name=str(values["name"]),
-                weights=tuple((str(f), float(w)) for f, w in items),
-                description=str(values.get("description", "")),
-                recommended_action=str(values.get("recommended_action", "")),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BankmartError(
-                f"archetype {values!r} needs name, weights (feature: weight) and optionally "
-                f"description, recommended_action: {exc}"
-            ) from None
+def model_meta(model: str, project_dir: Path | str | None = None) -> dict[str, Any]:
+    """The ``config.meta`` of one ML model, read from the project's YAML: the same values dbt
+    hands the model, for code that runs outside dbt (``bankmart evaluate``, tests)."""
+    root = Path(project_dir) if project_dir is not None else Path(__file__).resolve().parents[3]
+    path = root / ML_MODELS_YAML
+    try:
+        document = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise BankmartError(f"cannot read the ML parameters {path}: {exc}") from None
+    for node in document.get("models", []):
+        if node.get("name") == model:
+            return dict((node.get("config") or {}).get("meta") or {})
+    raise BankmartError(f"{path} has no model {model!r}")
 
 
 def slugify(name: str) -> str:
@@ -129,106 +77,176 @@ def slugify(name: str) -> str:
     return slug or "segment"
 
 
-def _a(name: str, weights: dict[str, float], description: str, action: str) -> Archetype:
-    return Archetype(name, tuple(weights.items()), description, action)
+# --------------------------------------------------------------------------------------------
+# Spend tiers
+# --------------------------------------------------------------------------------------------
 
 
-DEFAULT_ARCHETYPES: tuple[Archetype, ...] = (
-    _a("Digital Spenders", {"online_share": 1.0, "atm_share": -0.3},
-       "Most spend goes through online and app channels.",
-       "Promote digital wallet, card-not-present rewards and in-app offers."),
-    _a("Cash-Heavy", {"atm_share": 1.0, "online_share": -0.3},
-       "Relies on ATM cash withdrawals for a large share of spend.",
-       "Encourage card and instant-payment adoption; review ATM fee bundle."),
-    _a("Cross-Border Lifestyle", {"cross_border_share": 1.0},
-       "Spends abroad or in foreign currency well above the bank's norm.",
-       "Offer a travel card with low FX mark-up and travel insurance."),
-    _a("High-Volatility", {"spend_volatility": 1.0},
-       "Monthly spend swings widely from month to month.",
-       "Offer budgeting tools and a flexible overdraft or EMI conversion."),
-    _a("Stable Essentials", {"essential_share": 1.0, "spend_volatility": -0.6},
-       "Steady month-to-month spend dominated by essentials (groceries, bills, fuel).",
-       "Bill-pay autopay, cashback on groceries and fuel, savings sweep."),
-    _a("Microloan Borrowers", {"loan_count": 1.0, "late_repayment_share": 0.5},
-       "Takes several small loans; some repayments arrive late.",
-       "Offer repayment reminders, financial-literacy content and credit-builder products."),
-    _a("Premium Spenders", {"avg_monthly_spend": 1.0, "monetary_avg": 0.5},
-       "High monthly spend and large average tickets.",
-       "Upgrade to a premium card and relationship-manager coverage."),
-    _a("Low Activity", {"frequency": -1.0, "avg_monthly_spend": -0.6},
-       "Few and small transactions: the bank is not the main account.",
-       "Run a re-activation campaign with a first-use incentive."),
-    _a("Night Owls", {"night_share": 1.0},
-       "An unusual share of transactions happens late at night.",
-       "Review night-time transaction limits; offer instant card controls."),
-    _a("Credit Stretched", {"income_utilisation": 1.0},
-       "Spends a large share of stated monthly income.",
-       "Offer a budgeting review and check affordability before new credit."),
-)
+@dataclass(frozen=True)
+class TierConfig:
+    """Quantile spend tiers (see ``bankmart.ml.tiers``).
 
-DEFAULT_SEGMENT_FEATURES: tuple[str, ...] = (
-    "avg_monthly_spend",
-    "frequency",
-    "monetary_avg",
-    "spend_volatility",
-    "atm_share",
-    "online_share",
-    "cross_border_share",
-    "night_share",
-    "essential_share",
-    "discretionary_share",
-    "income_utilisation",
-    "loan_count",
-    "late_repayment_share",
-)
+    labels/codes: one per tier, lowest spend first. nan_policy: what a NULL measure gets,
+    "null" (row kept, tier columns NULL, as pd.qcut does), "drop" or "zero". tie_policy: what
+    happens when quantile edges collide, "lowest" (the documented policy of tiers.py) or "error".
+    """
+
+    n_tiers: int
+    labels: tuple[str, ...]
+    codes: tuple[str, ...]
+    nan_policy: str
+    tie_policy: str
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> TierConfig:
+        return _from_mapping(cls, values, "tier config")
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``assign_quantile_tiers``."""
+        return dataclasses.asdict(self)
+
+
+# --------------------------------------------------------------------------------------------
+# Segmentation
+# --------------------------------------------------------------------------------------------
+
+#: How a feature's value is written in names and descriptions.
+FEATURE_FORMATS = ("percent", "amount", "number")
+
+
+@dataclass(frozen=True)
+class SegmentFeature:
+    """A customer_features column the segmentation uses, and how to speak of it."""
+
+    name: str
+    label: str  # reads after "high" / "low" in a description
+    short: str  # reads after "High" / "Low" in a segment name
+    format: str
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | str) -> SegmentFeature:
+        if isinstance(values, SegmentFeature):
+            return values
+        feature = _from_mapping(cls, values, "segment feature")
+        if feature.format not in FEATURE_FORMATS:
+            raise BankmartError(
+                f"segment feature {feature.name}: format must be one of {FEATURE_FORMATS}, got {feature.format!r}"
+            )
+        return feature
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What an archetype needs of a segment's centroid: the feature in use, differing clearly
+    from the population in the stated direction (|z| >= the config's clear_z), and, when given,
+    its value in original units at least ``min_value`` / at most ``max_value``."""
+
+    feature: str
+    direction: str  # "high" or "low"
+    min_value: float | None = None
+    max_value: float | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Condition:
+        if isinstance(values, Condition):
+            return values
+        condition = _from_mapping(cls, values, "archetype condition")
+        if condition.direction not in ("high", "low"):
+            raise BankmartError(
+                f"archetype condition on {condition.feature}: direction must be high or low, got {condition.direction!r}"
+            )
+        return condition
+
+
+@dataclass(frozen=True)
+class Archetype:
+    """A named kind of segment: the conditions a centroid must meet to carry the name, and the
+    weights that score how well it fits (weighted mean of centroid z-scores) when several
+    segments qualify."""
+
+    name: str
+    conditions: tuple[Condition, ...]
+    weights: tuple[tuple[str, float], ...]
+    recommended_action: str
+
+    @property
+    def segment_id(self) -> str:
+        return slugify(self.name)
+
+    @property
+    def features(self) -> set[str]:
+        return {c.feature for c in self.conditions} | {f for f, _ in self.weights}
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Archetype:
+        if isinstance(values, Archetype):
+            return values
+        try:
+            weights = values["weights"]
+            items = weights.items() if isinstance(weights, Mapping) else weights
+            conditions = tuple(Condition.from_mapping(c) for c in values["conditions"])
+            arch = cls(
+                name=str(values["name"]),
+                conditions=conditions,
+                weights=tuple((str(f), float(w)) for f, w in items),
+                recommended_action=str(values["recommended_action"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BankmartError(
+                f"archetype {values!r} needs name, conditions, weights (feature: weight) and "
+                f"recommended_action: {exc}"
+            ) from None
+        if not arch.conditions:
+            raise BankmartError(f"archetype {arch.name} has no conditions: say what a segment must show to carry its name")
+        return arch
 
 
 @dataclass(frozen=True)
 class SegmentConfig:
-    """K-Means segmentation (see ``bankmart.ml.segments``)."""
+    """K-Means segmentation (see ``bankmart.ml.segments`` for what each setting does)."""
 
-    features: tuple[str, ...] = DEFAULT_SEGMENT_FEATURES
-    # Features to log1p before scaling. None = detect: non-negative features whose sample
-    # skewness exceeds skew_threshold.
-    log_features: tuple[str, ...] | None = None
-    skew_threshold: float = 1.0
-    k_min: int = 3
-    k_max: int = 8
-    # Fixed k (skips selection) when set.
-    k: int | None = None
-    n_init: int = 4
-    max_iter: int = 300
-    random_state: int = 42
-    # Native (OpenMP/BLAS) threads inside the call. 1 on purpose: dbt runs models side by side
-    # and oversubscribed OpenMP threads spin, which made K-Means 5-10x slower on a busy 2-core box.
-    n_threads: int = 1
-    # Elbow and silhouette are computed on seeded samples so choose_k stays cheap at 1M rows.
-    fit_sample_size: int = 20_000
-    silhouette_sample_size: int = 5_000
-    # Selection rule: the inertia knee, unless its silhouette falls short of the best silhouette
-    # by more than this fraction of the best (0.3: the knee needs >= 70% of the best), in which
-    # case the best-silhouette k (smallest k on ties). Relative, because silhouettes of
-    # overlapping behavioural personas are small (0.1-0.2) and favour the fewest clusters.
-    silhouette_tolerance: float = 0.3
-    # "median" or "zero": how missing feature values are filled before scaling.
-    impute: str = "median"
-    archetypes: tuple[Archetype, ...] = DEFAULT_ARCHETYPES
-    # A cluster whose best archetype score is below this is named "Segment N" instead.
-    min_archetype_score: float = 0.3
-    # How many of the largest |z| features the one-line description mentions.
-    description_features: int = 3
+    features: tuple[SegmentFeature, ...]
+    # Shown in segment profiles (centroid per segment) but not clustered on.
+    profile_features: tuple[SegmentFeature, ...]
+    # Features to log1p before scaling; None = detect (non-negative, skewness > skew_threshold).
+    log_features: tuple[str, ...] | None
+    skew_threshold: float
+    k_min: int
+    k_max: int
+    k: int | None  # a fixed k skips the selection
+    n_init: int
+    max_iter: int
+    random_state: int
+    n_threads: int
+    fit_sample_size: int
+    silhouette_sample_size: int
+    silhouette_tolerance: float
+    impute: str
+    # A centroid differs clearly from the population on a feature when |z| >= clear_z.
+    clear_z: float
+    archetypes: tuple[Archetype, ...]
+    # Clear differences the description names, strongest first.
+    description_features: int
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.features)
+
+    @property
+    def profile_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.profile_features)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> SegmentConfig:
         if isinstance(values, SegmentConfig):
             return values
         values = dict(values or {})
+        for key in ("features", "profile_features"):
+            if key in values:
+                values[key] = tuple(SegmentFeature.from_mapping(f) for f in values[key])
         if "archetypes" in values:
             values["archetypes"] = tuple(Archetype.from_mapping(a) for a in values["archetypes"])
         return _from_mapping(cls, values, "segment config")
-
-
-SEGMENT_DEFAULTS = SegmentConfig()
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,21 +256,20 @@ SEGMENT_DEFAULTS = SegmentConfig()
 
 @dataclass(frozen=True)
 class RiskRule:
-    """One scorecard rule: ``points`` when ``feature`` is above its threshold.
+    """One risk behaviour the scorecard watches, through one signal of customer_features.
 
-    kind "absolute": fires when value > threshold. kind "percentile": the threshold is the
-    population quantile ``threshold`` (0..1) of the feature, but never below ``floor``, so a
-    feature that is 0 for most customers does not flag everyone who is merely non-zero.
-    A NULL value never fires.
+    The rule's severity for a customer is the percentile (0-100) of the customer's signal among
+    the customers for whom it is assessable (not NULL), and 0 when the signal is at or below
+    ``floor``, the value meaning "nothing happened" (no fraud, no increase on the baseline). A
+    NULL signal makes the rule not assessable for that customer.
     """
 
     code: str
-    feature: str
-    threshold: float
-    points: float
-    kind: str = "absolute"
-    floor: float = 0.0
-    description: str = ""
+    signal: str
+    floor: float
+    description: str
+    # How the reason detail writes the signal's value, e.g. "{value:.1f}x usual monthly spend".
+    detail: str
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> RiskRule:
@@ -261,35 +278,20 @@ class RiskRule:
         return _from_mapping(cls, values, "risk rule")
 
 
-DEFAULT_RISK_RULES: tuple[RiskRule, ...] = (
-    RiskRule("FRAUD_HISTORY", "fraud_txn_count", 0.0, 40.0,
-             description="has confirmed fraud transactions"),
-    RiskRule("LATE_REPAYMENT", "late_repayment_share", 0.3, 25.0,
-             description="more than 30% of loan repayments late"),
-    RiskRule("SPEND_SPIKE", "recent_spend_ratio", 3.0, 25.0,
-             description="last 3 months' spend over three times the customer's own baseline"),
-    RiskRule("CASH_RELIANCE", "atm_share", 0.5, 15.0,
-             description="over half of spend withdrawn as cash"),
-    RiskRule("CROSS_BORDER", "cross_border_share", 0.95, 15.0, kind="percentile", floor=0.05,
-             description="cross-border share above the population's 95th percentile"),
-    RiskRule("HIGH_UTILISATION", "income_utilisation", 0.9, 10.0,
-             description="monthly spend above 90% of stated income"),
-    RiskRule("HIGH_VOLATILITY", "spend_volatility", 0.95, 10.0, kind="percentile", floor=0.5,
-             description="monthly spend volatility above the population's 95th percentile"),
-)
-
-
 @dataclass(frozen=True)
 class RiskConfig:
     """Explainable risk scorecard (see ``bankmart.ml.risk.score_customers``)."""
 
-    rules: tuple[RiskRule, ...] = DEFAULT_RISK_RULES
-    # risk_score >= high_cutoff -> High, >= medium_cutoff -> Medium, else Low.
-    medium_cutoff: float = 25.0
-    high_cutoff: float = 40.0
-    tier_labels: tuple[str, str, str] = ("Low", "Medium", "High")
-    n_reasons: int = 3
-    reason_separator: str = ";"
+    rules: tuple[RiskRule, ...]
+    # risk_score (the strongest severity) >= high_cutoff -> High, >= medium_cutoff -> Medium.
+    medium_cutoff: float
+    high_cutoff: float
+    # A rule is a reason when its severity is at least this.
+    reason_min_severity: float
+    # low, medium, high, and the tier of a customer no rule could be assessed for
+    tier_labels: tuple[str, str, str, str]
+    n_reasons: int
+    reason_separator: str
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> RiskConfig:
@@ -301,62 +303,35 @@ class RiskConfig:
         return _from_mapping(cls, values, "risk config")
 
 
-RISK_DEFAULTS = RiskConfig()
-
-DEFAULT_CLASSIFIER_FEATURES: tuple[str, ...] = (
-    "avg_monthly_spend",
-    "frequency",
-    "monetary_avg",
-    "spend_volatility",
-    "atm_share",
-    "online_share",
-    "cross_border_share",
-    "night_share",
-    "discretionary_share",
-    "income_utilisation",
-    "monthly_income",
-    "loan_count",
-    "late_repayment_share",
-    "avg_repayment_days",
-    "fraud_txn_count",
-    "recent_spend_ratio",
-    "tenure_months",
-    "age",
-)
-
-
 @dataclass(frozen=True)
 class ClassifierConfig:
     """Supervised risk models (see ``bankmart.ml.risk.train_risk_classifiers``)."""
 
-    feature_columns: tuple[str, ...] = DEFAULT_CLASSIFIER_FEATURES
-    label_column: str = "label"
-    seed: int = 42
-    test_size: float = 0.25
-    lr_c: float = 1.0
-    lr_max_iter: int = 1000
-    rf_n_estimators: int = 60
-    rf_max_depth: int | None = 8
-    rf_min_samples_leaf: int = 5
+    feature_columns: tuple[str, ...]
+    label_column: str
+    seed: int
+    test_size: float
+    lr_c: float
+    lr_max_iter: int
+    rf_n_estimators: int
+    rf_max_depth: int | None
+    rf_min_samples_leaf: int
     # Rows each tree bootstraps (capped at the training size): keeps the forest cheap at 1M.
-    rf_max_samples: int = 10_000
-    # Random-forest worker threads (joblib) and native OpenMP/BLAS threads (see SegmentConfig).
-    n_jobs: int = 2
-    n_threads: int = 1
+    rf_max_samples: int
+    # Random-forest worker threads (joblib) and native OpenMP/BLAS threads.
+    n_jobs: int
+    n_threads: int
     # Each class needs this many customers before anything is trained; below it the
     # documented fallback (base-rate probabilities, NaN metrics with a note) applies.
-    min_customers_per_class: int = 5
+    min_customers_per_class: int
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> ClassifierConfig:
         return _from_mapping(cls, values, "classifier config")
 
 
-CLASSIFIER_DEFAULTS = ClassifierConfig()
-
-
 # --------------------------------------------------------------------------------------------
-# Evaluation
+# Evaluation (not an ML model: how `bankmart evaluate` reads the warehouse and measures)
 # --------------------------------------------------------------------------------------------
 
 
@@ -364,17 +339,24 @@ CLASSIFIER_DEFAULTS = ClassifierConfig()
 class EvaluationConfig:
     """Evaluation against the generator's ground truth (see ``bankmart.ml.evaluate``)."""
 
-    high_tier: str = "High"
-    medium_tier: str = "Medium"
     marts_schema: str = "marts"
     segments_table: str = "customer_segments"
     scores_table: str = "customer_risk_scores"
     predictions_table: str = "customer_risk_predictions"
+    features_table: str = "customer_features"
+    availability_table: str = "data_availability"
     ground_truth_file: str = "customers.parquet"
+    # Stability: refits with these random seeds, and on this many subsamples of this fraction.
+    stability_seeds: tuple[int, ...] = (1, 2, 3, 4, 5)
+    subsample_fraction: float = 0.9
+    subsample_repeats: int = 5
+    # Supervised ceilings: folds of the cross-validation and trees of its random forest.
+    ceiling_folds: int = 5
+    ceiling_trees: int = 200
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> EvaluationConfig:
-        return _from_mapping(cls, values, "evaluation config")
+        return _from_mapping(cls, values or {}, "evaluation config")
 
 
 EVALUATION_DEFAULTS = EvaluationConfig()

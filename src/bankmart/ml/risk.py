@@ -1,9 +1,22 @@
-"""Customer risk: an explainable points scorecard, and two supervised classifiers to compare it with.
+"""Customer risk: an explainable scorecard of recent-versus-baseline signals, and two supervised
+classifiers to compare it with.
 
-The scorecard is what operations staff act on: every point has a named reason code, the rules
-and cut-offs live in ``RiskConfig`` (so a threshold change is a YAML edit), and the same input
-always gives the same reasons in the same order. Reasons are ordered by points (desc), then by
-the rule's position in the config, so ties are deterministic.
+The scorecard is what operations staff act on. Each rule watches one risk behaviour through one
+signal of customer_features (computed in SQL: fraud history, late repayment, and the recent
+window against the customer's own baseline for spend spikes, cash-outs and bursts abroad). A
+rule's *severity* for a customer is the percentile (0-100) of the customer's signal among the
+customers for whom it is assessable, and 0 when the signal is at or below the rule's floor (the
+value meaning "nothing happened"). The risk score is the strongest severity: a customer is as
+risky as their most unusual behaviour, so a cash-out in the last quarter ranks as high as it is
+rare, and moderate values on several signals do not add up to an alert. The tier follows from
+the score (High / Medium / Low cut-offs in the YAML). Reasons are the rules whose severity
+reaches ``reason_min_severity``, strongest first (config order on ties), each with a detail
+naming the signal's value.
+
+A rule whose signal is NULL for a customer is *not assessable* for that customer (the bank
+lacks the input: no fraud labels, no loans, no channel, no baseline to compare with). Every
+customer's row says how many rules could be assessed and which could not; a customer with no
+assessable rule gets no score and the tier "Not assessed", never "Low".
 
 The classifiers (logistic regression and a random forest) learn a later outcome from earlier
 features. The label must come from a window *after* the features' window (the SQL builds it
@@ -33,143 +46,199 @@ from bankmart.errors import BankmartError
 from bankmart.ml.config import ClassifierConfig, RiskConfig, RiskRule
 from bankmart.ml.frames import FLOAT, INT, TEXT, empty, typed
 
-RULE_KINDS = ("absolute", "percentile")
 MODEL_NAMES = ("logistic_regression", "random_forest")
 METRIC_TYPES = {"model": TEXT, "metric": TEXT, "value": FLOAT, "note": TEXT}
 IMPORTANCE_TYPES = {"model": TEXT, "feature": TEXT, "importance": FLOAT, "importance_type": TEXT, "rank": INT}
 PREDICTION_TYPES = {"model": TEXT, "probability": FLOAT, "split": TEXT}
+RULE_TYPES = {
+    "reason_code": TEXT,
+    "signal": TEXT,
+    "description": TEXT,
+    "floor": FLOAT,
+    "customers": INT,
+    "customers_assessable": INT,
+    "is_assessable": "boolean",
+    "value_at_medium_cutoff": FLOAT,
+    "value_at_high_cutoff": FLOAT,
+    "customers_with_reason": INT,
+}
 
 
-def _risk_config(config: RiskConfig | Mapping[str, Any] | Sequence[Any] | None) -> RiskConfig:
-    if isinstance(config, (list, tuple)):  # a bare list of rules, other settings default
-        config = {"rules": config}
+def _risk_config(config: RiskConfig | Mapping[str, Any]) -> RiskConfig:
     cfg = RiskConfig.from_mapping(config)
     if not cfg.rules:
         raise BankmartError("risk config has no rules")
     codes = [r.code for r in cfg.rules]
     if len(set(codes)) != len(codes):
         raise BankmartError(f"risk rule codes must be unique, got {codes}")
-    for rule in cfg.rules:
-        if rule.kind not in RULE_KINDS:
-            raise BankmartError(f"risk rule {rule.code}: kind must be one of {RULE_KINDS}, got {rule.kind!r}")
-        if rule.kind == "percentile" and not 0.0 <= rule.threshold <= 1.0:
-            raise BankmartError(
-                f"risk rule {rule.code}: a percentile threshold is a quantile between 0 and 1, "
-                f"got {rule.threshold}"
-            )
-    if cfg.high_cutoff < cfg.medium_cutoff:
+    if not 0 <= cfg.medium_cutoff <= cfg.high_cutoff <= 100:
         raise BankmartError(
-            f"risk config high_cutoff ({cfg.high_cutoff}) must be >= medium_cutoff ({cfg.medium_cutoff})"
+            "risk config needs 0 <= medium_cutoff <= high_cutoff <= 100 (severities are "
+            f"percentiles), got {cfg.medium_cutoff} and {cfg.high_cutoff}"
         )
-    if len(cfg.tier_labels) != 3 or cfg.n_reasons < 1:
-        raise BankmartError("risk config needs three tier_labels (low, medium, high) and n_reasons >= 1")
+    if len(cfg.tier_labels) != 4 or len(set(cfg.tier_labels)) != 4 or cfg.n_reasons < 1:
+        raise BankmartError(
+            "risk config needs four distinct tier_labels (low, medium, high, not assessed) and n_reasons >= 1"
+        )
+    for rule in cfg.rules:
+        try:
+            rule.detail.format(value=1.0)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise BankmartError(f"risk rule {rule.code}: detail {rule.detail!r} must format {{value}}: {exc}") from None
     return cfg
 
 
-def points_column(rule: RiskRule) -> str:
-    return f"points_{rule.code.lower()}"
+def severity_column(rule: RiskRule) -> str:
+    return f"severity_{rule.code.lower()}"
 
 
-def rule_thresholds(
-    features: pd.DataFrame, config: RiskConfig | Mapping[str, Any] | None = None
-) -> pd.DataFrame:
-    """The threshold each rule actually applies on this population (percentiles resolved).
-
-    Useful as a BI table next to the scores, so "above the 95th percentile" reads as a number.
-    """
-    cfg = _risk_config(config)
-    rows = []
-    for rule in cfg.rules:
-        value = _resolve_threshold(rule, _feature(features, rule))
-        rows.append(
-            {
-                "reason_code": rule.code,
-                "feature": rule.feature,
-                "kind": rule.kind,
-                "configured_threshold": rule.threshold,
-                "applied_threshold": value,
-                "points": rule.points,
-                "description": rule.description,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _feature(features: pd.DataFrame, rule: RiskRule) -> pd.Series:
-    if rule.feature not in features.columns:
+def _signal(features: pd.DataFrame, rule: RiskRule) -> np.ndarray:
+    if rule.signal not in features.columns:
         raise BankmartError(
-            f"risk rule {rule.code} needs column {rule.feature!r}, which is not in the input; "
+            f"risk rule {rule.code} needs column {rule.signal!r}, which is not in the input; "
             "select it from customer_features or remove the rule from the risk config"
         )
     try:
-        return pd.to_numeric(features[rule.feature], errors="raise").astype("float64")
+        values = pd.to_numeric(features[rule.signal], errors="raise").astype("float64").to_numpy()
     except (TypeError, ValueError):
-        raise BankmartError(f"risk rule {rule.code}: column {rule.feature!r} must be numeric") from None
+        raise BankmartError(f"risk rule {rule.code}: column {rule.signal!r} must be numeric") from None
+    return np.where(np.isfinite(values), values, np.nan)
 
 
-def _resolve_threshold(rule: RiskRule, values: pd.Series) -> float:
-    if rule.kind == "absolute":
-        return float(rule.threshold)
-    finite = values[np.isfinite(values)]
-    if finite.empty:
-        return float("nan")  # nobody has a value: the rule cannot fire
-    return max(float(finite.quantile(rule.threshold)), float(rule.floor))
+def severities(values: np.ndarray, floor: float) -> np.ndarray:
+    """Percentile (0-100, average rank over the customers with a value) where the value is above
+    ``floor``, 0 at or below it, NaN where the value is NULL (not assessable)."""
+    assessable = ~np.isnan(values)
+    out = np.full(len(values), np.nan)
+    if assessable.any():
+        ranks = pd.Series(values[assessable]).rank(method="average").to_numpy()
+        pct = 100.0 * ranks / assessable.sum()
+        out[assessable] = np.where(values[assessable] > floor, pct, 0.0)
+    return out
 
 
 def score_customers(
     features: pd.DataFrame,
-    rules: RiskConfig | Mapping[str, Any] | Sequence[RiskRule | Mapping[str, Any]] | None = None,
+    config: RiskConfig | Mapping[str, Any],
     *,
     id_column: str = "customer_id",
 ) -> pd.DataFrame:
-    """Points-based risk score with reason codes, one row per customer (input order).
+    """The scorecard, one row per customer (input order); see the module docstring.
 
-    A rule gives its points when the feature is strictly above the rule's threshold (percentile
-    rules: the population quantile, never below ``floor``); a NULL feature never fires.
-    ``rules`` is a RiskConfig, its dict form (dbt meta) or a bare list of rules. Columns:
-    id_column, risk_score (sum of points), risk_tier, reason_1..reason_<n_reasons> (NULL when
-    fewer fired), reasons (all fired codes joined by the separator, '' when none), then one
-    ``points_<code>`` column per rule.
+    Columns: id_column; risk_score (the strongest severity, NULL when no rule is assessable);
+    risk_tier; rules_assessed and rules_total; rules_not_assessed (codes, '' when none);
+    reason_1..reason_<n_reasons> (NULL when fewer); reasons (every reason code, '' when none);
+    reason_details ("CODE: what the signal shows (percentile p)"); one severity_<code> column
+    per rule (NULL where not assessable).
     """
-    cfg = _risk_config(rules)
+    cfg = _risk_config(config)
     if id_column not in features.columns:
         raise BankmartError(f"id column {id_column!r} is not in the features")
     if features[id_column].isna().any() or features[id_column].duplicated().any():
         raise BankmartError(f"id column {id_column!r} must be unique and not NULL")
-    n = len(features)
-    points = np.zeros((n, len(cfg.rules)))
-    for j, rule in enumerate(cfg.rules):
-        values = _feature(features, rule).to_numpy()
-        threshold = _resolve_threshold(rule, pd.Series(values))
-        with np.errstate(invalid="ignore"):
-            fired = np.nan_to_num(values, nan=-np.inf) > threshold if np.isfinite(threshold) else np.zeros(n, bool)
-        points[:, j] = np.where(fired, rule.points, 0.0)
-    score = points.sum(axis=1)
+    n, sep = len(features), cfg.reason_separator
+    values = np.column_stack([_signal(features, r) for r in cfg.rules]) if n else np.zeros((0, len(cfg.rules)))
+    sev = np.column_stack([severities(values[:, j], r.floor) for j, r in enumerate(cfg.rules)]) if n else values
+    assessed = ~np.isnan(sev)
+    rules_assessed = assessed.sum(axis=1)
+    score = np.full(n, np.nan)
+    some = rules_assessed > 0
+    score[some] = np.nanmax(sev[some], axis=1)
+    low, medium, high, not_assessed = cfg.tier_labels
+    tier = np.where(
+        rules_assessed == 0, not_assessed,
+        np.where(score >= cfg.high_cutoff, high, np.where(score >= cfg.medium_cutoff, medium, low)),
+    )
 
-    low, medium, high = cfg.tier_labels
-    tier = np.where(score >= cfg.high_cutoff, high, np.where(score >= cfg.medium_cutoff, medium, low))
-
-    # Global reason order: points desc, then config position (stable sort).
-    order = sorted(range(len(cfg.rules)), key=lambda j: -cfg.rules[j].points)
-    codes = np.array([cfg.rules[j].code for j in order], dtype=object)
-    fired_sorted = points[:, order] > 0
-    sep = cfg.reason_separator
-    joined = pd.Series("", index=range(n), dtype=object)
+    codes = np.array([r.code for r in cfg.rules], dtype=object)
+    # reasons: severity at least reason_min_severity (and above the floor), strongest first,
+    # config order on ties (a stable sort of the negated severities)
+    is_reason = assessed & (np.nan_to_num(sev) >= cfg.reason_min_severity) & (np.nan_to_num(sev) > 0)
+    order = np.argsort(-np.where(is_reason, sev, -1.0), axis=1, kind="stable")
+    out = pd.DataFrame(
+        {
+            id_column: features[id_column].to_numpy(),
+            "risk_score": score,
+            "risk_tier": tier,
+            "rules_assessed": rules_assessed,
+            "rules_total": len(cfg.rules),
+        }
+    )
+    not_assessed_text = pd.Series("", index=range(n), dtype=object)
     for j, code in enumerate(codes):
-        joined = joined + np.where(fired_sorted[:, j], sep + code, "")
-    reasons_all = joined.str[len(sep):].to_numpy() if sep else joined.to_numpy()
-    out = pd.DataFrame({id_column: features[id_column].to_numpy(), "risk_score": score, "risk_tier": tier})
-    # k-th reason = code of the k-th fired rule in global order
-    fired_rank = np.cumsum(fired_sorted, axis=1)
-    for k in range(1, cfg.n_reasons + 1):
-        hit = fired_sorted & (fired_rank == k)
-        has = hit.any(axis=1)
-        out[f"reason_{k}"] = np.where(has, codes[hit.argmax(axis=1)], None)
-    out["reasons"] = reasons_all
+        not_assessed_text = not_assessed_text + np.where(~assessed[:, j], sep + code, "")
+    out["rules_not_assessed"] = not_assessed_text.str[len(sep):].to_numpy() if sep else not_assessed_text.to_numpy()
+    ranked_reason = np.take_along_axis(is_reason, order, axis=1)
+    for k in range(cfg.n_reasons):
+        if k < len(cfg.rules):
+            out[f"reason_{k + 1}"] = np.where(ranked_reason[:, k], codes[order[:, k]], None)
+        else:
+            out[f"reason_{k + 1}"] = None
+    reasons = pd.Series("", index=range(n), dtype=object)
+    details = pd.Series("", index=range(n), dtype=object)
+    for k in range(len(cfg.rules)):
+        j = order[:, k]
+        hit = ranked_reason[:, k]
+        if not hit.any():
+            continue
+        rows = np.flatnonzero(hit)
+        code_k = codes[j[rows]]
+        text = [
+            f"{code}: {cfg.rules[jj].detail.format(value=values[r, jj])} (percentile {sev[r, jj]:.1f})"
+            for r, jj, code in zip(rows, j[rows], code_k, strict=True)
+        ]
+        prefix_r = np.where(reasons.iloc[rows].to_numpy() == "", "", sep)
+        prefix_d = np.where(details.iloc[rows].to_numpy() == "", "", "; ")
+        reasons.iloc[rows] = reasons.iloc[rows].to_numpy() + prefix_r + code_k
+        details.iloc[rows] = details.iloc[rows].to_numpy() + prefix_d + np.array(text, dtype=object)
+    out["reasons"] = reasons.to_numpy()
+    out["reason_details"] = details.to_numpy()
     for j, rule in enumerate(cfg.rules):
-        out[points_column(rule)] = points[:, j]
-    text = {c: TEXT for c in ["risk_tier", "reasons", *(f"reason_{k}" for k in range(1, cfg.n_reasons + 1))]}
-    return typed(out, {"risk_score": FLOAT, **text})
+        out[severity_column(rule)] = sev[:, j]
+    text_columns = ["risk_tier", "rules_not_assessed", "reasons", "reason_details",
+                    *(f"reason_{k}" for k in range(1, cfg.n_reasons + 1))]
+    return typed(
+        out,
+        {"risk_score": FLOAT, "rules_assessed": INT, "rules_total": INT,
+         **{c: TEXT for c in text_columns}, **{severity_column(r): FLOAT for r in cfg.rules}},
+    )
+
+
+def rule_summary(
+    features: pd.DataFrame, scores: pd.DataFrame, config: RiskConfig | Mapping[str, Any]
+) -> pd.DataFrame:
+    """One row per rule: whether this bank can assess it and for how many customers, the signal
+    values at the Medium and High cut-offs (the percentiles as numbers an analyst can read) and
+    how many customers have it as a reason."""
+    cfg = _risk_config(config)
+    rows = []
+    for rule in cfg.rules:
+        values = _signal(features, rule)
+        assessable = values[~np.isnan(values)]
+        column = scores[severity_column(rule)].to_numpy(dtype=float)
+
+        def at(cutoff: float, assessable: np.ndarray = assessable, floor: float = rule.floor) -> float:
+            if not len(assessable):
+                return float("nan")
+            return max(float(np.quantile(assessable, cutoff / 100.0)), float(floor))
+
+        rows.append(
+            {
+                "reason_code": rule.code,
+                "signal": rule.signal,
+                "description": rule.description,
+                "floor": float(rule.floor),
+                "customers": len(values),
+                "customers_assessable": len(assessable),
+                "is_assessable": len(assessable) > 0,
+                "value_at_medium_cutoff": at(cfg.medium_cutoff),
+                "value_at_high_cutoff": at(cfg.high_cutoff),
+                "customers_with_reason": int(
+                    (np.nan_to_num(column) >= cfg.reason_min_severity).sum() if len(column) else 0
+                ),
+            }
+        )
+    return typed(pd.DataFrame(rows, columns=list(RULE_TYPES)), RULE_TYPES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,12 +273,10 @@ def _labels(df: pd.DataFrame, label_column: str) -> pd.Series:
 
 def train_risk_classifiers(
     train_df: pd.DataFrame,
+    config: ClassifierConfig | Mapping[str, Any],
+    *,
     feature_columns: Sequence[str] | None = None,
     label_column: str | None = None,
-    seed: int | None = None,
-    test_size: float | None = None,
-    *,
-    config: ClassifierConfig | Mapping[str, Any] | None = None,
     id_column: str = "customer_id",
     score_df: pd.DataFrame | None = None,
 ) -> ClassifierResult:
@@ -220,7 +287,7 @@ def train_risk_classifiers(
     returned as predictions with split 'current', so the bank gets an at-risk-now probability
     from a model that was evaluated honestly.
 
-    Explicit arguments override ``config``. Customers (not rows) are split, so no customer is in
+    ``feature_columns`` and ``label_column`` override the config's. Customers (not rows) are split, so no customer is in
     both train and holdout; a customer with several rows is positive if any row is. Rows with a
     NULL label are not trained on but still get a probability (split 'unlabelled'). Feature
     NULLs are imputed with the training median; features NULL for every training row are dropped
@@ -232,8 +299,7 @@ def train_risk_classifiers(
     cfg = ClassifierConfig.from_mapping(config)
     features = list(feature_columns if feature_columns is not None else cfg.feature_columns)
     label_column = label_column or cfg.label_column
-    seed = cfg.seed if seed is None else seed
-    test_size = cfg.test_size if test_size is None else test_size
+    seed, test_size = cfg.seed, cfg.test_size
     if not 0.0 < test_size < 1.0:
         raise BankmartError(f"test_size must be between 0 and 1, got {test_size}")
     if not features:

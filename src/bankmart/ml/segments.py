@@ -1,28 +1,42 @@
-"""Behavioural customer segments: K-Means on log/standard-scaled features, named by archetype.
+"""Behavioural customer segments: K-Means on the features a bank's data carries, named only for
+what each segment's centre shows.
 
-Pipeline (every number comes from ``SegmentConfig``):
+Pipeline (every number comes from ``SegmentConfig``, i.e. the model's YAML):
 
 1. Rows are sorted by customer_id first, so the same customers give the same segments whatever
    order the warehouse returns them in.
-2. Features that are NULL for everyone are dropped (warning); other NULLs are imputed with the
-   feature's median (or 0, ``impute="zero"``). Right-skewed non-negative features get ``log1p``
-   (configured list, or detected: skewness > ``skew_threshold``). Features that are constant
-   after that carry no information and are dropped (warning). Then each feature is z-scored.
-3. ``choose_k`` fits K-Means for each k in [k_min, k_max] on a seeded sample of at most
-   ``fit_sample_size`` rows, records inertia and a silhouette on a seeded sample of at most
-   ``silhouette_sample_size`` rows (so it stays cheap at 1M customers), and picks k by the rule
-   in its docstring. k is capped at the number of distinct points; if fewer than 2 remain (or no
-   feature is usable) everyone lands in one "All Customers" segment, with a warning.
+2. Features: the configured features that carry information for this bank (``available``, from
+   marts.data_availability; the others are noted and left out). Any left that are NULL for
+   everyone or constant are dropped too; other NULLs are imputed with the feature's median.
+   Right-skewed non-negative features get ``log1p``; then each feature is z-scored, so every
+   behaviour counts the same in the distance.
+3. ``choose_k`` fits K-Means (``n_init`` initialisations) for each k in [k_min, k_max] on at
+   most ``fit_sample_size`` rows and scores a silhouette on at most ``silhouette_sample_size``
+   rows, and picks k by the rule in its docstring. The samples are the customers with the
+   smallest hashes of their ids, not a random draw: another seed, or another build of a
+   slightly different population, looks at (nearly) the same customers, which keeps k from
+   flipping. Fewer distinct profiles than k_min reduce the range; no usable feature, or fewer
+   than two distinct profiles, gives one segment.
 4. The chosen model's centres seed one final K-Means pass over all rows.
-5. Clusters are put in a canonical order (size desc, then centroid) and matched one-to-one to
-   the archetype catalogue by the Hungarian algorithm on match scores (weighted mean of centroid
-   z-scores). A cluster whose best available score is under ``min_archetype_score`` becomes
-   "Segment N". Ids are slugs of the names, so K-Means' arbitrary cluster numbers never leak.
+5. Names say only what the centre shows. A segment *differs clearly* from the population on a
+   feature when its K-Means centre's z-score is at least ``clear_z`` in size (0.5: half a
+   population standard deviation) and its members' mean lies on the same side of the
+   population's mean (so the words and the numbers shown never disagree). An archetype (Cash-Heavy, ...) can name a segment only when every one of its
+   conditions holds: the feature is in use, differs clearly in the stated direction, and its
+   members' mean in original units passes the stated level (e.g. ATM withdrawals at least a
+   quarter of transactions). Archetypes are matched one-to-one by the Hungarian algorithm on their weighted
+   z-score fit. A segment no archetype fits is named after its strongest clear difference
+   ("High Dining"; two when one would repeat a name), or "Typical Customers" when nothing
+   differs clearly. Segments that would still share a name cannot be told apart in words, so
+   they are merged. Ids are slugs of the names, so K-Means' cluster numbers never leak.
+6. Descriptions list the clear differences only, strongest first, each with the members' mean
+   and the population's mean in the feature's own units. Profiles give every feature's members'
+   mean (customers with a value), clustered on or not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,10 +48,11 @@ from sklearn.metrics import pairwise_distances
 from threadpoolctl import threadpool_limits
 
 from bankmart.errors import BankmartError
-from bankmart.ml.config import Archetype, SegmentConfig, slugify
+from bankmart.ml.config import Archetype, SegmentConfig, SegmentFeature, slugify
 from bankmart.ml.frames import BOOL, FLOAT, INT, TEXT, typed
 
 SINGLE_SEGMENT_NAME = "All Customers"
+TYPICAL_NAME = "Typical Customers"
 DIAGNOSTIC_TYPES = {
     "k": INT,
     "inertia": FLOAT,
@@ -60,7 +75,7 @@ class PreparedFeatures:
     """The model matrix and everything needed to map it back to original units."""
 
     ids: pd.Series
-    original: pd.DataFrame  # configured features, original units, NULLs kept, sorted rows
+    original: pd.DataFrame  # configured and profile features, original units, NULLs kept
     matrix: np.ndarray  # z-scored model features (rows as ``ids``)
     features: list[str]
     log_features: list[str]
@@ -76,6 +91,11 @@ class PreparedFeatures:
                 x[..., j] = np.expm1(x[..., j])
         return x
 
+    @property
+    def sample_keys(self) -> np.ndarray:
+        """A fixed pseudo-random key per customer (a hash of the id): samples take the smallest."""
+        return pd.util.hash_pandas_object(self.ids, index=False).to_numpy()
+
 
 @dataclass(frozen=True)
 class SegmentationResult:
@@ -85,7 +105,7 @@ class SegmentationResult:
     warnings: tuple[str, ...]
 
 
-def _config(config: SegmentConfig | Mapping[str, Any] | None) -> SegmentConfig:
+def _config(config: SegmentConfig | Mapping[str, Any]) -> SegmentConfig:
     cfg = SegmentConfig.from_mapping(config)
     if cfg.k is not None and cfg.k < 1:
         raise BankmartError(f"segment config k must be at least 1, got {cfg.k}")
@@ -101,24 +121,35 @@ def _config(config: SegmentConfig | Mapping[str, Any] | None) -> SegmentConfig:
         raise BankmartError(f"segment config impute must be 'median' or 'zero', got {cfg.impute!r}")
     if cfg.n_init < 1 or cfg.n_threads < 1 or cfg.fit_sample_size < 2 or cfg.silhouette_sample_size < 2:
         raise BankmartError("segment config n_init and n_threads must be >= 1 and sample sizes >= 2")
+    if cfg.clear_z <= 0:
+        raise BankmartError(f"segment config clear_z must be above 0, got {cfg.clear_z}")
     if not cfg.features:
         raise BankmartError("segment config features is empty: list the feature columns to cluster on")
-    if len(set(cfg.features)) != len(cfg.features):
-        raise BankmartError(f"segment config features lists a column twice: {list(cfg.features)}")
+    names = [*cfg.feature_names, *cfg.profile_names]
+    if len(set(names)) != len(names):
+        raise BankmartError(f"segment config lists a feature twice: {names}")
+    ids = [a.segment_id for a in cfg.archetypes]
+    if len(set(ids)) != len(ids) or {slugify(TYPICAL_NAME), slugify(SINGLE_SEGMENT_NAME)} & set(ids):
+        raise BankmartError(f"archetype names must give distinct ids, not {TYPICAL_NAME!r}'s: {ids}")
     return cfg
 
 
 def prepare_features(
     features: pd.DataFrame,
-    config: SegmentConfig | Mapping[str, Any] | None = None,
+    config: SegmentConfig | Mapping[str, Any],
     *,
     id_column: str = "customer_id",
+    available: Collection[str] | None = None,
 ) -> PreparedFeatures:
-    """Sort, impute, log1p and z-score the configured features (see the module docstring)."""
+    """Sort, select, impute, log1p and z-score the features (see the module docstring).
+
+    ``available``: the features that carry information for this bank (None: all configured).
+    """
     cfg = _config(config)
     if id_column not in features.columns:
         raise BankmartError(f"id column {id_column!r} is not in the features (columns: {list(features.columns)})")
-    missing = [f for f in cfg.features if f not in features.columns]
+    wanted = [*cfg.feature_names, *cfg.profile_names]
+    missing = [f for f in wanted if f not in features.columns]
     if missing:
         raise BankmartError(
             f"segment features {missing} are not in the input; select them from customer_features "
@@ -128,10 +159,10 @@ def prepare_features(
         raise BankmartError(f"id column {id_column!r} must be unique and not NULL")
     if features.empty:
         raise BankmartError("no customers to segment: the features table is empty")
-    frame = features[[id_column, *cfg.features]].sort_values(id_column, kind="mergesort")
+    frame = features[[id_column, *wanted]].sort_values(id_column, kind="mergesort")
     frame = frame.reset_index(drop=True)
     original = pd.DataFrame(index=frame.index)
-    for f in cfg.features:
+    for f in wanted:
         try:
             original[f] = pd.to_numeric(frame[f], errors="raise").astype("float64")
         except (TypeError, ValueError):
@@ -139,9 +170,15 @@ def prepare_features(
     original = original.replace([np.inf, -np.inf], np.nan)
 
     notes: list[str] = []
+    candidates = list(cfg.feature_names)
+    if available is not None:
+        lacking = [f for f in candidates if f not in set(available)]
+        if lacking:
+            notes.append(f"carry no information for this bank (data_availability), not used: {', '.join(lacking)}")
+        candidates = [f for f in candidates if f in set(available)]
     usable: list[str] = []
     columns: dict[str, np.ndarray] = {}
-    for f in cfg.features:
+    for f in candidates:
         col = original[f]
         if col.isna().all():
             notes.append(f"{f} is NULL for every customer: dropped")
@@ -192,11 +229,11 @@ def prepare_features(
     )
 
 
-def _sample_rows(n: int, size: int, seed: int) -> np.ndarray:
-    """Sorted row positions of a seeded sample without replacement (all rows when n <= size)."""
-    if n <= size:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+def sample_rows(keys: np.ndarray, size: int) -> np.ndarray:
+    """Sorted row positions of the ``size`` rows with the smallest keys (all rows when fewer)."""
+    if len(keys) <= size:
+        return np.arange(len(keys))
+    return np.sort(np.argsort(keys, kind="stable")[:size])
 
 
 def knee_point(ks: list[int], inertias: list[float]) -> int:
@@ -254,19 +291,22 @@ def silhouette_from_distances(distances: np.ndarray, labels: np.ndarray) -> floa
 
 def choose_k(
     matrix: np.ndarray,
-    config: SegmentConfig | Mapping[str, Any] | None = None,
+    config: SegmentConfig | Mapping[str, Any],
+    keys: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, dict[int, KMeans], list[str]]:
     """Fit K-Means over the k range and pick one. Returns (diagnostics, fitted models, notes).
 
     Selection rule: take the knee of the inertia curve (``knee_point``); keep it unless its
     silhouette is below ``(1 - silhouette_tolerance) * best silhouette``, in which case
     take the best-silhouette k (smallest k on ties). Missing silhouettes (k=1, or a sample with
-    one label) never win. A fixed ``k`` in the config skips the search.
+    one label) never win. A fixed ``k`` in the config skips the search. ``keys`` (one per row,
+    e.g. ``PreparedFeatures.sample_keys``) choose the samples; without them, row order does.
     """
     cfg = _config(config)
     notes: list[str] = []
     n = matrix.shape[0]
-    fit_rows = _sample_rows(n, cfg.fit_sample_size, cfg.random_state)
+    keys = np.arange(n, dtype=np.uint64) if keys is None else np.asarray(keys)
+    fit_rows = sample_rows(keys, cfg.fit_sample_size)
     x_fit = matrix[fit_rows]
     distinct = int(np.unique(np.round(x_fit, 12), axis=0).shape[0])
     if cfg.k is not None:
@@ -282,7 +322,8 @@ def choose_k(
                 "distinct customer profiles"
             )
         ks = list(range(lo, hi + 1))
-    sil_rows = _sample_rows(n, cfg.silhouette_sample_size, cfg.random_state + 1)
+    # the silhouette sample comes from other keys than the fit sample (reversed order)
+    sil_rows = sample_rows(~keys if keys.dtype.kind == "u" else -keys, cfg.silhouette_sample_size)
     x_sil = matrix[sil_rows]
     # One distance matrix for every k: the pairwise distances dominate the silhouette's cost.
     sil_distances = pairwise_distances(x_sil) if len(ks) > 1 or ks[0] > 1 else None
@@ -341,11 +382,51 @@ def choose_k(
     return diagnostics, models, notes
 
 
-def archetype_scores(
-    centroid_z: pd.DataFrame, archetypes: tuple[Archetype, ...] | list[Archetype]
-) -> pd.DataFrame:
-    """cluster x archetype match scores: weighted mean of the centroid z-scores on each
-    archetype's features. Archetypes none of whose features are in the model score NaN."""
+# --------------------------------------------------------------------------------------------
+# Names and descriptions: only what the centre shows
+# --------------------------------------------------------------------------------------------
+
+
+def format_value(value: float, fmt: str) -> str:
+    """A feature value in its own units, never "-0.00": percent, amount (whole units) or number."""
+    if pd.isna(value):
+        return "n/a"
+    if fmt == "percent":
+        text = f"{value * 100:.0f}%" if abs(value) >= 0.1 else f"{value * 100:.1f}%"
+    elif fmt == "amount" or abs(value) >= 100:
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    return text[1:] if text.startswith("-") and not any(ch in "123456789" for ch in text) else text
+
+
+def clear_directions(z: pd.Series, mean: pd.Series, overall: pd.Series, clear_z: float) -> pd.Series:
+    """+1 / -1 for the features on which a segment differs clearly (|z| >= clear_z and its
+    members' mean on the same side of the population mean), 0 elsewhere."""
+    sign = np.sign(z.to_numpy())
+    agree = np.sign((mean[z.index] - overall[z.index]).to_numpy()) == sign
+    return pd.Series(np.where((z.abs().to_numpy() >= clear_z) & agree, sign, 0.0), index=z.index)
+
+
+def archetype_eligible(arch: Archetype, direction: pd.Series, mean: pd.Series) -> bool:
+    """True when the segment (clear ``direction`` per feature in use, members' ``mean``) meets
+    every condition of the archetype; a condition on a feature not in use never holds."""
+    for cond in arch.conditions:
+        if cond.feature not in direction.index:
+            return False
+        if direction[cond.feature] != (1.0 if cond.direction == "high" else -1.0):
+            return False
+        value = float(mean[cond.feature])
+        if cond.min_value is not None and not value >= cond.min_value:
+            return False
+        if cond.max_value is not None and not value <= cond.max_value:
+            return False
+    return True
+
+
+def archetype_scores(centroid_z: pd.DataFrame, archetypes: tuple[Archetype, ...] | list[Archetype]) -> pd.DataFrame:
+    """cluster x archetype fit: weighted mean of the centroid z-scores on the archetype's weight
+    features that are in use (NaN when none is)."""
     scores = {}
     for arch in archetypes:
         usable = [(f, w) for f, w in arch.weights if f in centroid_z.columns]
@@ -358,49 +439,114 @@ def archetype_scores(
     return pd.DataFrame(scores, index=centroid_z.index)
 
 
-def match_archetypes(
-    scores: pd.DataFrame, min_score: float
-) -> list[tuple[str | None, float]]:
-    """One archetype per cluster (row), one-to-one, maximising the total score (Hungarian).
-
-    Returns (archetype name or None, score) per row; None when the matched score is below
-    ``min_score`` or there are more clusters than usable archetypes.
-    """
-    usable = scores.loc[:, scores.notna().any(axis=0)]
+def match_archetypes(scores: pd.DataFrame, eligible: pd.DataFrame) -> list[tuple[str | None, float]]:
+    """One archetype per cluster (row), one-to-one, among the eligible pairs, maximising the total
+    fit (Hungarian). Returns (archetype name or None, score) per row."""
     result: list[tuple[str | None, float]] = [(None, float("nan"))] * len(scores)
-    if usable.shape[1] == 0:
+    allowed = eligible.to_numpy() & scores.notna().to_numpy()
+    if not allowed.any():
         return result
-    matrix = usable.fillna(-1e6).to_numpy()
+    # eligible pairs outrank any ineligible one, then the fit decides
+    matrix = np.where(allowed, scores.fillna(0.0).to_numpy() + 1e6, 0.0)
     rows, cols = linear_sum_assignment(-matrix)
     for r, c in zip(rows, cols, strict=True):
-        score = float(matrix[r, c])
-        if score >= min_score:
-            result[r] = (str(usable.columns[c]), score)
-        else:
-            result[r] = (None, score)
+        if allowed[r, c]:
+            result[r] = (str(scores.columns[c]), float(scores.iat[r, c]))
     return result
 
 
-def _fmt(value: float) -> str:
-    if pd.isna(value):
-        return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+def _clear_differences(z: pd.Series, direction: pd.Series) -> list[str]:
+    """Features on which the segment differs clearly, strongest first (ties: config order)."""
+    strength = z.abs()[direction != 0]
+    return list(strength.sort_values(ascending=False, kind="mergesort").index)
 
 
-def _describe(
-    centroid_z: pd.Series, centroid: pd.Series, overall: pd.Series, base: str, n: int
+def describe_segment(
+    z: pd.Series,
+    direction: pd.Series,
+    mean: pd.Series,
+    overall: pd.Series,
+    catalogue: Mapping[str, SegmentFeature],
+    clear_z: float,
+    n: int,
 ) -> str:
-    top = centroid_z.abs().sort_values(ascending=False, kind="mergesort").index[:n]
-    parts = [
-        f"{'high' if centroid_z[f] > 0 else 'low'} {f.replace('_', ' ')} "
-        f"{_fmt(centroid[f])} (overall {_fmt(overall[f])})"
-        for f in top
-    ]
+    """'High share of transactions that are ATM withdrawals: 41% (all customers 18%); ...' for
+    the clear differences only; a sentence saying so when there are none."""
+    clear = _clear_differences(z, direction)[:n]
+    if not clear:
+        return (
+            "No behaviour differs clearly from the bank's customers overall (every feature within "
+            f"{clear_z:g} standard deviations of the population)."
+        )
+    parts = []
+    for f in clear:
+        spec = catalogue[f]
+        parts.append(
+            f"{'high' if direction[f] > 0 else 'low'} {spec.label}: {format_value(mean[f], spec.format)} "
+            f"(all customers {format_value(overall[f], spec.format)})"
+        )
     text = "; ".join(parts)
-    return f"{base} {text[:1].upper()}{text[1:]}." if base else f"{text[:1].upper()}{text[1:]}."
+    return f"{text[:1].upper()}{text[1:]}."
 
 
-def _single_segment(prep: PreparedFeatures, cfg: SegmentConfig, notes: list[str], id_column: str) -> SegmentationResult:
+def _descriptive_name(z: pd.Series, direction: pd.Series, catalogue: Mapping[str, SegmentFeature], taken: set[str]) -> str:
+    """The strongest clear difference ("High Dining"), two when one is taken, else Typical."""
+    words = [f"{'High' if direction[f] > 0 else 'Low'} {catalogue[f].short}" for f in _clear_differences(z, direction)]
+    for size in (1, 2):
+        if len(words) >= size:
+            name = ", ".join(words[:size])
+            if name not in taken:
+                return name
+    return words[0] if words else TYPICAL_NAME
+
+
+def name_segments(
+    centroid_z: pd.DataFrame,
+    directions: pd.DataFrame,
+    means: pd.DataFrame,
+    cfg: SegmentConfig,
+) -> tuple[list[str], list[Archetype | None], list[float]]:
+    """Names for clusters in canonical order: archetypes whose every condition holds (matched
+    one-to-one), else the strongest clear difference, else Typical Customers. Names may repeat
+    (the caller merges such clusters)."""
+    eligible = pd.DataFrame(
+        [[archetype_eligible(a, directions.loc[i], means.loc[i]) for a in cfg.archetypes] for i in centroid_z.index],
+        index=centroid_z.index,
+        columns=[a.name for a in cfg.archetypes],
+        dtype=bool,
+    )
+    scores = archetype_scores(centroid_z, cfg.archetypes)
+    matches = match_archetypes(scores, eligible) if cfg.archetypes else [(None, float("nan"))] * len(centroid_z)
+    by_name = {a.name: a for a in cfg.archetypes}
+    catalogue = {f.name: f for f in cfg.features}
+    names: list[str | None] = [m[0] for m in matches]
+    taken = {n for n in names if n}
+    for i, (name, _) in enumerate(matches):
+        if name is None:
+            names[i] = _descriptive_name(centroid_z.loc[i], directions.loc[i], catalogue, taken)
+            taken.add(names[i])
+    archetypes = [by_name.get(n) if n else None for n in names]
+    return [str(n) for n in names], archetypes, [m[1] for m in matches]
+
+
+# --------------------------------------------------------------------------------------------
+# Fitting
+# --------------------------------------------------------------------------------------------
+
+
+def _canonical(labels: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Relabel clusters biggest first (then by centre) and return (labels, centres): K-Means'
+    own numbering never matters. Centres are the member means in model space."""
+    codes = np.unique(labels)
+    centres = np.vstack([matrix[labels == c].mean(axis=0) for c in codes])
+    sizes = np.array([(labels == c).sum() for c in codes])
+    order = sorted(range(len(codes)), key=lambda i: (-sizes[i], *np.round(centres[i], 9)))
+    position = np.empty(codes.max() + 1, dtype=int)
+    position[codes[order]] = np.arange(len(codes))
+    return position[labels], centres[order]
+
+
+def _single_segment(prep: PreparedFeatures, cfg: SegmentConfig, notes: list[str], id_column: str, why: str) -> SegmentationResult:
     seg_id = slugify(SINGLE_SEGMENT_NAME)
     assignments = pd.DataFrame(
         {
@@ -417,16 +563,16 @@ def _single_segment(prep: PreparedFeatures, cfg: SegmentConfig, notes: list[str]
         "segment_rank": 1,
         "customers": len(prep.ids),
         "share": 1.0,
-        **{f: prep.original[f].mean() for f in cfg.features},
+        **{f: prep.original[f].mean() for f in [*cfg.feature_names, *cfg.profile_names]},
         "match_score": float("nan"),
-        "description": "Every customer: the data did not support more than one segment.",
-        "recommended_action": "Collect more history or features before segmenting.",
+        "description": f"Every customer in one segment: {why}.",
+        "recommended_action": "Segment again once the data tells customers apart (see segment_k_diagnostics).",
     }
     diagnostics = pd.DataFrame(
         [{
             "k": 1, "inertia": float(np.square(prep.matrix).sum()), "silhouette": float("nan"),
             "is_knee": True, "is_chosen": True,
-            "selection_rule": "single segment fallback: fewer than 2 distinct customer profiles",
+            "selection_rule": f"single segment: {why}",
             "n_customers": len(prep.ids), "fit_sample_rows": len(prep.ids),
             "silhouette_sample_rows": 0,
         }]
@@ -457,70 +603,75 @@ def _finish(
 
 def fit_segments(
     features: pd.DataFrame,
-    config: SegmentConfig | Mapping[str, Any] | None = None,
+    config: SegmentConfig | Mapping[str, Any],
     *,
     id_column: str = "customer_id",
+    available: Collection[str] | None = None,
 ) -> SegmentationResult:
     """Segment customers; returns assignments, profiles and diagnostics (see module docstring).
 
-    assignments: id_column, segment_id, segment_name, distance_to_centroid (model space).
-    profiles: segment_id, segment_name, segment_rank, customers, share, one column per configured
-    feature (the centroid in original units; per-segment mean for features the model dropped),
-    match_score, description, recommended_action.
-    diagnostics: one row per k tried (DIAGNOSTIC_COLUMNS), warnings repeated on each row.
+    available: the features that carry information for this bank (marts.data_availability);
+    None uses every configured feature. assignments: id_column, segment_id, segment_name,
+    distance_to_centroid (model space). profiles: segment_id, segment_name, segment_rank,
+    customers, share, one column per configured and profile feature (the members' mean, over
+    the members with a value, in original units), match_score (the
+    archetype's fit, NULL without one), description, recommended_action. diagnostics: one row
+    per k tried (DIAGNOSTIC_COLUMNS), warnings repeated on each row.
     """
     cfg = _config(config)
     with threadpool_limits(limits=cfg.n_threads):
-        return _fit_segments(features, cfg, id_column)
+        return _fit_segments(features, cfg, id_column, available)
 
 
-def _fit_segments(features: pd.DataFrame, cfg: SegmentConfig, id_column: str) -> SegmentationResult:
-    prep = prepare_features(features, cfg, id_column=id_column)
+def _fit_segments(
+    features: pd.DataFrame, cfg: SegmentConfig, id_column: str, available: Collection[str] | None
+) -> SegmentationResult:
+    prep = prepare_features(features, cfg, id_column=id_column, available=available)
     notes = list(prep.warnings)
     if not prep.features:
         notes.append("no usable segment feature left")
-        return _single_segment(prep, cfg, notes, id_column)
-    diagnostics, models, k_notes = choose_k(prep.matrix, cfg)
+        return _single_segment(prep, cfg, notes, id_column, "no behaviour feature carries information for this bank")
+    diagnostics, models, k_notes = choose_k(prep.matrix, cfg, prep.sample_keys)
     notes.extend(k_notes)
     k = int(diagnostics.loc[diagnostics["is_chosen"], "k"].iloc[0])
     if k < 2:
-        return _single_segment(prep, cfg, notes, id_column)
+        return _single_segment(prep, cfg, notes, id_column, "the data holds fewer than two distinct customer profiles")
 
     sample_model = models[k]
-    if len(prep.matrix) > cfg.fit_sample_size:
-        model = _kmeans(k, cfg, init=sample_model.cluster_centers_, n_init=1).fit(prep.matrix)
-        labels, centers = model.labels_, model.cluster_centers_
-    else:
-        labels, centers = sample_model.labels_, sample_model.cluster_centers_
+    with threadpool_limits(limits=cfg.n_threads):
+        if len(prep.matrix) > cfg.fit_sample_size:
+            model = _kmeans(k, cfg, init=sample_model.cluster_centers_, n_init=1).fit(prep.matrix)
+            labels = model.labels_
+        else:
+            labels = sample_model.labels_
 
-    sizes = np.bincount(labels, minlength=k)
-    # canonical order: biggest first, then by centroid, so K-Means' numbering never matters
-    order = sorted(range(k), key=lambda c: (-sizes[c], *np.round(centers[c], 9)))
-    position = np.empty(k, dtype=int)
-    position[order] = np.arange(k)
-    centers = centers[order]
-    sizes = sizes[order]
-    labels = position[labels]
-
-    centroid_z = pd.DataFrame(centers, columns=prep.features)
-    scores = archetype_scores(centroid_z, cfg.archetypes)
-    matches = match_archetypes(scores, cfg.min_archetype_score)
-    by_name = {a.name: a for a in cfg.archetypes}
-    names, ids, match_score, archetypes = [], [], [], []
-    for i, (name, score) in enumerate(matches):
-        arch = by_name.get(name) if name else None
-        names.append(arch.name if arch else f"Segment {i + 1}")
-        ids.append(arch.segment_id if arch else f"segment_{i + 1}")
-        match_score.append(score)
-        archetypes.append(arch)
-    if len(set(ids)) != len(ids):
-        raise BankmartError(f"archetype names must give distinct ids, got {ids}; rename the archetypes")
-    if any(a is None for a in archetypes):
-        notes.append(
-            f"{sum(a is None for a in archetypes)} segment(s) matched no archetype "
-            f"(score < {cfg.min_archetype_score}) and got a 'Segment N' name"
+    # Name the clusters; clusters that share a name cannot be told apart in words: merge them.
+    columns = [*cfg.feature_names, *cfg.profile_names]
+    overall = prep.original[columns].mean()
+    while True:
+        labels, centers = _canonical(labels, prep.matrix)
+        centroid_z = pd.DataFrame(centers, columns=prep.features)
+        means = prep.original[columns].groupby(labels).mean().reset_index(drop=True)
+        directions = pd.DataFrame(
+            [clear_directions(centroid_z.loc[i], means.loc[i], overall, cfg.clear_z) for i in centroid_z.index]
         )
+        names, archetypes, match_score = name_segments(centroid_z, directions, means, cfg)
+        if len(set(names)) == len(names):
+            break
+        first: dict[str, int] = {}
+        merged = []
+        for i, name in enumerate(names):
+            first.setdefault(name, i)
+            if first[name] != i:
+                merged.append(name)
+        notes.append(f"segments named {sorted(set(merged))} could not be told apart in words: merged")
+        labels = np.array([first[name] for name in names])[labels]
+    if len(names) == 1:
+        return _single_segment(prep, cfg, notes, id_column, "its segments could not be told apart")
 
+    k = len(names)
+    sizes = np.bincount(labels, minlength=k)
+    ids = [slugify(n) for n in names]
     distance = np.linalg.norm(prep.matrix - centers[labels], axis=1)
     seg_ids, seg_names = np.array(ids, dtype=object), np.array(names, dtype=object)
     assignments = pd.DataFrame(
@@ -531,13 +682,8 @@ def _fit_segments(features: pd.DataFrame, cfg: SegmentConfig, id_column: str) ->
             "distance_to_centroid": distance,
         }
     )
-
-    centroid_orig = pd.DataFrame(prep.to_original(centers), columns=prep.features)
-    overall = pd.Series(prep.to_original(np.zeros(len(prep.features))), index=prep.features)
-    dropped = [f for f in cfg.features if f not in prep.features]
-    dropped_means = prep.original[dropped].groupby(labels).mean() if dropped else None
+    catalogue = {f.name: f for f in cfg.features}
     rows = []
-    n_total = len(labels)
     for i in range(k):
         arch = archetypes[i]
         rows.append(
@@ -546,31 +692,17 @@ def _fit_segments(features: pd.DataFrame, cfg: SegmentConfig, id_column: str) ->
                 "segment_name": names[i],
                 "segment_rank": i + 1,
                 "customers": int(sizes[i]),
-                "share": float(sizes[i] / n_total),
-                **{
-                    f: float(centroid_orig.loc[i, f]) if f in prep.features
-                    else float(dropped_means.loc[i, f]) if dropped_means is not None and i in dropped_means.index
-                    else float("nan")
-                    for f in cfg.features
-                },
-                "match_score": match_score[i],
-                "description": _describe(
-                    centroid_z.loc[i], centroid_orig.loc[i], overall,
-                    arch.description if arch else "", cfg.description_features,
+                "share": float(sizes[i] / len(labels)),
+                **{f: float(means.loc[i, f]) for f in columns},
+                "match_score": match_score[i] if arch else float("nan"),
+                "description": describe_segment(
+                    centroid_z.loc[i], directions.loc[i], means.loc[i], overall, catalogue, cfg.clear_z,
+                    cfg.description_features,
                 ),
                 "recommended_action": arch.recommended_action if arch
-                else "Review this segment's profile and decide on a treatment.",
+                else "No treatment specific to this segment: serve it with the standard offer."
+                if names[i] == TYPICAL_NAME
+                else "No archetype fits: review the profile before choosing a treatment.",
             }
         )
     return _finish(assignments, pd.DataFrame(rows), diagnostics, prep, notes)
-
-
-def segment_customers(
-    features: pd.DataFrame,
-    config: SegmentConfig | Mapping[str, Any] | None = None,
-    *,
-    id_column: str = "customer_id",
-) -> pd.DataFrame:
-    """Assignments only, for callers that need no profiles or diagnostics. The dbt model calls
-    ``fit_segments`` once and keeps all three outputs."""
-    return fit_segments(features, config, id_column=id_column).assignments

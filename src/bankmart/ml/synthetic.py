@@ -1,8 +1,9 @@
-"""Synthetic ``customer_features`` rows with a known answer, for tests and timing.
+"""Synthetic ``customer_features`` rows with a known answer, for tests.
 
 This mimics the generator's personas and planted risk patterns at the feature level (no raw
-transactions), so the ML functions can be tested and timed at 100k+ customers in seconds. The
-personas overlap on purpose: a segmentation that recovers them perfectly would be suspicious.
+transactions), so the ML functions can be tested at thousands of customers in milliseconds.
+The personas overlap on purpose: a segmentation that recovers them perfectly would be
+suspicious.
 """
 
 from __future__ import annotations
@@ -19,6 +20,30 @@ PERSONAS = (
     "microloan_borrower",
 )
 RISK_PATTERNS = ("fraud_victim", "spend_spike", "cash_out", "late_repayer", "cross_border_burst")
+CHANNELS = ("card_present", "online", "atm_withdrawal", "transfer", "instant_payment")
+PURCHASES = ("groceries", "bills", "health_wellness", "fuel", "food", "entertainment", "apparel",
+             "electronics", "travel")
+# channel mix (CHANNELS order) and purchase mix (PURCHASES order) per persona (PERSONAS order)
+CHANNEL_MIX = np.array(
+    [
+        [0.16, 0.38, 0.04, 0.08, 0.34],
+        [0.38, 0.13, 0.13, 0.16, 0.20],
+        [0.22, 0.06, 0.42, 0.08, 0.22],
+        [0.28, 0.26, 0.12, 0.12, 0.22],
+        [0.34, 0.34, 0.08, 0.08, 0.16],
+        [0.20, 0.10, 0.26, 0.14, 0.30],
+    ]
+)
+PURCHASE_MIX = np.array(
+    [
+        [0.13, 0.11, 0.05, 0.04, 0.22, 0.14, 0.13, 0.10, 0.07],
+        [0.33, 0.22, 0.11, 0.09, 0.09, 0.04, 0.07, 0.03, 0.03],
+        [0.31, 0.13, 0.10, 0.10, 0.16, 0.06, 0.09, 0.03, 0.02],
+        [0.13, 0.09, 0.07, 0.07, 0.17, 0.13, 0.14, 0.13, 0.08],
+        [0.11, 0.09, 0.05, 0.05, 0.17, 0.12, 0.12, 0.09, 0.20],
+        [0.28, 0.16, 0.11, 0.09, 0.15, 0.07, 0.08, 0.04, 0.02],
+    ]
+)
 
 
 def synthetic_customer_features(
@@ -29,9 +54,10 @@ def synthetic_customer_features(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(features, ground_truth) for ``n_customers`` customers.
 
-    features has the customer_features contract's numeric columns plus a ``label`` (a later
+    features has the customer_features columns the ML models read plus a ``label`` (a later
     outcome correlated with planted risk); ground_truth has customer_id, persona,
-    is_planted_risk, risk_pattern. ``separation`` scales how far personas sit apart.
+    is_planted_risk, risk_pattern. ``separation`` scales how far personas sit apart (0: not at
+    all).
     """
     rng = np.random.default_rng(seed)
     n = n_customers
@@ -43,44 +69,51 @@ def synthetic_customer_features(
         table = np.array([values.get(p, default) for p in PERSONAS])
         return table[persona_idx]
 
+    def mix(table: np.ndarray, concentration: float) -> np.ndarray:
+        mean = separation * table[persona_idx] + (1 - separation) * table.mean(axis=0)
+        draws = rng.gamma(mean * concentration) + 1e-12
+        return draws / draws.sum(axis=1, keepdims=True)
+
     s = separation
     income = rng.lognormal(np.log(60_000), 0.5, n)
     avg_monthly = income * np.clip(
         rng.normal(by_persona(0.45, cross_border_lifestyle=0.45 + 0.25 * s, stable_essentials=0.4), 0.12),
         0.02, None,
     )
-    frequency = rng.gamma(4.0, by_persona(8.0, digital_spender=8.0 + 4 * s, cash_heavy=5.0) / 4.0)
-    frequency = np.clip(frequency, 0.2, None)
-    online = rng.beta(by_persona(2.0, digital_spender=2.0 + 6 * s), 4.0)
-    atm = rng.beta(by_persona(1.2, cash_heavy=1.2 + 5 * s), 6.0)
-    cross = rng.beta(by_persona(0.4, cross_border_lifestyle=0.4 + 4 * s), 12.0)
-    essential = rng.beta(by_persona(4.0, stable_essentials=4.0 + 6 * s), 4.0)
-    volatility = rng.gamma(3.0, by_persona(0.12, high_volatility=0.12 + 0.3 * s, stable_essentials=0.06) / 1.0)
-    night = rng.beta(1.0, 12.0, n)
-    loan_count = rng.poisson(by_persona(0.3, microloan_borrower=0.3 + 3.5 * s))
-    late = np.where(
-        loan_count > 0,
-        rng.beta(by_persona(1.0, microloan_borrower=1.0 + 1.5 * s), 8.0),
-        np.nan,
-    )
+    frequency = np.clip(rng.gamma(4.0, by_persona(4.0, digital_spender=4.0 + 2 * s, cash_heavy=3.3) / 4.0), 0.2, None)
+    channels = mix(CHANNEL_MIX, 9.0)
+    purchases = mix(PURCHASE_MIX, 12.0)
+    cross = rng.beta(by_persona(0.3, cross_border_lifestyle=0.3 + 3 * s), 12.0)
+    night = rng.beta(by_persona(1.0, digital_spender=1.0 + s), 12.0)
+    count_volatility = rng.gamma(4.0, by_persona(0.15, high_volatility=0.15 + 0.12 * s, stable_essentials=0.1))
+    loans_per_year = rng.poisson(by_persona(0.1, microloan_borrower=0.1 + 2.3 * s)).astype(float)
     months = rng.integers(6, 25, n).astype(float)
+    loan_count = np.round(loans_per_year * months / 12)
+    late = np.where(loan_count > 0, rng.beta(by_persona(1.0, microloan_borrower=1.0 + 1.5 * s), 8.0), 0.0)
     txn_count = np.round(frequency * months)
-    total = avg_monthly * months
     fraud = np.zeros(n)
-    recent_ratio = rng.lognormal(0.0, 0.2, n)
+    spike = rng.lognormal(0.0, 0.3, n)
+    cash_surge = rng.normal(0.0, 0.15, n)
+    burst = rng.normal(0.0, 0.3, n) * (cross * 10)
 
     is_risk = rng.random(n) < risk_rate
     pattern = np.full(n, None, dtype=object)
     pattern[is_risk] = np.array(RISK_PATTERNS, dtype=object)[
         rng.integers(0, len(RISK_PATTERNS), int(is_risk.sum()))
     ]
-    fraud[pattern == "fraud_victim"] = rng.integers(1, 6, int((pattern == "fraud_victim").sum()))
-    recent_ratio[pattern == "spend_spike"] *= rng.uniform(2.5, 5.0, int((pattern == "spend_spike").sum()))
-    atm[pattern == "cash_out"] = rng.uniform(0.55, 0.9, int((pattern == "cash_out").sum()))
-    m = pattern == "late_repayer"
-    loan_count[m] = np.maximum(loan_count[m], 1)
+
+    def planted(name: str) -> np.ndarray:
+        return pattern == name
+
+    fraud[planted("fraud_victim")] = rng.integers(3, 15, int(planted("fraud_victim").sum()))
+    sporadic = ~is_risk & (rng.random(n) < 0.02)
+    fraud[sporadic] = rng.integers(1, 3, int(sporadic.sum()))
+    spike[planted("spend_spike")] *= rng.uniform(2.5, 5.0, int(planted("spend_spike").sum()))
+    cash_surge[planted("cash_out")] += rng.uniform(1.0, 4.0, int(planted("cash_out").sum()))
+    m = planted("late_repayer")
+    loan_count[m] = np.maximum(loan_count[m], 2)
     late[m] = rng.uniform(0.4, 0.9, int(m.sum()))
-    cross[pattern == "cross_border_burst"] = rng.uniform(0.3, 0.7, int((pattern == "cross_border_burst").sum()))
+    burst[planted("cross_border_burst")] += rng.uniform(3.0, 10.0, int(planted("cross_border_burst").sum()))
 
     label_p = np.where(is_risk, 0.6, 0.04)
     label = (rng.random(n) < label_p).astype(int)
@@ -88,37 +121,34 @@ def synthetic_customer_features(
     features = pd.DataFrame(
         {
             "customer_id": ids,
-            "total_spend": total,
+            "total_spend": avg_monthly * months,
             "txn_count": txn_count,
-            "months_active": months,
-            "recency_days": rng.integers(0, 60, n).astype(float),
+            "months_observed": months,
             "frequency": frequency,
             "monetary_avg": avg_monthly / frequency,
             "avg_monthly_spend": avg_monthly,
-            "max_monthly_spend": avg_monthly * (1 + volatility * 2),
-            "spend_volatility": volatility,
-            "atm_share": atm,
-            "online_share": online * (1 - atm),
-            "cross_border_share": cross,
-            "night_share": night,
-            "discretionary_share": 1 - essential,
-            "essential_share": essential,
+            "spend_volatility": count_volatility * 1.2,
+            "txn_count_volatility": count_volatility,
+            **{f"{c}_txn_share": channels[:, i] for i, c in enumerate(CHANNELS)},
+            "cross_border_txn_share": cross,
+            "night_txn_share": night,
+            **{f"{c}_purchase_share": purchases[:, i] for i, c in enumerate(PURCHASES)},
             "income_utilisation": avg_monthly / income,
             "monthly_income": income,
-            "loan_count": loan_count.astype(float),
-            "loan_avg_amount": np.where(loan_count > 0, rng.lognormal(np.log(20_000), 0.5, n), 0.0),
-            "loan_total_amount": 0.0,
+            "loan_count": loan_count,
+            "loans_per_year": loan_count * 12 / months,
             "avg_repayment_days": np.where(loan_count > 0, rng.normal(30, 8, n), np.nan),
             "late_repayment_share": late,
             "age": rng.integers(18, 80, n).astype(float),
             "tenure_months": rng.integers(1, 200, n).astype(float),
-            "product_count": rng.integers(1, 6, n).astype(float),
             "fraud_txn_count": fraud,
-            "recent_spend_ratio": recent_ratio,
+            "spend_spike_ratio": spike,
+            "txn_count_spike_ratio": spike ** 0.6,
+            "cash_withdrawal_surge": cash_surge,
+            "cross_border_txn_surge": burst,
             "label": label,
         }
     )
-    features["loan_total_amount"] = features["loan_avg_amount"] * features["loan_count"]
     truth = pd.DataFrame(
         {
             "customer_id": ids,

@@ -1,16 +1,22 @@
 """Quantile spend tiers that BI tools can reproduce from a handful of edges.
 
-``assign_quantile_tiers`` gives exactly what ``pd.qcut(values, q=n_tiers, labels=...)`` gives,
-so an analyst can check a tier in a notebook. pd.qcut refuses data whose quantile edges collide
-(many zeros or ties); rather than fail a dbt build, the documented fallback bins the *stable
-rank* instead: customers are sorted by (value, customer_id) and ``pd.qcut`` is applied to their
-1-based position. Every tier then holds n/n_tiers customers and the result is the same whatever
-the row order, but customers with the same value can straddle a tier boundary; the BI rules from
-``tier_thresholds`` put such ties in the lowest tier holding that value.
+``assign_quantile_tiers`` gives exactly what ``pd.qcut(values, q=n_tiers, labels=...)`` gives
+whenever qcut succeeds, so an analyst can check a tier in a notebook. qcut refuses data whose
+quantile edges collide (many customers with the same value, typically zero spend). For that
+case the documented policy ``tie_policy="lowest"`` keeps qcut's edges and its right-closed
+bins and puts each customer in the *lowest* tier whose upper edge holds the value:
 
-``tier_thresholds`` turns an assignment into edges (``value > lower_edge and value <=
-upper_edge``; the first tier also includes its lower edge) and ``thresholds_to_dax`` writes those
-edges as a ready-to-paste DAX measure, so Power BI tiers new values the same way.
+    tier = the smallest k with value <= edge_k   (edge_0 <= ... <= edge_n the quantile edges)
+
+With distinct edges that is exactly qcut. With colliding edges the tiers between two equal
+edges are empty, every customer with the same value gets the same tier (the tier is a function
+of the value alone), and a lower value never gets a higher tier, so a customer with zero spend
+is never above one with positive spend. ``tie_policy="error"`` raises instead.
+
+``tier_thresholds`` publishes the edges (``value > lower_edge and value <= upper_edge``; the
+first tier also includes its lower edge, and a tier whose edges are equal is empty), and
+``thresholds_to_dax`` writes them as a ready-to-paste DAX measure that tests the upper edges
+lowest tier first: the same rule, so Power BI tiers new values as the warehouse does.
 """
 
 from __future__ import annotations
@@ -19,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from bankmart.errors import BankmartError
-from bankmart.ml.config import DEFAULT_TIER_LABELS, TIER_DEFAULTS
 from bankmart.ml.frames import FLOAT, INT, TEXT, empty, typed
 
 TIER_COLUMNS = ("tier_code", "tier_name", "tier_rank")
@@ -38,20 +43,23 @@ THRESHOLD_TYPES = {
 }
 THRESHOLD_COLUMNS = tuple(THRESHOLD_TYPES)
 NAN_POLICIES = ("null", "drop", "zero")
-TIE_POLICIES = ("rank", "error")
+TIE_POLICIES = ("lowest", "error")
+#: tier_thresholds' method: pandas' own qcut, or the "lowest" policy on colliding edges
+METHODS = ("qcut", "lowest_tier")
 
 
 def resolve_tier_names(
     n_tiers: int,
     labels: tuple[str, ...] | list[str] | None,
     codes: tuple[str, ...] | list[str] | None,
-    code_prefix: str = TIER_DEFAULTS.code_prefix,
+    code_prefix: str = "Q",
 ) -> tuple[list[str], list[str]]:
-    """Labels and codes for ``n_tiers`` tiers, lowest first, checked for length and uniqueness."""
+    """Labels and codes for ``n_tiers`` tiers, lowest first, checked for length and uniqueness.
+    None gives "Tier 1".."Tier n" and ``<code_prefix>1``..``<code_prefix>n``."""
     if isinstance(n_tiers, bool) or not isinstance(n_tiers, (int, np.integer)) or n_tiers < 1:
         raise BankmartError(f"n_tiers must be a whole number of at least 1, got {n_tiers!r}")
     n = int(n_tiers)
-    if labels is None or (tuple(labels) == DEFAULT_TIER_LABELS and n != len(DEFAULT_TIER_LABELS)):
+    if labels is None:
         labels = [f"Tier {i}" for i in range(1, n + 1)]
     if codes is None:
         codes = [f"{code_prefix}{i}" for i in range(1, n + 1)]
@@ -92,39 +100,36 @@ def _check_ids(df: pd.DataFrame, id_column: str) -> None:
         raise BankmartError(f"id column {id_column!r} must be unique; duplicates include {dupes}")
 
 
-def stable_rank(values: pd.Series, ids: pd.Series) -> pd.Series:
-    """1-based position after a stable sort by (value, id): ties broken by id, not by row order."""
-    order = pd.DataFrame({"v": values.to_numpy(), "id": ids.to_numpy()}).sort_values(
-        ["v", "id"], kind="mergesort"
-    )
-    ranks = pd.Series(np.arange(1, len(order) + 1, dtype="float64"), index=order.index)
-    return ranks.sort_index().set_axis(values.index)
-
-
 def quantile_edges(values: pd.Series, n_tiers: int) -> np.ndarray:
     """The edges pd.qcut uses: linear-interpolated quantiles of the non-null values."""
     return values.dropna().quantile(np.linspace(0, 1, n_tiers + 1)).to_numpy()
 
 
+def lowest_tier(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """0-based tier of each value under the "lowest" policy: the smallest k with
+    value <= edges[k + 1] (values above the top edge get the top tier)."""
+    tiers = np.searchsorted(edges[1:], values, side="left")
+    return np.minimum(tiers, len(edges) - 2)
+
+
 def assign_quantile_tiers(
     df: pd.DataFrame,
     column: str,
-    n_tiers: int = TIER_DEFAULTS.n_tiers,
-    labels: tuple[str, ...] | list[str] | None = TIER_DEFAULTS.labels,
-    codes: tuple[str, ...] | list[str] | None = TIER_DEFAULTS.codes,
+    n_tiers: int,
+    labels: tuple[str, ...] | list[str] | None = None,
+    codes: tuple[str, ...] | list[str] | None = None,
     *,
     id_column: str = "customer_id",
-    code_prefix: str = TIER_DEFAULTS.code_prefix,
-    nan_policy: str = TIER_DEFAULTS.nan_policy,
-    tie_policy: str = TIER_DEFAULTS.tie_policy,
-    allow_fewer_customers_than_tiers: bool = TIER_DEFAULTS.allow_fewer_customers_than_tiers,
+    code_prefix: str = "Q",
+    nan_policy: str = "null",
+    tie_policy: str = "lowest",
 ) -> pd.DataFrame:
-    """Put each customer in one of ``n_tiers`` equal-count tiers of ``column`` (rank 1 = lowest).
+    """Put each customer in one of ``n_tiers`` quantile tiers of ``column`` (rank 1 = lowest).
 
     Returns ``id_column``, ``column`` (the value that was binned), tier_code, tier_name and
-    tier_rank, in input row order. NULL measures follow ``nan_policy`` (see TierConfig). Fewer
-    non-null customers than tiers raises unless ``allow_fewer_customers_than_tiers``, in which
-    case their stable ranks are binned (tiers may be empty; a single customer gets tier 1).
+    tier_rank, in input row order: pd.qcut's answer when its edges are distinct, else the
+    ``tie_policy`` of the module docstring. NULL measures follow ``nan_policy`` ("null": tier
+    NULL, as qcut; "drop": row removed; "zero": binned as 0).
     """
     labels_list, codes_list = resolve_tier_names(n_tiers, labels, codes, code_prefix)
     if nan_policy not in NAN_POLICIES:
@@ -141,28 +146,20 @@ def assign_quantile_tiers(
         values = values.fillna(0.0)
 
     valid = values.notna()
-    n_valid = int(valid.sum())
     codes_idx = pd.Series(np.nan, index=values.index)
-    if n_valid:
-        if n_valid < n_tiers and not allow_fewer_customers_than_tiers:
-            raise BankmartError(
-                f"only {n_valid} customers have a non-null {column!r}, fewer than n_tiers="
-                f"{n_tiers}: lower n_tiers or set allow_fewer_customers_than_tiers"
-            )
+    if valid.any():
         v = values[valid]
         edges = quantile_edges(v, n_tiers)
-        if n_valid >= n_tiers and np.unique(edges).size == edges.size:
-            binned = pd.qcut(v, q=n_tiers, labels=False)
-        elif tie_policy == "error" and n_valid >= n_tiers:
+        if np.unique(edges).size == edges.size:
+            binned = pd.qcut(v, q=n_tiers, labels=False).to_numpy()
+        elif tie_policy == "error":
             raise BankmartError(
-                f"quantile edges of {column!r} collide (many equal values) so {n_tiers} "
-                "quantile tiers are undefined: use tie_policy='rank' or fewer tiers"
+                f"quantile edges of {column!r} collide (many equal values) so pd.qcut cannot "
+                f"make {n_tiers} tiers: use tie_policy='lowest' or fewer tiers"
             )
-        elif n_valid == 1 or n_tiers == 1:
-            binned = pd.Series(0.0, index=v.index)
         else:
-            binned = pd.qcut(stable_rank(v, ids[valid]), q=n_tiers, labels=False)
-        codes_idx.loc[v.index] = binned.astype("float64")
+            binned = lowest_tier(v.to_numpy(), edges)
+        codes_idx.loc[v.index] = np.asarray(binned, dtype="float64")
 
     rank = codes_idx.add(1).astype("Int64")
     position = codes_idx.fillna(-1).astype(int).to_numpy()
@@ -196,13 +193,18 @@ def tier_thresholds(
     column: str | None = None,
     *,
     id_column: str = "customer_id",
+    labels: tuple[str, ...] | list[str] | None = None,
+    codes: tuple[str, ...] | list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per tier with its value range and the edges that reproduce it as a rule.
 
-    method "qcut": the edges are pd.qcut's quantile edges. method "rank": the tiers came from the
-    rank fallback; edges are then the previous tier's max and this tier's max, so tied values
-    on a boundary fall into the lowest tier holding them when the rules are applied. Tiers with
-    no customers carry the previous edge (an empty range) and NULL min/max/mean.
+    The edges are the quantile edges of the tiered values (pd.qcut's), whichever policy
+    assigned the tiers: ``value > lower_edge and value <= upper_edge``, the first tier also
+    taking its lower edge, the lowest matching tier winning. method is "qcut" when the edges
+    are distinct (pandas' own answer) and "lowest_tier" when they collide; a tier between two
+    equal edges then holds nobody (customers 0, min/max/mean NULL). Pass the tiers' ``labels``
+    and ``codes`` (as given to assign_quantile_tiers) so that empty tiers are named too; without
+    them the tiers are those present in ``assigned``, up to the highest rank.
     """
     measure = _measure_column(assigned, id_column, column)
     missing = [c for c in (measure, *TIER_COLUMNS) if c not in assigned.columns]
@@ -217,8 +219,12 @@ def tier_thresholds(
     )
     if tiers.empty:
         return empty(THRESHOLD_TYPES)
-    n_tiers = int(tiers["tier_rank"].max())
-    catalogue = {int(r.tier_rank): (r.tier_code, r.tier_name) for r in tiers.itertuples()}
+    if labels is not None and codes is not None:
+        names, tier_codes = resolve_tier_names(len(labels), labels, codes)
+        catalogue = {i + 1: (c, n) for i, (c, n) in enumerate(zip(tier_codes, names, strict=True))}
+    else:
+        catalogue = {int(r.tier_rank): (r.tier_code, r.tier_name) for r in tiers.itertuples()}
+    n_tiers = max(catalogue)
     values = pd.to_numeric(assigned[measure]).astype("float64")
     in_tier = assigned["tier_rank"].notna()
     stats = (
@@ -228,18 +234,7 @@ def tier_thresholds(
         .reindex(range(1, n_tiers + 1))
     )
     edges = quantile_edges(values[in_tier], n_tiers)
-    qcut_like = np.unique(edges).size == edges.size and bool(
-        (pd.cut(values[in_tier], edges, labels=False, include_lowest=True) + 1)
-        .astype("Int64")
-        .eq(assigned.loc[in_tier, "tier_rank"].astype("Int64"))
-        .all()
-    )
-    if qcut_like:
-        lower, upper, method = edges[:-1], edges[1:], "qcut"
-    else:
-        upper = stats["max"].ffill().fillna(stats["min"].min()).to_numpy()
-        lower = np.concatenate([[stats["min"].min()], upper[:-1]])
-        method = "rank"
+    method = "qcut" if np.unique(edges).size == edges.size else "lowest_tier"
     rows = []
     for rank in range(1, n_tiers + 1):
         code, name = catalogue.get(rank, (None, None))
@@ -251,8 +246,8 @@ def tier_thresholds(
                 "tier_rank": rank,
                 "min_value": s["min"],
                 "max_value": s["max"],
-                "lower_edge": float(lower[rank - 1]),
-                "upper_edge": float(upper[rank - 1]),
+                "lower_edge": float(edges[rank - 1]),
+                "upper_edge": float(edges[rank]),
                 "customers": int(0 if pd.isna(s["count"]) else s["count"]),
                 "mean_value": s["mean"],
                 "method": method,
@@ -280,8 +275,9 @@ def thresholds_to_dax(
     """A DAX measure applying the tier rules: SWITCH(TRUE(), v <= upper_edge, label, ...).
 
     Conditions are tested lowest tier first, so each reads "above the previous edge and up to
-    this one"; values above the top edge get the top tier and blanks stay blank. Empty tiers
-    are skipped (their range is empty anyway).
+    this one", and a value on an edge shared by several tiers gets the lowest of them (the
+    "lowest" tie policy); values above every lower tier's edge get the top tier, blanks stay
+    blank. Empty tiers below the top are skipped: their range is empty, so no value reaches them.
     """
     needed = {"tier_rank", "upper_edge", label_column}
     if not needed <= set(thresholds.columns):
@@ -289,9 +285,11 @@ def thresholds_to_dax(
             f"thresholds_to_dax needs tier_thresholds() output with columns {sorted(needed)}"
         )
     rows = thresholds.sort_values("tier_rank")
-    rows = rows[rows["customers"] > 0] if "customers" in rows.columns else rows
-    if rows.empty:
+    if rows.empty or ("customers" in rows.columns and not (rows["customers"] > 0).any()):
         raise BankmartError("no populated tiers to turn into DAX")
+    top = next(rows.iloc[[-1]].itertuples(index=False))
+    lower = rows.iloc[:-1]
+    lower_rows = list((lower[lower["customers"] > 0] if "customers" in lower.columns else lower).itertuples(index=False))
     lines = [
         f"{measure_name} =",
         f"VAR _value = {value_expression}",
@@ -300,7 +298,6 @@ def thresholds_to_dax(
         "        TRUE (),",
         "        ISBLANK ( _value ), BLANK (),",
     ]
-    *lower_rows, top = list(rows.itertuples(index=False))
     for row in lower_rows:
         lines.append(
             f"        _value <= {_dax_number(row.upper_edge)}, "
