@@ -34,6 +34,7 @@ PAGE_FILTERS: dict[str, set[str]] = {
     "cities": {"city", "segment", "tier"},
     "risk": {"city", "segment", "tier"},
     "customer-360": set(),
+    "analyses": set(),
 }
 
 

@@ -44,15 +44,24 @@ else:
                   labels={"month": "", "active_customers": "Active customers"})
     right.plotly_chart(fig, config=data.PLOTLY_CONFIG)
 
-    left, right = st.columns(2)
+    # A breakdown the bank's data cannot make (no categories, no payment types) is left out.
     by_category = data.query("spend_breakdown", f=filters, by="category")
-    by_category["label"] = by_category["category"].map(data.label)
-    fig = px.bar(by_category.sort_values("total_spend"), x="total_spend", y="label",
-                 orientation="h", title="Spend by category",
-                 labels={"total_spend": "Spend (INR)", "label": ""})
-    left.plotly_chart(fig, config=data.PLOTLY_CONFIG)
+    by_category = by_category[(by_category["total_spend"] > 0) & (by_category["category"] != "unknown")]
     by_payment = data.query("spend_breakdown", f=filters, by="payment_type")
-    by_payment["label"] = by_payment["payment_type"].map(data.label)
-    fig = px.pie(by_payment, names="label", values="total_spend", hole=0.45,
-                 title="Spend by payment type")
-    right.plotly_chart(fig, config=data.PLOTLY_CONFIG)
+    by_payment = by_payment[(by_payment["total_spend"] > 0) & (by_payment["payment_type"] != "unknown")]
+    left, right = st.columns(2)
+    if not by_category.empty:
+        by_category = by_category.assign(label=by_category["category"].map(data.label))
+        fig = px.bar(by_category.sort_values("total_spend"), x="total_spend", y="label",
+                     orientation="h", title="Spend by category",
+                     labels={"total_spend": "Spend (INR)", "label": ""})
+        left.plotly_chart(fig, config=data.PLOTLY_CONFIG)
+    if not by_payment.empty:
+        by_payment = by_payment.assign(label=by_payment["payment_type"].map(data.label))
+        fig = px.pie(by_payment, names="label", values="total_spend", hole=0.45,
+                     title="Spend by payment type")
+        (right if not by_category.empty else left).plotly_chart(fig, config=data.PLOTLY_CONFIG)
+    if by_category.empty or by_payment.empty:
+        lacking = [name for name, frame in (("spend categories", by_category),
+                                            ("payment types", by_payment)) if frame.empty]
+        st.caption(f"This bank's data carries no {' and no '.join(lacking)}: those breakdowns are left out.")
