@@ -284,3 +284,59 @@ def test_holdings_features_and_profiles(con: duckdb.DuckDBPyConnection) -> None:
     assert con.execute(
         "select count(*) from marts.dim_customer where derived_columns like '%relationship_type%'"
     ).fetchone()[0] == len(frame)
+
+
+# ---------------------------------------------------------------------------------------------
+# The dashboard on each imported bank: every page renders, no error, no empty chart
+# ---------------------------------------------------------------------------------------------
+
+DASHBOARD_PAGES = ["views/portfolio.py", "views/spend_tiers.py", "views/segments.py", "views/cities.py",
+                   "views/risk.py", "views/customer_360.py", "views/analyses.py"]
+
+
+def _empty_charts(at) -> list[str]:
+    import json
+
+    empty = []
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        traces = spec.get("data", [])
+        if not any(t.get(k) for t in traces for k in ("x", "y", "values", "z")):
+            empty.append(spec.get("layout", {}).get("title", {}).get("text") or "untitled")
+    return empty
+
+
+@pytest.mark.dbt
+@pytest.mark.parametrize("bank", ["mitron", "kaggle", "creditcard", "microfinance", "holdings"])
+def test_dashboard_shows_what_each_bank_has(
+    bank: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import PROJECT_DIR
+
+    imported: Imported = request.getfixturevalue(bank)
+    run_cli("publish", env=imported.env)
+    monkeypatch.setenv("BANKMART_SERVING_DIR", imported.env["BANKMART_SERVING_DIR"])
+    monkeypatch.setenv("BANKMART_PROJECT_DIR", str(PROJECT_DIR))
+    app = PROJECT_DIR / "src" / "bankmart" / "dashboard" / "app.py"
+    sections = {}
+    for page in DASHBOARD_PAGES:
+        at = AppTest.from_file(str(app), default_timeout=120).run()
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+        assert _empty_charts(at) == [], page
+        sections[page] = [h.value for h in at.subheader]
+    # the analyses page shows the data set's own analysis, and only that one
+    expected = {
+        "mitron": "Income utilisation",
+        "kaggle": "RFM + age segments",
+        "creditcard": "Fraud by hour and amount",
+        "microfinance": "Repayment behaviour segments",
+        "holdings": "Holdings",
+    }[bank]
+    analyses = set(sections["views/analyses.py"]) - {"What this bank delivered"}
+    assert expected in analyses
+    assert not analyses & ({"RFM + age segments", "Fraud by hour and amount",
+                            "Repayment behaviour segments", "Holdings"} - {expected})

@@ -3,7 +3,8 @@
     the group's average monthly spend per customer over its average stated monthly income
     ((total spend / months / customers) / average income, months being each customer's months
     observed). Age group is the bank's own age_group where it gives one (Mitron's 21-24, 25-34,
-    35-45, 45+), else the warehouse's age band. Only customers with a stated income count.
+    35-45, 45+), else the warehouse's age band. Only customers with a stated income count, and
+    only in a bank that delivers spend (transactions or monthly aggregates).
 #}
 with
 
@@ -16,6 +17,12 @@ features as (
         monthly_income,
     from {{ ref('customer_features') }}
     where monthly_income > 0
+        -- a bank that delivers no spend at all (a holdings extract) has no utilisation to
+        -- measure, rather than a utilisation of zero
+        and (
+            exists (select 1 from {{ ref('fct_transactions') }})
+            or exists (select 1 from {{ ref('fct_monthly_spend') }})
+        )
 ),
 
 tiers as (

@@ -912,3 +912,16 @@ def holdings_profile(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> 
         order by group_type, group_value, product
         limit 2000
     """)
+
+
+def delivered_tables(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> frozenset[str]:
+    """Raw tables the bank delivered with at least one clean row (marts.data_availability); a
+    serving file without that mart counts as delivering everything (an older build)."""
+    if AVAILABILITY not in tables:
+        return frozenset({"customers", "accounts", "merchants", "transactions", "loans",
+                          "loan_repayments", "account_balances", "customer_holdings", "monthly_spend"})
+    rows = con.execute(
+        f"select table_name from {AVAILABILITY} where object_type = 'raw_table' and is_present "
+        "and values_present > 0"
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
