@@ -72,6 +72,16 @@ def con(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
     connection.close()
 
 
+def assert_mapping(got: dict, expected: dict) -> None:
+    """Same keys, values equal within float tolerance (compared key by key, whatever the order;
+    NULL and NaN both mean "no value")."""
+    assert sorted(got) == sorted(expected)
+    keys = sorted(got)
+    nan = float("nan")
+    assert [nan if got[k] is None else got[k] for k in keys] == pytest.approx(
+        [nan if expected[k] is None else expected[k] for k in keys], nan_ok=True)
+
+
 def quarantined(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
     rows = con.execute(
         "select source_table, reason_code, count(*) from quarantine.quarantined_rows group by all"
@@ -126,7 +136,7 @@ def test_mitron_tiers_equal_qcut_and_utilisation(con: duckdb.DuckDBPyConnection)
     mart = dict(con.execute(
         "select group_value, income_utilisation from marts.mart_income_utilisation where group_type = 'occupation'"
     ).fetchall())
-    assert mart == pytest.approx(by_occupation.to_dict())
+    assert_mapping(mart, by_occupation.to_dict())
     groups = {g for (g,) in con.execute(
         "select group_value from marts.mart_income_utilisation where group_type = 'age_group'").fetchall()}
     assert groups == set(customers["age_group"])  # the bank's own age groups, not the warehouse's bands
@@ -229,7 +239,7 @@ def test_microfinance_repayment_days_and_segments(con: duckdb.DuckDBPyConnection
     expected = (frame.repayment_date - frame.txn_date).dt.days.groupby(frame.customer_id).mean()
     got = dict(con.execute(
         "select cast(customer_id as integer), avg_repayment_days from marts.customer_features").fetchall())
-    assert got == pytest.approx(expected.to_dict())
+    assert_mapping(got, expected.to_dict())
     assert con.execute("select count(*) from marts.fct_loan_repayments").fetchone()[0] == frame.repayment_date.notna().sum()
     chosen = con.execute("select k from marts.mart_repayment_k_diagnostics where is_chosen").fetchall()
     assert len(chosen) == 1
@@ -273,7 +283,7 @@ def test_holdings_features_and_profiles(con: duckdb.DuckDBPyConnection) -> None:
     deposits = dict(con.execute(
         "select group_value, total_balance from marts.mart_holdings_profile "
         "where group_type = 'fee_structure' and product = 'deposit'").fetchall())
-    assert deposits == pytest.approx(frame.groupby("Fee Structure")["Bank Deposits"].sum().to_dict())
+    assert_mapping(deposits, frame.groupby("Fee Structure")["Bank Deposits"].sum().to_dict())
     weights = {int(w) for (w,) in con.execute(
         "select group_value from marts.mart_holdings_profile where group_type = 'risk_weighting'").fetchall()}
     assert weights == set(frame["Risk Weighting"])
