@@ -243,7 +243,7 @@ def test_missing_required_column(tmp_path: Path) -> None:
 def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "Banking.csv"
     path.write_bytes(b"\xef\xbb\xbf\r\n")
-    _bad(tmp_path, "holdings", [path], str(path), "empty")
+    _bad(tmp_path, "holdings", [path], str(path), "the file is empty")
 
 
 def test_binary_garbage(tmp_path: Path) -> None:
