@@ -18,6 +18,7 @@ from bankmart.settings import load_settings
 # name -> (module, one-line help). Order is the order `bankmart --help` lists them in.
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("bankmart.generate.cli", "write a deterministic synthetic bank as raw files"),
+    "import": ("bankmart.importers.cli", "map a public data set (Mitron, Kaggle, creditcard, microfinance, holdings) onto a raw folder"),
     "build": ("bankmart.build", "run `dbt build` on the raw folder and summarise the warehouse"),
     "evaluate": ("bankmart.evaluate", "score segments and risk flags against the generator's ground truth"),
     "publish": ("bankmart.publish", "copy the last green build into the serving file + Parquet for BI"),

@@ -31,6 +31,7 @@ PAGES: dict[str, tuple[str, list[str]]] = {
     "views/cities.py": ("Cities", [queries.SEGMENTS]),
     "views/risk.py": ("Risk", [queries.RISK_SCORES]),
     "views/customer_360.py": ("Customer 360", []),
+    "views/analyses.py": ("Data set analyses", []),
 }
 
 

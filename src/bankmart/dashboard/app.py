@@ -28,6 +28,8 @@ PAGES = [
     st.Page(VIEWS / "risk.py", title="Risk", icon=":material/warning:", url_path="risk"),
     st.Page(VIEWS / "customer_360.py", title="Customer 360", icon=":material/person_search:",
             url_path="customer-360"),
+    st.Page(VIEWS / "analyses.py", title="Data set analyses", icon=":material/query_stats:",
+            url_path="analyses"),
 ]
 page = st.navigation(PAGES)
 

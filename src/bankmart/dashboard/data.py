@@ -34,6 +34,7 @@ PAGE_FILTERS: dict[str, set[str]] = {
     "cities": {"city", "segment", "tier"},
     "risk": {"city", "segment", "tier"},
     "customer-360": set(),
+    "analyses": set(),
 }
 
 
@@ -75,6 +76,21 @@ def tables() -> frozenset[str]:
 
 def has(*names: str) -> bool:
     return all(name in tables() for name in names)
+
+
+def delivers_spend() -> bool:
+    """Whether the bank delivered spend at all (transactions or monthly spend aggregates)."""
+    return bool(query("delivered_tables") & {"transactions", "monthly_spend"})
+
+
+def no_spend_note(what: str) -> bool:
+    """A note instead of spend figures for a bank that delivers no spend; True if the caller
+    should skip them (a holdings extract or a loan book has no spend, not a spend of zero)."""
+    if delivers_spend():
+        return False
+    st.info(f"**{what}: not applicable.** This bank's data has no transactions and no monthly "
+            "spend, so there is no spend to show.", icon=":material/info:")
+    return True
 
 
 def not_built(*names: str, what: str) -> bool:

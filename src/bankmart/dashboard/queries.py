@@ -38,6 +38,16 @@ RISK_METRICS = "marts.risk_model_metrics"
 RISK_IMPORTANCES = "marts.risk_feature_importances"
 RISK_RULES = "marts.risk_rules"
 CITY_PROFILES = "marts.mart_city_profiles"
+MONTHLY_SPEND = "marts.fct_monthly_spend"
+AVAILABILITY = "marts.data_availability"
+# The known analyses of the public data sets (README, "Bring a public data set").
+INCOME_UTILISATION = "marts.mart_income_utilisation"
+FRAUD_PROFILE = "marts.mart_fraud_profile"
+RFM_SEGMENTS = "marts.mart_rfm_segments"
+RFM_CITY_PROFILES = "marts.mart_rfm_city_profiles"
+REPAYMENT_SEGMENTS = "marts.mart_repayment_segments"
+REPAYMENT_K = "marts.mart_repayment_k_diagnostics"
+HOLDINGS_PROFILE = "marts.mart_holdings_profile"
 PUBLISH_LOG = "meta.publish_log"
 
 #: Columns a breakdown may group by (the only column names that reach SQL from an argument).
@@ -358,19 +368,34 @@ def spend_breakdown(
             params | month_params,
         ).df()
     months, month_params = _month_clause(f)
+    # A bank that delivers monthly spend aggregates instead of transactions (Mitron) breaks
+    # its spend down from those; the aggregates count no transactions (txn_count NULL).
+    spend_months, spend_params = _month_clause(f, "spend_month")
+    aggregates = (
+        f"""
+        union all
+        select {by}, amount, null from {MONTHLY_SPEND}
+        where not exists (select 1 from {TRANSACTIONS}) {clause} {spend_months}
+        """
+        if MONTHLY_SPEND in tables
+        else ""
+    )
     return con.execute(
         f"""
         select
             coalesce({by}, 'unknown') as {by},
             sum(amount)::double as total_spend,
-            count(*) as txn_count,
-        from {TRANSACTIONS}
-        where true {clause} {months}
+            count(txn) as txn_count,
+        from (
+            select {by}, amount, 1 as txn from {TRANSACTIONS}
+            where true {clause} {months}
+            {aggregates}
+        )
         group by all
         order by total_spend desc
         limit 50
         """,
-        params | month_params,
+        params | month_params | (spend_params if aggregates else {}),
     ).df()
 
 
@@ -826,3 +851,109 @@ def customer_monthly_spend(con: duckdb.DuckDBPyConnection, customer_id: str) -> 
         """,
         {"customer_id": customer_id},
     ).df()
+
+
+# ---------------------------------------------------------------------------------------------
+# Data set analyses: the known analyses of the public data sets, where the bank has their data
+# ---------------------------------------------------------------------------------------------
+
+
+def _rows_or_empty(con: duckdb.DuckDBPyConnection, tables: frozenset[str], table: str, sql: str) -> pd.DataFrame:
+    """``sql`` over ``table``, or an empty frame when the serving file lacks the table."""
+    if table not in tables:
+        return pd.DataFrame()
+    return con.execute(sql).df()
+
+
+def bank_contents(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> pd.DataFrame:
+    """The raw tables this bank delivered, with raw and clean rows (marts.data_availability)."""
+    return _rows_or_empty(con, tables, AVAILABILITY, f"""
+        select table_name, rows as raw_rows, values_present as clean_rows
+        from {AVAILABILITY}
+        where object_type = 'raw_table' and is_present
+        order by table_name
+    """)
+
+
+def income_utilisation(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> pd.DataFrame:
+    return _rows_or_empty(con, tables, INCOME_UTILISATION, f"""
+        select group_type, group_value, group_order, customers, avg_monthly_spend,
+               avg_monthly_income, income_utilisation
+        from {INCOME_UTILISATION}
+        order by group_type, group_order nulls last, income_utilisation desc
+        limit 500
+    """)
+
+
+def fraud_profile(con: duckdb.DuckDBPyConnection, tables: frozenset[str], by: str) -> pd.DataFrame:
+    """Fraud rate by ``hour_of_day`` or by ``amount_band``."""
+    if by not in ("hour_of_day", "amount_band"):
+        raise ValueError(f"cannot profile fraud by {by!r}")
+    order = "amount_band_order" if by == "amount_band" else "hour_of_day"
+    return _rows_or_empty(con, tables, FRAUD_PROFILE, f"""
+        select {by}, min({order}) as sort_order, sum(transactions)::bigint as transactions,
+               sum(fraud_transactions)::bigint as fraud_transactions,
+               (sum(fraud_transactions) / sum(transactions))::double as fraud_rate
+        from {FRAUD_PROFILE}
+        where {by} is not null
+        group by {by}
+        order by sort_order
+    """)
+
+
+def rfm_segment_summary(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> pd.DataFrame:
+    return _rows_or_empty(con, tables, RFM_SEGMENTS, f"""
+        select rfm_segment, count(*) as customers, avg(recency_days) as avg_recency_days,
+               avg(frequency) as avg_frequency, avg(monetary_total) as avg_monetary_total,
+               avg(age) as avg_age
+        from {RFM_SEGMENTS}
+        group by rfm_segment
+        order by rfm_segment
+    """)
+
+
+def rfm_city_profiles(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> pd.DataFrame:
+    return _rows_or_empty(con, tables, RFM_CITY_PROFILES, f"""
+        select city, city_rank, rfm_segment, customers, share_of_city
+        from {RFM_CITY_PROFILES}
+        order by city_rank, rfm_segment
+        limit 1000
+    """)
+
+
+def repayment_segments(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> pd.DataFrame:
+    return _rows_or_empty(con, tables, REPAYMENT_SEGMENTS, f"""
+        select repayment_segment, count(*) as borrowers, avg(avg_repayment_days) as avg_repayment_days,
+               avg(loan_count) as avg_loan_count, avg(loan_avg_amount) as avg_loan_amount,
+               avg(loan_total_amount) as avg_loan_total_amount
+        from {REPAYMENT_SEGMENTS}
+        group by repayment_segment
+        order by repayment_segment
+    """)
+
+
+def repayment_k(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> pd.DataFrame:
+    return _rows_or_empty(con, tables, REPAYMENT_K, f"select k, inertia, is_chosen from {REPAYMENT_K} order by k")
+
+
+def holdings_profile(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> pd.DataFrame:
+    return _rows_or_empty(con, tables, HOLDINGS_PROFILE, f"""
+        select group_type, group_value, product, product_label, customers, holders,
+               total_balance, total_quantity
+        from {HOLDINGS_PROFILE}
+        order by group_type, group_value, product
+        limit 2000
+    """)
+
+
+def delivered_tables(con: duckdb.DuckDBPyConnection, tables: frozenset[str]) -> frozenset[str]:
+    """Raw tables the bank delivered with at least one clean row (marts.data_availability); a
+    serving file without that mart counts as delivering everything (an older build)."""
+    if AVAILABILITY not in tables:
+        return frozenset({"customers", "accounts", "merchants", "transactions", "loans",
+                          "loan_repayments", "account_balances", "customer_holdings", "monthly_spend"})
+    rows = con.execute(
+        f"select table_name from {AVAILABILITY} where object_type = 'raw_table' and is_present "
+        "and values_present > 0"
+    ).fetchall()
+    return frozenset(r[0] for r in rows)

@@ -14,7 +14,9 @@ st.caption(data.describe_filters(filters))
 if not data.not_built(queries.SEGMENTS, what="City x segment view"):
     top_n = st.slider("Largest cities shown", min_value=3, max_value=40, value=15, key="top_cities")
     mix = data.query("city_segment_mix", f=filters, top_n=top_n)
-    if mix.empty:
+    if mix.empty and not filters.narrows_customers:
+        st.info("No customer has a known home city: this bank's data carries none.")
+    elif mix.empty:
         st.info("No customers for these filters.")
     else:
         cities = list(dict.fromkeys(mix["city"]))

@@ -86,18 +86,26 @@ if not data.not_built(queries.RISK_METRICS, what="Model metrics"):
     facts = metrics[metrics["model"] == "data"]
     scores = metrics[metrics["model"] != "data"]
     table = scores.pivot_table(index="metric", columns="model", values="value")
-    st.dataframe(table.style.format("{:.3f}"))
+    if table.empty:
+        notes = metrics["note"].dropna().unique() if "note" in metrics else []
+        st.caption("No model scores" + (f": {notes[0]}" if len(notes) else "."))
+    else:
+        st.dataframe(table.style.format("{:.3f}"))
     if not facts.empty:
         st.caption(" · ".join(f"{data.label(r.metric)}: {r.value:,.0f}"
                               for r in facts.itertuples(index=False)))
 if not data.not_built(queries.RISK_IMPORTANCES, what="Feature importances"):
     importances = data.query("risk_feature_importances", top=12)
-    # One panel per model: coefficients and tree importances are not on one scale.
-    fig = px.bar(importances.iloc[::-1], x="importance", y="feature", facet_col="model",
-                 facet_col_spacing=0.18, orientation="h", title="Feature importances",
-                 labels={"feature": "", "importance": "Importance"})
-    fig.update_xaxes(matches=None)
-    fig.update_yaxes(matches=None, showticklabels=True)
-    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
-    fig.update_layout(height=460)
-    st.plotly_chart(fig, config=data.PLOTLY_CONFIG)
+    if importances.empty:
+        st.caption("No feature importances: the classifiers were not trained on this bank "
+                   "(the model metrics above say why).")
+    else:
+        # One panel per model: coefficients and tree importances are not on one scale.
+        fig = px.bar(importances.iloc[::-1], x="importance", y="feature", facet_col="model",
+                     facet_col_spacing=0.18, orientation="h", title="Feature importances",
+                     labels={"feature": "", "importance": "Importance"})
+        fig.update_xaxes(matches=None)
+        fig.update_yaxes(matches=None, showticklabels=True)
+        fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+        fig.update_layout(height=460)
+        st.plotly_chart(fig, config=data.PLOTLY_CONFIG)

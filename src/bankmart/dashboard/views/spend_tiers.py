@@ -14,7 +14,7 @@ st.title("Spend tiers")
 filters = data.current_filters(data.PAGE_FILTERS["spend-tiers"])
 st.caption(data.describe_filters(filters) + " · tiers rank each customer's whole history.")
 
-if not data.not_built(queries.TIERS, what="Spend tiers"):
+if not data.no_spend_note("Spend tiers") and not data.not_built(queries.TIERS, what="Spend tiers"):
     sizes = data.query("tier_sizes", f=filters)
     histogram = data.query("spend_histogram", f=filters)
     if sizes.empty:

@@ -1,0 +1,108 @@
+{#
+    K-Means in SQL, for the analysis marts that reproduce a data set's known segmentation with
+    its own features and k (the project's ML segmentation in python_models/ml keeps its own
+    configuration). Returns CTEs to place after `with recursive`, ending in `<name>_assigned`:
+    one row per k of `k_values` and point: k, <id>, cluster (1..k, ordered by the centroid's
+    first feature, so the same data gives the same numbers), sq_distance (to its centroid, in
+    standardised units), and the centroid of each feature in original units (centroid_<f>).
+
+    points    a relation or CTE with the id column and the feature columns (DOUBLE; NULL allowed)
+    features  feature columns; each is standard-scaled (population standard deviation, as
+              scikit-learn's StandardScaler), a NULL imputed with the mean (0 once scaled)
+    The start is deterministic, no random draw: points are ranked by the sum of their scaled
+    features and cut into k equal groups, whose means are the first centroids. Then Lloyd's
+    iterations, `iterations` of them (a cluster that loses every point drops out).
+#}
+{% macro kmeans_ctes(name, points, id, features, k_values, iterations=25) -%}
+{{ name }}_scaled as (
+    select
+        {{ id }},
+        {%- for f in features %}
+        coalesce(({{ f }} - avg({{ f }}) over ()) / nullif(stddev_pop({{ f }}) over (), 0), 0) as z_{{ f }},
+        {%- endfor %}
+    from {{ points }}
+),
+
+{{ name }}_seeded as (
+    select
+        ks.k,
+        ntile(ks.k) over (partition by ks.k order by {% for f in features %}z_{{ f }}{{ ' + ' if not loop.last }}{% endfor %}, {{ id }}) as cluster,
+        {%- for f in features %}
+        z_{{ f }},
+        {%- endfor %}
+    from {{ name }}_scaled
+    cross join (select unnest([{{ k_values | join(', ') }}]) as k) as ks
+),
+
+{{ name }}_centroids as (
+    select
+        0 as iteration,
+        k,
+        cluster,
+        {%- for f in features %}
+        avg(z_{{ f }}) as c_{{ f }},
+        {%- endfor %}
+    from {{ name }}_seeded
+    group by k, cluster
+    union all
+    select
+        iteration + 1,
+        k,
+        cluster,
+        {%- for f in features %}
+        avg(z_{{ f }}),
+        {%- endfor %}
+    from (
+        select
+            centroids.iteration,
+            centroids.k,
+            points.{{ id }},
+            {%- for f in features %}
+            any_value(points.z_{{ f }}) as z_{{ f }},
+            {%- endfor %}
+            arg_min(centroids.cluster, {% for f in features %}(points.z_{{ f }} - centroids.c_{{ f }}) ^ 2{{ ' + ' if not loop.last }}{% endfor %}) as cluster,
+        from {{ name }}_scaled as points
+        cross join {{ name }}_centroids as centroids
+        group by centroids.iteration, centroids.k, points.{{ id }}
+    ) as assigned
+    where iteration < {{ iterations }}
+    group by iteration, k, cluster
+),
+
+{{ name }}_final_centroids as (
+    select
+        k,
+        cluster,
+        {%- for f in features %}
+        c_{{ f }},
+        {%- endfor %}
+        row_number() over (partition by k order by {% for f in features %}c_{{ f }}{{ ', ' if not loop.last }}{% endfor %}) as ordered_cluster,
+    from {{ name }}_centroids
+    where iteration = {{ iterations }}
+),
+
+{{ name }}_nearest as (
+    select
+        centroids.k,
+        points.{{ id }},
+        arg_min(centroids.ordered_cluster, {% for f in features %}(points.z_{{ f }} - centroids.c_{{ f }}) ^ 2{{ ' + ' if not loop.last }}{% endfor %}) as cluster,
+        min({% for f in features %}(points.z_{{ f }} - centroids.c_{{ f }}) ^ 2{{ ' + ' if not loop.last }}{% endfor %}) as sq_distance,
+    from {{ name }}_scaled as points
+    cross join {{ name }}_final_centroids as centroids
+    group by centroids.k, points.{{ id }}
+),
+
+{{ name }}_assigned as (
+    select
+        nearest.k,
+        nearest.{{ id }},
+        cast(nearest.cluster as integer) as cluster,
+        nearest.sq_distance,
+        {%- for f in features %}
+        avg(points.{{ f }}) over (partition by nearest.k, nearest.cluster) as centroid_{{ f }},
+        {%- endfor %}
+    from {{ name }}_nearest as nearest
+    inner join {{ points }} as points
+        on nearest.{{ id }} = points.{{ id }}
+)
+{%- endmacro %}
