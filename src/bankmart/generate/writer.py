@@ -34,6 +34,19 @@ GENERATED_TABLES = (
 MANIFEST_NAME = "_manifest.json"
 
 
+def replace_folder(new: Path, out: Path) -> Path:
+    """Rename the finished folder `new` to `out`, moving an existing `out` aside first and
+    removing it afterwards (the caller has checked it may be replaced)."""
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.replaced-{os.getpid()}"
+        out.rename(old)
+    new.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return out
+
+
 def check_destination(out: Path, force: bool) -> None:
     """Refuse early, before minutes of work, if the bank folder cannot be (re)placed."""
     if out.name == "raw":
@@ -128,15 +141,9 @@ class BankWriter:
             self._ground_truth = None
         text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
         (self.tmp / "raw" / MANIFEST_NAME).write_text(text)
-        old = None
         if self.out.exists():
             check_destination(self.out, self.force)
-            old = self.out.parent / f".{self.out.name}.replaced-{os.getpid()}"
-            self.out.rename(old)
-        self.tmp.rename(self.out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return self.out
+        return replace_folder(self.tmp, self.out)
 
     def abort(self) -> None:
         if self._ground_truth is not None:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bankmart.errors import BankmartError
-from bankmart.generate.writer import COMPRESSION, _pid_alive
+from bankmart.generate.writer import COMPRESSION, _pid_alive, replace_folder
 from bankmart.importers.report import REPORT_NAME, ImportReport
 from bankmart.raw_schema import RAW_TABLES, arrow_schema
 
@@ -68,15 +68,9 @@ class ImportWriter:
     def finish(self, report: ImportReport) -> Path:
         report.rows_written = dict(self.rows)
         report.write(self.tmp)
-        old = None
         if self.out.exists():
             check_out(self.out, self.force)
-            old = self.out.parent / f".{self.out.name}.replaced-{os.getpid()}"
-            self.out.rename(old)
-        self.tmp.rename(self.out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return self.out
+        return replace_folder(self.tmp, self.out)
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
