@@ -1,23 +1,22 @@
 {#
-    The portfolio on one row, over the whole reporting window: customers, active customers,
-    spend, average spend per customer, income utilisation (average monthly spend / average
-    monthly income, the standard Mitron-style metric), fraud rate (confirmed fraud among the
-    transactions the bank labels; NULL for a bank without fraud labels), open risk alerts
-    (0, not NULL, when the queue is empty) and how many customers the scorecard could assess at
-    all (an empty queue says "no risk found" only about them). txn_count and fraud_txn_count are NULL for a bank
-    whose spend aggregates do not count transactions.
+    The portfolio on one row, over the whole reporting window, by the semantic layer's
+    definitions (models/marts/semantic/_metrics.yml; tests/python/test_semantic_layer.py checks
+    this row against `mf query`): customers, active customers, spend, transactions, spend per
+    customer observed, income utilisation (summed over customer-months: the spend of the months
+    whose customer states an income over that income), fraud rate (confirmed fraud among the
+    transactions the bank labels; NULL for a bank without fraud labels), open risk alerts (0, not
+    NULL, when the queue is empty) and how many customers the scorecard could assess at all (an
+    empty queue says "no risk found" only about them). txn_count is NULL when no spend counts
+    transactions (a bank whose monthly aggregates count none).
 #}
 with
 
-features as (
+customer_months as (select * from {{ ref('customer_month_kpis') }}),
+
+customers as (
     select
-        customer_id,
-        total_spend,
-        txn_count,
-        avg_monthly_spend,
-        monthly_income,
-        fraud_txn_count,
-    from {{ ref('customer_features') }}
+        count(*) as customers,
+    from {{ ref('dim_customer') }}
 ),
 
 -- count() and a filtered count() are 0 on an empty queue (a sum() would be NULL).
@@ -41,46 +40,42 @@ window_bounds as (
     from {{ ref('int_reporting_period') }}
 ),
 
-fraud_labels as (
-    select
-        sum(fraud_labelled_txn_count) as labelled_txn_count,
-    from {{ ref('customer_monthly_features') }}
-),
-
 totals as (
     select
-        count(*) as customers,
-        count(*) filter (where total_spend > 0 or txn_count > 0) as active_customers,
+        count(distinct customer_id) as customers_observed,
+        count(distinct case when is_active then customer_id end) as active_customers,
         sum(total_spend) as total_spend,
-        case when count(txn_count) = count(*) then sum(txn_count) end as txn_count,
-        sum(case when monthly_income > 0 then avg_monthly_spend end) as income_customers_spend,
-        sum(case when monthly_income > 0 then monthly_income end) as income_customers_income,
+        sum(txn_count) as txn_count,
+        sum(income_known_spend) as income_known_spend,
+        sum(monthly_income) as stated_income,
         sum(fraud_txn_count) as fraud_txn_count,
-    from features
+        sum(fraud_labelled_txn_count) as fraud_labelled_txn_count,
+    from customer_months
 ),
 
 final as (
     select
         window_bounds.first_month,
         window_bounds.last_month,
-        cast(totals.customers as bigint) as customers,
+        cast(customers.customers as bigint) as customers,
+        cast(totals.customers_observed as bigint) as customers_observed,
         cast(totals.active_customers as bigint) as active_customers,
-        cast(totals.total_spend as double) as total_spend,
+        cast(coalesce(totals.total_spend, 0) as double) as total_spend,
         cast(totals.txn_count as bigint) as txn_count,
-        cast(totals.total_spend / nullif(totals.customers, 0) as double)
+        cast(totals.total_spend / nullif(totals.customers_observed, 0) as double)
             as avg_spend_per_customer,
-        cast(totals.income_customers_spend / nullif(totals.income_customers_income, 0) as double)
+        cast(totals.income_known_spend / nullif(totals.stated_income, 0) as double)
             as income_utilisation,
         cast(totals.fraud_txn_count as bigint) as fraud_txn_count,
-        cast(totals.fraud_txn_count / nullif(fraud_labels.labelled_txn_count, 0) as double) as fraud_rate,
+        cast(totals.fraud_txn_count / nullif(totals.fraud_labelled_txn_count, 0) as double) as fraud_rate,
         cast(alerts.alert_count as bigint) as alert_count,
         cast(alerts.high_risk_alerts as bigint) as high_risk_alerts,
         cast(assessed.risk_assessed_customers as bigint) as risk_assessed_customers,
     from totals
+    cross join customers
     cross join alerts
     cross join assessed
     cross join window_bounds
-    cross join fraud_labels
 )
 
 select * from final

@@ -1,53 +1,30 @@
 {#
-    Portfolio KPIs by month: customers on book, active customers (at least one transaction),
-    spend, average spend per active customer, income utilisation and fraud rate.
+    Portfolio KPIs by month, by the semantic layer's definitions (models/marts/semantic/
+    _metrics.yml; the same as `mf query ... --group-by metric_time__month`): customers observed
+    in the month, active customers, spend, transactions, average spend per active customer,
+    income utilisation and fraud rate.
 #}
 with
 
-monthly as (
-    select
-        customer_id,
-        month_start_date,
-        total_spend,
-        txn_count,
-        fraud_txn_count,
-        fraud_labelled_txn_count,
-    from {{ ref('customer_monthly_features') }}
-),
-
-customers as (
-    select
-        customer_id,
-        monthly_income,
-    from {{ ref('dim_customer') }}
-),
+customer_months as (select * from {{ ref('customer_month_kpis') }}),
 
 final as (
     select
-        monthly.month_start_date,
-        {{ to_date_key('monthly.month_start_date') }} as date_key,
-        cast(count(*) as bigint) as customers,
-        cast(count(*) filter (where monthly.total_spend > 0 or monthly.txn_count > 0) as bigint)
-            as active_customers,
-        cast(sum(monthly.total_spend) as double) as total_spend,
-        cast(sum(monthly.txn_count) as bigint) as txn_count,
+        month_start_date,
+        {{ to_date_key('month_start_date') }} as date_key,
+        cast(count(distinct customer_id) as bigint) as customers,
+        cast(count(distinct case when is_active then customer_id end) as bigint) as active_customers,
+        cast(sum(total_spend) as double) as total_spend,
+        cast(sum(txn_count) as bigint) as txn_count,
         cast(
-            sum(monthly.total_spend)
-            / nullif(count(*) filter (where monthly.total_spend > 0 or monthly.txn_count > 0), 0)
+            sum(total_spend) / nullif(count(distinct case when is_active then customer_id end), 0)
             as double
         ) as avg_spend_per_active_customer,
-        cast(
-            sum(case when customers.monthly_income > 0 then monthly.total_spend end)
-            / nullif(sum(case when customers.monthly_income > 0 then customers.monthly_income end), 0)
-            as double
-        ) as income_utilisation,
-        cast(sum(monthly.fraud_txn_count) as bigint) as fraud_txn_count,
-        cast(sum(monthly.fraud_txn_count) / nullif(sum(monthly.fraud_labelled_txn_count), 0) as double)
-            as fraud_rate,
-    from monthly
-    left join customers
-        on monthly.customer_id = customers.customer_id
-    group by monthly.month_start_date
+        cast(sum(income_known_spend) / nullif(sum(monthly_income), 0) as double) as income_utilisation,
+        cast(sum(fraud_txn_count) as bigint) as fraud_txn_count,
+        cast(sum(fraud_txn_count) / nullif(sum(fraud_labelled_txn_count), 0) as double) as fraud_rate,
+    from customer_months
+    group by month_start_date
 )
 
 select * from final

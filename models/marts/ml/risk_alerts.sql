@@ -22,6 +22,13 @@ segments as (
     from {{ ref('customer_segments') }}
 ),
 
+features as (
+    select
+        customer_id,
+        observation_end_date,
+    from {{ ref('customer_features') }}
+),
+
 final as (
     select
         cast(row_number() over (order by scores.risk_score desc, scores.customer_id) as integer)
@@ -38,11 +45,14 @@ final as (
         customers.occupation,
         customers.age_band,
         segments.segment_name,
+        features.observation_end_date,
     from scores
     left join customers
         on scores.customer_id = customers.customer_id
     left join segments
         on scores.customer_id = segments.customer_id
+    left join features
+        on scores.customer_id = features.customer_id
     where scores.risk_tier in ('Medium', 'High')
 )
 

@@ -32,6 +32,7 @@ TIERS = "marts.customer_spend_tiers"
 TIER_THRESHOLDS = "marts.spend_tier_thresholds"
 FEATURES = "marts.customer_features"
 MONTHLY_FEATURES = "marts.customer_monthly_features"
+KPI_MONTHS = "marts.customer_month_kpis"
 RISK_SCORES = "marts.customer_risk_scores"
 RISK_ALERTS = "marts.risk_alerts"
 RISK_METRICS = "marts.risk_model_metrics"
@@ -231,34 +232,40 @@ def _month_clause(f: Filters, column: str = "transaction_month") -> tuple[str, d
 
 
 def _customer_months(f: Filters, tables: frozenset[str]) -> tuple[str, dict[str, Any]]:
-    """SQL of one row per customer and month in scope: spend, transactions, fraud.
+    """SQL of one row per customer and month in scope, with the columns the KPIs sum.
 
-    customer_monthly_features already holds these (about 24 rows per customer instead of
-    ~100 transactions), so the portfolio reads it when it is built and only falls back to
-    aggregating fct_transactions otherwise. Zero months are kept where the mart has them.
+    marts.customer_month_kpis is the semantic layer's base (models/marts/semantic): the KPI
+    cards read it, so they compute what `mf query` and the Power BI measures do. Without it (a
+    partial build) the same columns are aggregated from fct_transactions.
     """
-    if MONTHLY_FEATURES in tables:
-        clause, params = _customer_clause(f, tables, "customer_id")
+    clause, params = _customer_clause(f, tables, "customer_id")
+    if KPI_MONTHS in tables:
         months, month_params = _month_clause(f, "month_start_date")
         return (
             f"""
-            select customer_id, month_start_date as month, total_spend, txn_count,
-                   fraud_txn_count, fraud_labelled_txn_count
-            from {MONTHLY_FEATURES}
+            select customer_id, month_start_date as month, is_active, total_spend, txn_count,
+                   fraud_txn_count, fraud_labelled_txn_count, monthly_income, income_known_spend
+            from {KPI_MONTHS}
             where true {clause} {months}
             """,
             params | month_params,
         )
-    clause, params = _customer_clause(f, tables, "customer_id")
     months, month_params = _month_clause(f)
     return (
         f"""
-        select customer_id, transaction_month as month, sum(amount)::double as total_spend,
-               count(*) as txn_count, count(*) filter (where is_fraud) as fraud_txn_count,
-               count(*) filter (where has_fraud_label) as fraud_labelled_txn_count
-        from {TRANSACTIONS}
-        where true {clause} {months}
-        group by all
+        select t.customer_id, t.month, t.total_spend > 0 or t.txn_count > 0 as is_active,
+               t.total_spend, t.txn_count, t.fraud_txn_count, t.fraud_labelled_txn_count,
+               case when c.monthly_income > 0 then c.monthly_income::double end as monthly_income,
+               case when c.monthly_income > 0 then t.total_spend end as income_known_spend
+        from (
+            select customer_id, transaction_month as month, sum(amount)::double as total_spend,
+                   count(*) as txn_count, count(*) filter (where is_fraud) as fraud_txn_count,
+                   count(*) filter (where has_fraud_label) as fraud_labelled_txn_count
+            from {TRANSACTIONS}
+            where true {clause} {months}
+            group by all
+        ) as t
+        left join {CUSTOMERS} as c using (customer_id)
         """,
         params | month_params,
     )
@@ -269,11 +276,12 @@ def portfolio_kpis(
 ) -> dict[str, float | int | None]:
     """Headline measures for the filtered customers and months.
 
-    Definitions follow marts.mart_portfolio_kpis (and bi/powerbi/measures.dax), so with no
-    filter the cards equal that mart: average spend is per customer in scope, income
-    utilisation is the sum of customers' average monthly spend (zero months included) over the
-    sum of their monthly incomes, for customers with a known income; the fraud rate is over the
-    transactions that carry a fraud label (NULL for a bank without labels).
+    The semantic layer's metrics (models/marts/semantic/_metrics.yml) over the customer-months
+    in scope, so with no filter the cards equal marts.mart_portfolio_kpis and, with any filter,
+    `mf query` sliced the same way (tests/python/test_semantic_layer.py): customers in the
+    customer filters; customers observed and active in the months; spend per customer observed;
+    income utilisation summed over customer-months whose customer states an income; the fraud
+    rate over the transactions that carry a fraud label (NULL for a bank without labels).
     """
     scope_sql, params = _scope(f, tables)
     months_sql, month_params = _customer_months(f, tables)
@@ -281,40 +289,24 @@ def portfolio_kpis(
         f"""
         with
         scope as ({scope_sql}),
-        customer_months as ({months_sql}),
-        per_customer as (
-            select
-                customer_id,
-                sum(total_spend) as spend,
-                sum(txn_count) as txns,
-                sum(fraud_txn_count) as fraud_txns,
-                sum(fraud_labelled_txn_count) as labelled_txns,
-                avg(total_spend) as avg_monthly_spend,
-            from customer_months
-            group by customer_id
-        ),
-        with_income as (
-            select coalesce(p.avg_monthly_spend, 0) as avg_monthly_spend, c.monthly_income
-            from {CUSTOMERS} as c
-            left join per_customer as p using (customer_id)
-            where c.monthly_income > 0 and c.customer_id in (select customer_id from scope)
-        )
+        customer_months as ({months_sql})
         select
             (select count(*) from scope) as customers,
-            (select count(*) filter (where spend > 0 or txns > 0) from per_customer) as active_customers,
-            (select coalesce(sum(spend), 0) from per_customer)::double as total_spend,
-            (select case when count(txns) = count(*) then sum(txns) end from per_customer)::bigint as txn_count,
-            (select sum(fraud_txns) / nullif(sum(labelled_txns), 0) from per_customer) as fraud_rate,
-            (select sum(avg_monthly_spend) / nullif(sum(monthly_income), 0)
-             from with_income)::double as income_utilisation
+            count(distinct customer_id) as customers_observed,
+            count(distinct case when is_active then customer_id end) as active_customers,
+            coalesce(sum(total_spend), 0)::double as total_spend,
+            sum(txn_count)::bigint as txn_count,
+            (sum(fraud_txn_count) / nullif(sum(fraud_labelled_txn_count), 0))::double as fraud_rate,
+            (sum(income_known_spend) / nullif(sum(monthly_income), 0))::double as income_utilisation,
+        from customer_months
         """,
         params | month_params,
     ).fetchone()
-    names = ["customers", "active_customers", "total_spend", "txn_count", "fraud_rate",
-             "income_utilisation"]
+    names = ["customers", "customers_observed", "active_customers", "total_spend", "txn_count",
+             "fraud_rate", "income_utilisation"]
     kpis: dict[str, float | int | None] = dict(zip(names, row, strict=True))
-    customers = kpis["customers"] or 0
-    kpis["avg_spend_per_customer"] = (kpis["total_spend"] or 0) / customers if customers else None
+    observed = kpis["customers_observed"] or 0
+    kpis["avg_spend_per_customer"] = (kpis["total_spend"] or 0) / observed if observed else None
     kpis["alert_count"] = None
     if RISK_ALERTS in tables:
         alert_clause, alert_params = _customer_clause(f, tables, "customer_id")
@@ -331,7 +323,7 @@ def monthly_trend(con: duckdb.DuckDBPyConnection, tables: frozenset[str], f: Fil
         select
             month,
             sum(total_spend)::double as total_spend,
-            count(*) filter (where txn_count > 0) as active_customers,
+            count(distinct case when is_active then customer_id end) as active_customers,
             sum(txn_count)::bigint as txn_count,
             sum(fraud_txn_count)::bigint as fraud_txns,
         from ({months_sql})

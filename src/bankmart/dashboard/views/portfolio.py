@@ -17,18 +17,19 @@ if data.delivers_spend():
     cards[0].metric("Customers", data.count(kpis["customers"]), border=True,
                     help="Customers passing the city, segment and tier filters.")
     cards[1].metric("Active customers", data.count(kpis["active_customers"]), border=True,
-                    help="Customers with at least one transaction in the months shown.")
+                    help="Customers who spent or transacted in the months shown.")
     cards[2].metric("Total spend", data.inr(kpis["total_spend"]), border=True,
-                    help="Sum of debit amounts in INR.")
+                    help="Spend in the home currency.")
     cards[3].metric("Avg spend per customer", data.inr(kpis["avg_spend_per_customer"]),
-                    border=True, help="Total spend over customers passing the filters.")
+                    border=True, help="Total spend over the customers observed in the months "
+                    "shown.")
     cards = st.columns(4)
     cards[0].metric("Transactions", data.count(kpis["txn_count"]), border=True)
     cards[1].metric("Income utilisation", data.percent(kpis["income_utilisation"]), border=True,
-                    help="Average monthly spend as a share of monthly income (customers with a "
-                    "known income).")
+                    help="Spend as a share of stated monthly income, summed over the months "
+                    "of the customers who state an income.")
     cards[2].metric("Fraud rate", data.percent(kpis["fraud_rate"], 2), border=True,
-                    help="Share of transactions labelled fraudulent.")
+                    help="Confirmed fraud among the transactions that carry a fraud label.")
     cards[3].metric("Open alerts", data.count(kpis["alert_count"]), border=True,
                     help="Customers in the risk alert queue (Risk page).")
 else:
