@@ -9,9 +9,8 @@
     feature layer computes each share over the transactions whose flag is known, so a bank
     without times has no night share rather than a night share of 1 (midnight) or 0.
 
-    The clean rows are read from base_core__transactions (the table behind the
-    stg_core__transactions view, same rows and columns) because its loaded_at is what the
-    incremental fct_transactions filters on: a filter on a base column reaches the table scan.
+    loaded_at (from the base table, through stg_core__transactions) is what the incremental
+    fct_transactions filters on; DuckDB pushes that filter through both views to the scan.
 #}
 with
 
@@ -33,8 +32,7 @@ transactions as (
         dq_flags,
         derived_columns,
         loaded_at,
-    from {{ ref('base_core__transactions') }}
-    where quarantine_reason is null
+    from {{ ref('stg_core__transactions') }}
 ),
 
 accounts as (

@@ -4,6 +4,8 @@
     currency. transaction_at is NULL when the time of day is unknown; category is NULL when the
     raw row had none or an unknown one (intermediate falls back to the merchant's); is_fraud is
     NULL when the source does not say. dq_flags names the attributes that could not be read.
+    loaded_at is the base row's load time: the incremental fct_transactions filters on it, and
+    DuckDB pushes that filter through this view to the base table's scan.
 #}
 with
 
@@ -27,6 +29,7 @@ final as (
         txn_month,
         dq_flags,
         derived_columns,
+        loaded_at,
     from transactions
     where quarantine_reason is null
 )
