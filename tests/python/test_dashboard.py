@@ -434,6 +434,11 @@ def _plant_extreme_dates(serving_file: Path) -> str:
                 "last_transaction_date = cast($day as date) "
                 "where customer_id = $customer and month_start_date = $month",
                 {"day": day, "customer": customer_id, "month": month})
+            # The semantic layer's base is served as a table: the same months move there too.
+            con.execute(
+                "update marts.customer_month_kpis set month_start_date = cast($day as date) "
+                "where customer_id = $customer and month_start_date = $month",
+                {"day": day, "customer": customer_id, "month": month})
         for day in ("0001-01-01", "9999-12-31"):
             con.execute(
                 "insert into marts.dim_date by name select * replace (cast($day as date) as "

@@ -121,6 +121,12 @@ def table_columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[tuple[s
         select schema_name, table_name, column_name, data_type
         from duckdb_columns()
         where database_name = '{database}' and schema_name in {COMPARED_SCHEMAS}
+            -- tables only: a view (the semantic layer's customer_month_kpis) names the build
+            -- file's own catalog, so it cannot be read under another alias, and it holds no rows
+            -- of its own (the tables it reads are compared)
+            and (schema_name, table_name) in (
+                select (schema_name, table_name) from duckdb_tables() where database_name = '{database}'
+            )
         order by schema_name, table_name, column_index
         """
     ).fetchall()
