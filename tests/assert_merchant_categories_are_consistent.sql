@@ -13,6 +13,7 @@ categories as (
         count(distinct category_label) as label_count,
         count(distinct is_discretionary) as discretionary_flag_count,
         count(distinct is_essential) as essential_flag_count,
+        count(distinct in_purchase_mix) as purchase_mix_flag_count,
         bool_or(is_discretionary and is_essential) as is_both,
     from merchant_categories
     group by category
@@ -23,4 +24,5 @@ from categories
 where label_count > 1
     or discretionary_flag_count > 1
     or essential_flag_count > 1
+    or purchase_mix_flag_count > 1
     or is_both

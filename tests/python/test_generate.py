@@ -624,3 +624,28 @@ def test_a_clean_bank_has_no_dirty_rows(clean_bank: Path, clean) -> None:
     for table, detectors in DETECTORS.items():
         for kind, sql in detectors.items():
             assert _one(clean, sql) == 0, f"{table}.{kind}"
+
+
+def _seed(name: str) -> list[dict[str, str]]:
+    import csv
+
+    with (Path(__file__).resolve().parents[2] / "seeds" / f"{name}.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_generator_codes_are_the_seeds_codes() -> None:
+    """The seeds define the code lists; the generator (and the ML tests' synthetic customers)
+    may only use codes the seeds know, with each MCC in the seed's category."""
+    from bankmart.ml import synthetic
+
+    categories = _seed("merchant_categories")
+    category_of_mcc = {row["mcc"]: row["category"] for row in categories}
+    assert set(ref.CATEGORIES) == {row["category"] for row in categories}
+    for category, mccs in ref.CATEGORY_MCCS.items():
+        assert {category_of_mcc.get(mcc) for mcc in mccs} == {category}, category
+    channels = {row["channel"] for row in _seed("channels")}
+    assert set(ref.CHANNELS) == channels == set(synthetic.CHANNELS)
+    purchases = {row["category"] for row in categories if row["in_purchase_mix"] == "true"}
+    assert set(synthetic.PURCHASES) == purchases
+    assert set(ref.PAYMENT_TYPES) <= {row["payment_type"] for row in _seed("payment_types")}
+    assert set(ref.ACCOUNT_TYPES) <= {row["account_type"] for row in _seed("account_types")}

@@ -49,7 +49,7 @@
     ('discretionary', 'category'),
     ('essential', 'category'),
 ] -%}
-{%- set channels = var('spend_channels') -%}
+{%- set channels = spend_channels() -%}
 {%- set purchase_categories = purchase_categories() -%}
 {%- set recent_months = var('risk_recent_months', 3) -%}
 {%- set baseline_min_months = var('risk_baseline_min_months', 3) -%}

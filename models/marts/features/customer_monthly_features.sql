@@ -13,7 +13,7 @@
     the *_known_spend columns say how much spend each share rests on. Counts and tickets are NULL
     in months whose aggregates do not count transactions.
 
-    Counts beside amounts: transactions per channel (var spend_channels) over the transactions
+    Counts beside amounts: transactions per channel (the channels seed) over the transactions
     whose channel is known, and abroad and night-time transactions over those whose country or
     time is known, so that behaviour can be measured by how often a customer does something, not
     only by how much money it moved (one large transfer would otherwise outweigh fifty card
@@ -37,8 +37,8 @@
         pre_hook="{{ reset_when_upstream_rebuilt(ref('fct_transactions')) }}",
     )
 }}
-{%- set categories = var('spend_categories') %}
-{%- set channels = var('spend_channels') %}
+{%- set categories = spend_categories() %}
+{%- set channels = spend_channels() %}
 {%- set purchases = purchase_categories() %}
 {%- set incremental = is_incremental() %}
 {%- set flagged = [
