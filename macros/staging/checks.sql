@@ -154,3 +154,39 @@
         "'" ~ name ~ " ' || cast(" ~ parsed ~ " as varchar) || ' is before the data window, which starts ' || cast(window_start as varchar)"
     )) }}
 {%- endmacro %}
+
+{#
+    The checks every optional date attribute gets: given but not a date, after the as-of date,
+    or a placeholder (1900-01-01 or earlier).
+#}
+{% macro attribute_date_checks(raw, parsed, name) -%}
+    {{ return([
+        check_unparseable_date(raw, parsed, name),
+        check_future_date(parsed, name),
+        check_placeholder_date(parsed, name),
+    ]) }}
+{%- endmacro %}
+
+{#
+    The checks every required activity date (a row's own date) gets: empty (quarantined as
+    missing_reason), not a date, after the as-of date, or before the data window.
+#}
+{% macro activity_date_checks(raw, parsed, name, missing_reason='missing_value') -%}
+    {{ return([
+        (parsed ~ ' is null and ' ~ is_blank(raw), missing_reason, "'" ~ name ~ " is empty'"),
+        check_unparseable_date(raw, parsed, name),
+        check_future_date(parsed, name),
+        check_data_window(parsed, name),
+    ]) }}
+{%- endmacro %}
+
+{#
+    An optional code attribute read through its seed: the attribute tuple base_model() takes,
+    with the code in column <name> (NULL when unknown), looked up from <key> and kept raw as
+    raw_<name>, flagged unknown_code when given but not in the seed.
+#}
+{% macro code_attribute(name, key, seed) -%}
+    {{ return((name, 'known_' ~ name, [
+        check_unknown_code(key, 'known_' ~ name, 'raw_' ~ name, name, seed),
+    ])) }}
+{%- endmacro %}

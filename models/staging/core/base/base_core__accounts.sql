@@ -39,24 +39,14 @@
         check_orphan('customer_id', 'customer', 'customers', 'orphan_customer'),
     ],
     attributes=[
-        ('opened_date', 'parsed_opened_date', [
-            check_unparseable_date('raw_opened_date', 'parsed_opened_date', 'opened_date'),
-            check_future_date('parsed_opened_date', 'opened_date'),
-            check_placeholder_date('parsed_opened_date', 'opened_date'),
-        ]),
-        ('closed_date', 'parsed_closed_date', [
-            check_unparseable_date('raw_closed_date', 'parsed_closed_date', 'closed_date'),
-            check_future_date('parsed_closed_date', 'closed_date'),
-            check_placeholder_date('parsed_closed_date', 'closed_date'),
+        ('opened_date', 'parsed_opened_date', attribute_date_checks('raw_opened_date', 'parsed_opened_date', 'opened_date')),
+        ('closed_date', 'parsed_closed_date',
+            attribute_date_checks('raw_closed_date', 'parsed_closed_date', 'closed_date') + [
             ('parsed_closed_date < parsed_opened_date', 'out_of_range',
                 "'closed_date ' || cast(parsed_closed_date as varchar) || ' is before opened_date ' || cast(parsed_opened_date as varchar)"),
         ]),
-        ('currency', 'known_currency', [
-            check_unknown_code('currency_key', 'known_currency', 'raw_currency', 'currency', 'currencies'),
-        ]),
-        ('status', 'known_status', [
-            check_unknown_code('status_key', 'known_status', 'raw_status', 'status', 'code_aliases (account_status)'),
-        ]),
+        code_attribute('currency', 'currency_key', 'currencies'),
+        code_attribute('status', 'status_key', 'code_aliases (account_status)'),
         ('credit_limit', 'credit_limit_value', [
             check_unparseable_number('raw_credit_limit', 'credit_limit_value', 'credit_limit'),
             check_finite('credit_limit_value', 'credit_limit'),

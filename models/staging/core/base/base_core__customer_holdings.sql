@@ -29,10 +29,7 @@
     checks=[
         ('customer_id is null', 'missing_key', "'customer_id is empty'"),
         check_too_long('customer_id', max_id_length()),
-        ('snapshot_date is null and ' ~ is_blank('raw_snapshot_date'), 'missing_key', "'snapshot_date is empty'"),
-        check_unparseable_date('raw_snapshot_date', 'snapshot_date', 'snapshot_date'),
-        check_future_date('snapshot_date', 'snapshot_date'),
-        check_data_window('snapshot_date', 'snapshot_date'),
+    ] + activity_date_checks('raw_snapshot_date', 'snapshot_date', 'snapshot_date', 'missing_key') + [
         ('product_key is null', 'missing_key', "'product is empty'"),
         ('product is null', 'unknown_account_type',
             "'product ' || " ~ quote_raw('raw_product') ~ " || ' is not in the account_types seed'"),

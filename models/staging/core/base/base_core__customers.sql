@@ -52,11 +52,7 @@
     ],
     attributes=[
         ('full_name', 'full_name_text', [check_too_long('full_name_text', max_text_length())]),
-        ('birth_date', 'parsed_birth_date', [
-            check_unparseable_date('raw_birth_date', 'parsed_birth_date', 'birth_date'),
-            check_future_date('parsed_birth_date', 'birth_date'),
-            check_placeholder_date('parsed_birth_date', 'birth_date'),
-        ]),
+        ('birth_date', 'parsed_birth_date', attribute_date_checks('raw_birth_date', 'parsed_birth_date', 'birth_date')),
         ('age', 'age_value', [
             check_unparseable_number('raw_age', 'age_value', 'age'),
             check_out_of_range('age_value', 'age_value not between 0 and 120', 'age', '0..120'),
@@ -69,20 +65,14 @@
             check_unknown_code('marital_status_key', 'marital_status_code', 'raw_marital_status', 'marital_status', 'code_aliases (marital_status)'),
         ]),
         ('city', 'coalesce(canonical_city, ' ~ title_case('raw_city') ~ ')', [check_too_long('city_text', max_text_length())]),
-        ('country_code', 'known_country_code', [
-            check_unknown_code('country_key', 'known_country_code', 'raw_country_code', 'country_code', 'countries'),
-        ]),
+        code_attribute('country_code', 'country_key', 'countries'),
         ('occupation', 'occupation_text', [check_too_long('occupation_text', max_text_length())]),
         ('monthly_income', 'income_value', [
             check_unparseable_number('raw_monthly_income', 'income_value', 'monthly_income'),
             check_finite('income_value', 'monthly_income'),
             check_out_of_range('income_value', 'income_value < 0 or income_value >= 1e16', 'monthly_income', '0..1e16'),
         ]),
-        ('joined_date', 'parsed_joined_date', [
-            check_unparseable_date('raw_joined_date', 'parsed_joined_date', 'joined_date'),
-            check_future_date('parsed_joined_date', 'joined_date'),
-            check_placeholder_date('parsed_joined_date', 'joined_date'),
-        ]),
+        ('joined_date', 'parsed_joined_date', attribute_date_checks('raw_joined_date', 'parsed_joined_date', 'joined_date')),
         ('loyalty_class', 'loyalty_class_text', [check_too_long('loyalty_class_text', max_text_length())]),
         ('fee_structure', 'fee_structure_text', [check_too_long('fee_structure_text', max_text_length())]),
         ('relationship_type', 'relationship_type_text', [check_too_long('relationship_type_text', max_text_length())]),

@@ -26,11 +26,8 @@
         ('loan_id is null', 'missing_key', "'loan_id is empty'"),
         check_too_long('repayment_id', max_id_length()),
         check_too_long('loan_id', max_id_length()),
-        ('paid_date is null and ' ~ is_blank('raw_paid_date'), 'missing_value', "'paid_date is empty'"),
-        check_unparseable_date('raw_paid_date', 'paid_date', 'paid_date'),
-        check_future_date('paid_date', 'paid_date'),
-        check_data_window('paid_date', 'paid_date'),
-    ] + amount_checks('raw_amount', 'amount_value', 'amount') + [
+    ] + activity_date_checks('raw_paid_date', 'paid_date', 'paid_date')
+      + amount_checks('raw_amount', 'amount_value', 'amount') + [
         check_orphan('loan_id', 'loan', 'loans', 'orphan_loan'),
     ],
     flags=[rounded_amount_flag('amount_value', 'amount')],

@@ -31,11 +31,8 @@
         ('customer_id is null', 'missing_key', "'customer_id is empty'"),
         check_too_long('loan_id', max_id_length()),
         check_too_long('customer_id', max_id_length()),
-        ('disbursed_date is null and ' ~ is_blank('raw_disbursed_date'), 'missing_value', "'disbursed_date is empty'"),
-        check_unparseable_date('raw_disbursed_date', 'disbursed_date', 'disbursed_date'),
-        check_future_date('disbursed_date', 'disbursed_date'),
-        check_data_window('disbursed_date', 'disbursed_date'),
-    ] + amount_checks('raw_principal_amount', 'principal_value', 'principal_amount') + [
+    ] + activity_date_checks('raw_disbursed_date', 'disbursed_date', 'disbursed_date')
+      + amount_checks('raw_principal_amount', 'principal_value', 'principal_amount') + [
         check_orphan('customer_id', 'customer', 'customers', 'orphan_customer'),
     ],
     attributes=[

@@ -37,13 +37,9 @@
             ('mcc_text is not null and mcc_code is null', 'unknown_code',
                 "'mcc ' || " ~ quote_raw('raw_mcc') ~ " || ' is not a four-digit merchant category code'"),
         ]),
-        ('category', 'known_category', [
-            check_unknown_code('category_key', 'known_category', 'raw_category', 'category', 'merchant_categories'),
-        ]),
+        code_attribute('category', 'category_key', 'merchant_categories'),
         ('city', 'coalesce(canonical_city, ' ~ title_case('raw_city') ~ ')', [check_too_long('city_text', max_text_length())]),
-        ('country_code', 'known_country_code', [
-            check_unknown_code('country_key', 'known_country_code', 'raw_country_code', 'country_code', 'countries'),
-        ]),
+        code_attribute('country_code', 'country_key', 'countries'),
     ],
     columns=[
         ('merchant_id', 'merchant_id'),

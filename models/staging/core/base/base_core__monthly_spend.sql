@@ -41,15 +41,9 @@
         check_orphan('customer_id', 'customer', 'customers', 'orphan_customer'),
     ],
     attributes=[
-        ('category', 'known_category', [
-            check_unknown_code("nullif(category_key, '')", 'known_category', 'raw_category', 'category', 'merchant_categories'),
-        ]),
-        ('payment_type', 'known_payment_type', [
-            check_unknown_code("nullif(payment_type_key, '')", 'known_payment_type', 'raw_payment_type', 'payment_type', 'payment_types'),
-        ]),
-        ('channel', 'known_channel', [
-            check_unknown_code("nullif(channel_key, '')", 'known_channel', 'raw_channel', 'channel', 'channels'),
-        ]),
+        code_attribute('category', "nullif(category_key, '')", 'merchant_categories'),
+        code_attribute('payment_type', "nullif(payment_type_key, '')", 'payment_types'),
+        code_attribute('channel', "nullif(channel_key, '')", 'channels'),
         ('transaction_count', 'count_value', [
             check_unparseable_number('raw_transaction_count', 'count_value', 'transaction_count'),
             check_out_of_range('count_value', 'count_value < 0', 'transaction_count', '0 or more'),

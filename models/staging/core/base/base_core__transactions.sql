@@ -120,21 +120,11 @@
             ('clock_text is not null and parsed_time is null', 'unparseable_time',
                 "'time ' || " ~ quote_raw('clock_text') ~ " || ' is not a time of day'"),
         ]),
-        ('currency', 'known_currency', [
-            check_unknown_code('currency_key', 'known_currency', 'raw_currency', 'currency', 'currencies'),
-        ]),
-        ('channel', 'known_channel', [
-            check_unknown_code('channel_key', 'known_channel', 'raw_channel', 'channel', 'channels'),
-        ]),
-        ('payment_type', 'known_payment_type', [
-            check_unknown_code('payment_type_key', 'known_payment_type', 'raw_payment_type', 'payment_type', 'payment_types'),
-        ]),
-        ('category', 'known_category', [
-            check_unknown_code('category_key', 'known_category', 'raw_category', 'category', 'merchant_categories'),
-        ]),
-        ('country_code', 'known_country_code', [
-            check_unknown_code('country_key', 'known_country_code', 'raw_country_code', 'country_code', 'countries'),
-        ]),
+        code_attribute('currency', 'currency_key', 'currencies'),
+        code_attribute('channel', 'channel_key', 'channels'),
+        code_attribute('payment_type', 'payment_type_key', 'payment_types'),
+        code_attribute('category', 'category_key', 'merchant_categories'),
+        code_attribute('country_code', 'country_key', 'countries'),
         ('is_fraud', 'fraud_value', [
             ('fraud_value is null and not ' ~ is_blank('raw_is_fraud'), 'out_of_domain',
                 "'is_fraud ' || " ~ quote_raw('raw_is_fraud') ~ " || ' is not 0/1, true/false or yes/no'"),
