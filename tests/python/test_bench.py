@@ -1,9 +1,11 @@
-"""The benchmark harness: its measuring pieces, the pandas reference and one tiny end-to-end run.
+"""The benchmark harness: its measuring pieces, the pandas and polars references and one tiny
+end-to-end run.
 
 Benchmarks report, they are not timed tests: nothing here asserts a speed. What is checked is
 that the harness measures what it claims (a child's known allocation shows up in the sampled
-RSS, caps and time limits stop a run), that the reference computes the same totals as a direct
-DuckDB query over the same raw files, and that a run writes a report with every field.
+RSS, caps and time limits stop a run), that each reference computes the same totals as a direct
+DuckDB query over the same raw files, that the polars reference computes the pandas reference's
+features on a dirty bank, and that a run writes a report with every field.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from bankmart.bench import agreement, data, dbt_run, incremental, report
+from bankmart.bench import agreement, data, dbt_run, incremental, pandas_ref, polars_ref, report
 from bankmart.bench.cli import memory_limit_for
 from bankmart.bench.monitor import GB, run_measured
+from bankmart.bench.reference import FEATURE_COLUMNS, OUTPUT_COLUMNS, Steps
 from bankmart.bench.sizes import format_size, parse_size, parse_sizes
 from bankmart.errors import BankmartError
 from conftest import PROJECT_DIR, bank_env, generate_bank, run_cli
@@ -193,6 +196,19 @@ def test_agreement_compares_totals_and_tiers(tmp_path: Path) -> None:
     partial = agreement.compare(warehouse, ref)
     assert partial["totals"]["max_abs_diff"] == pytest.approx(0.25)
     assert partial["totals"]["only_in_pandas"] == 1
+    assert partial["totals"]["to_the_cent"] is False
+    # The same check for the polars reference names its side so; a spend off by a quarter of a
+    # cent still agrees to the cent, by a whole cent not.
+    for spend, to_the_cent in ((20.0025, True), (20.01, False)):
+        pd.DataFrame({"customer_id": ["a", "b", "c"], "total_spend": [10.0, spend, 30.5],
+                      "tier_code": ["Q1", "Q2", "Q3"]}).to_parquet(tmp_path / "polars.parquet")
+        con = duckdb.connect(str(warehouse))
+        con.execute("update marts.customer_features set total_spend = 20.0 where customer_id = 'b'")
+        con.close()
+        totals = agreement.compare(warehouse, tmp_path / "polars.parquet", "polars")["totals"]
+        assert totals["only_in_polars"] == 0 and "polars_total_spend" in totals
+        assert totals["to_the_cent"] is to_the_cent
+    assert "polars reference produced no output" in agreement.compare(warehouse, tmp_path / "none", "polars")["reason"]
     assert partial["tiers"]["status"] == "skipped" and "mart missing" in partial["tiers"]["reason"]
     con = duckdb.connect(str(warehouse))
     con.execute("create table marts.customer_spend_tiers as select * from (values ('a', 'Q1'), ('b', 'Q3'), ('c', 'Q3')) t(customer_id, tier_code)")
@@ -216,23 +232,42 @@ def test_manifest_matching_compares_each_option() -> None:
     assert data.manifest_matches(manifest, ["--customers", "200", "--seed", "42"])
 
 
-# ---------------------------------------------------------------- pandas reference on real files
+# ---------------------------------------------------------------- references on real files
 @pytest.fixture(scope="module")
 def clean_bank(tmp_path_factory: pytest.TempPathFactory):
     return generate_bank(tmp_path_factory.mktemp("bench_bank"), customers=150, months=6, dirty_rate=0.0)
 
 
-def test_pandas_reference_totals_match_a_direct_duckdb_query(clean_bank, tmp_path: Path) -> None:
-    out = tmp_path / "ref"
+REFERENCE_STEPS = {
+    "pandas": {"read_parquet", "clean", "merge", "groupby", "qcut", "kmeans", "write"},
+    "polars": {"collect", "to_pandas", "qcut", "kmeans", "write"},
+}
+
+
+def run_reference(name: str, raw_dir: Path, out: Path) -> Path:
+    """A reference as the harness runs it: its own process, customers.parquet out."""
     proc = subprocess.run(
-        [sys.executable, "-m", "bankmart.bench.pandas_ref", str(clean_bank.raw_dir), str(out)],
+        [sys.executable, "-m", f"bankmart.bench.{name}_ref", str(raw_dir), str(out)],
         capture_output=True, text=True, cwd=PROJECT_DIR,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     status = json.loads((out / "status.json").read_text())
     assert status["status"] == "ok"
-    assert {"read_parquet", "clean", "merge", "groupby", "qcut", "kmeans"} <= set(status["steps"])
-    ref = pd.read_parquet(out / "customers.parquet").set_index("customer_id")
+    assert set(status["steps"]) == REFERENCE_STEPS[name]
+    return out / "customers.parquet"
+
+
+@pytest.fixture(scope="module")
+def reference_outputs(clean_bank, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("references")
+    return {name: run_reference(name, clean_bank.raw_dir, out / name) for name in REFERENCE_STEPS}
+
+
+@pytest.mark.parametrize("name", ["pandas", "polars"])
+def test_reference_totals_match_a_direct_duckdb_query(name: str, clean_bank, reference_outputs) -> None:
+    ref = pd.read_parquet(reference_outputs[name])
+    assert list(ref.columns) == OUTPUT_COLUMNS
+    ref = ref.set_index("customer_id")
     raw = clean_bank.raw_dir.as_posix()
     direct = duckdb.sql(
         f"""
@@ -253,6 +288,35 @@ def test_pandas_reference_totals_match_a_direct_duckdb_query(clean_bank, tmp_pat
     assert shares.between(0.15, 0.25).all()
     by_tier = ref.groupby("tier_code")["total_spend"]
     assert (by_tier.max().shift(1).dropna() <= by_tier.min().iloc[1:]).all()
+
+
+def test_pandas_and_polars_give_the_same_customers_tiers_and_segments(reference_outputs) -> None:
+    both = agreement.compare_references(reference_outputs["pandas"], reference_outputs["polars"])
+    assert both["status"] == "ok" and both["customers_compared"] == 150 and both["only_in_one"] == 0
+    assert both["max_abs_diff"] < 1e-6
+    assert both["txn_count_agree_share"] == both["tiers_agree_share"] == 1.0
+    # Same features, same customer order, same seeded K-Means: the same segment labels.
+    assert both["segments_agree_share"] == 1.0
+
+
+def test_polars_reference_computes_the_pandas_features_on_a_dirty_bank(small_bank) -> None:
+    """Rule for rule on every kind of planted dirt (duplicate and null keys, NaN, zero and
+    negative amounts, unreadable, offset and year-1 timestamps, padded and upper-case codes,
+    merchants without an id, which pandas' merge matches with transactions without one)."""
+    planted = json.loads((small_bank.raw_dir / "_manifest.json").read_text())["dirty_rows"]
+    assert min(planted["transactions"].values()) > 0 and min(planted["merchants"].values()) > 0
+    by_pandas, pandas_rows = pandas_ref.customer_features(small_bank.raw_dir, Steps("pandas"))
+    by_polars, polars_rows = polars_ref.customer_features(small_bank.raw_dir, Steps("polars"))
+    assert polars_rows == pandas_rows > 0
+    # Same customers in the same order (K-Means starts from it); pandas' fillna(0) also fills the
+    # id of the customer planted without one, which polars leaves missing.
+    assert [None if i == 0 else i for i in by_pandas["customer_id"]] == [
+        None if pd.isna(i) else i for i in by_polars["customer_id"]
+    ]
+    assert list(by_polars.columns) == ["customer_id", *FEATURE_COLUMNS]
+    pd.testing.assert_frame_equal(
+        by_polars[FEATURE_COLUMNS].astype(float), by_pandas[FEATURE_COLUMNS].astype(float), rtol=1e-12
+    )
 
 
 # ---------------------------------------------------------------- end to end
