@@ -5,7 +5,8 @@ Benchmarks report, they are not timed tests: nothing here asserts a speed. What 
 that the harness measures what it claims (a child's known allocation shows up in the sampled
 RSS, caps and time limits stop a run), that each reference computes the same totals as a direct
 DuckDB query over the same raw files, that the polars reference computes the pandas reference's
-features on a dirty bank, and that a run writes a report with every field.
+features on a dirty bank, and that a run (full build, like-for-like build, both references)
+writes a report with every field and every contender agreeing.
 """
 
 from __future__ import annotations
@@ -220,6 +221,32 @@ def test_agreement_compares_totals_and_tiers(tmp_path: Path) -> None:
     assert missing["status"] == "skipped" and "missing" in missing["reason"]
 
 
+def test_peer_ratios_pair_each_build_with_each_reference() -> None:
+    def timed(wall: float, cpu: float, peak_gb: float, status: str = "ok") -> dict:
+        return {"status": status, "wall_seconds": float(wall), "cpu_seconds": float(cpu),
+                "peak_rss_bytes": int(peak_gb * GB), "peak_rss_gb": peak_gb}
+
+    result = _size_result(
+        1_000_000, dbt=timed(40, 60, 2.0), like_for_like=timed(20, 30, 1.0),
+        pandas=timed(60, 60, 4.0), polars=timed(10, 15, 1.0),
+    )
+    ratios = report.peer_ratios(result)
+    assert ratios["full_vs_pandas"] == {"speedup": 1.5, "cpu": 1.0, "memory": 0.5}
+    assert ratios["full_vs_polars"] == {"speedup": 0.25, "cpu": 0.25, "memory": 2.0}
+    assert ratios["like_for_like_vs_pandas"] == {"speedup": 3.0, "cpu": 2.0, "memory": 0.25}
+    assert ratios["like_for_like_vs_polars"] == {"speedup": 0.5, "cpu": 0.5, "memory": 1.0}
+    # A contender that did not finish gives no ratio, and says why.
+    stopped = report.peer_ratios({**result, "polars": {"status": "killed_memory"},
+                                  "like_for_like": {"status": "skipped"}})
+    assert stopped["full_vs_polars"] == {"note": "polars killed_memory"}
+    assert stopped["like_for_like_vs_pandas"] == {"note": "like-for-like build skipped"}
+    assert "speedup" in stopped["full_vs_pandas"]
+    markdown = report.render_markdown({"sizes": [{**result, "ratios": ratios}]})
+    assert "## Peers" in markdown
+    assert "| 1M | like-for-like build | pandas | 3.00x | 2.00x | 0.25x |" in markdown
+    assert "| 1M | polars reference | ok | 10.0 s | 15.0 s | 1.00 GB |" in markdown
+
+
 def test_manifest_matching_compares_each_option() -> None:
     manifest = {"parameters": {"customers": 200, "months": 24, "seed": 42, "dirty_rate": 0.0}}
     args = ["--transactions", "20000", "--months", "24", "--seed", "42", "--dirty-rate", "0.0"]
@@ -331,7 +358,7 @@ def test_bench_end_to_end_on_a_tiny_size(tmp_path: Path) -> None:
     assert {"generated_at", "machine", "settings", "sizes"} <= set(doc)
     (size,) = doc["sizes"]
     assert size["label"] == "20k" and size["transactions"] == 20_000 and size["customers"] > 0
-    assert {"data", "dbt", "pandas", "ratios", "agreement", "targets"} <= set(size)
+    assert {"data", "dbt", "like_for_like", "pandas", "polars", "ratios", "agreement", "agreements", "targets"} <= set(size)
     dbt = size["dbt"]
     for key in ("status", "wall_seconds", "peak_rss_gb", "parse_seconds", "startup_seconds",
                 "overhead_seconds", "python_seconds", "python_share", "top_models", "top_tests"):
@@ -357,8 +384,33 @@ def test_bench_end_to_end_on_a_tiny_size(tmp_path: Path) -> None:
     assert increment["matches_full_build"] is True and increment["totals"]["full"]["fct_transactions rows"] > 0
     assert increment["new_partition"].startswith("txn_month=") and increment["ratio"] > 0
     assert increment["incremental_build"]["nodes"] == dbt["nodes"]
+    # The peers: the like-for-like build and the polars reference, in the same run, agreeing.
+    like = size["like_for_like"]
+    assert like["status"] == "ok", (like["failures"], proc.stdout[-3000:])
+    assert "+customer_spend_tiers" in like["selection"] and "+customer_segments" in like["selection"]
+    assert like["nodes"] < dbt["nodes"] and like["top_tests"] == []
+    assert like["node_types"]["seed"] > 0 and like["node_types"]["python model"] == 2
+    assert size["polars"]["status"] == "ok" and size["polars"]["peak_rss_gb"] > 0.05
+    assert size["polars"]["transactions"] == size["pandas"]["transactions"] > 0
+    for pair in ("full_vs_pandas", "full_vs_polars", "like_for_like_vs_pandas", "like_for_like_vs_polars"):
+        checked = size["agreements"][pair]
+        assert checked["status"] == "ok", (pair, checked)
+        assert checked["totals"]["to_the_cent"] is True, (pair, checked)
+        assert checked["totals"]["only_in_bankmart"] == 0 and checked["totals"]["customers_compared"] > 0
+        assert checked["tiers"]["agree_share"] > 0.95, (pair, checked)
+        assert set(size["ratios"][pair]) == {"speedup", "cpu", "memory"}
+        assert all(value > 0 for value in size["ratios"][pair].values()), pair
+    assert size["agreements"]["references"]["segments_agree_share"] == 1.0
+    # Only what the references compute: the marts behind them, none of the others.
+    con = duckdb.connect(str(data_dir / "20k" / "like_for_like" / "bench.duckdb"), read_only=True)
+    built = {row[0] for row in con.execute("select table_name from information_schema.tables "
+                                           "where table_schema = 'marts'").fetchall()}
+    con.close()
+    assert {"customer_features", "customer_spend_tiers", "customer_segments"} <= built
+    assert not built & {"risk_alerts", "customer_risk_scores", "mart_portfolio_kpis", "segment_profiles"}
     markdown = (out / "report.md").read_text()
     assert "| 20k |" in markdown and "## Targets" in markdown and "## Incremental builds" in markdown
+    assert "## Peers" in markdown and "| 20k | like-for-like build | polars |" in markdown
     # A build stopped early has no run_results.json: its console log gives the same nodes.
     workspace = data_dir / "20k" / "warehouse"
     from_log, still_running = dbt_run.read_nodes_from_log(workspace / "dbt_build.log")
