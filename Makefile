@@ -79,7 +79,7 @@ score: install  ## dbt-score: documentation, owners and example queries (fails b
 #   make bench BENCH_SIZES=1M,10M
 BENCH_SIZES ?= 1M,10M,100M
 
-bench: install  ## dbt build vs the pandas notebook way at $(BENCH_SIZES) -> bench/results/report.md
+bench: install  ## dbt builds vs pandas and polars at $(BENCH_SIZES) -> bench/results/report.md
 	$(BIN)/bankmart bench --transactions $(BENCH_SIZES)
 
 clean:  ## remove dbt output (keeps .venv and data/)

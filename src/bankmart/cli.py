@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("bankmart.evaluate", "score segments and risk flags against the generator's ground truth"),
     "publish": ("bankmart.publish", "copy the last green build into the serving file + Parquet for BI"),
     "dashboard": ("bankmart.dashboard.cli", "serve the Streamlit dashboard on the serving file"),
-    "bench": ("bankmart.bench.cli", "benchmark the full dbt build against the pandas notebook way"),
+    "bench": ("bankmart.bench.cli", "benchmark dbt builds against pandas and polars references"),
     "measures": ("bankmart.measures", "check (or --write) the Power BI measures generated from the semantic layer's metrics"),
     "contract": ("bankmart.contract", "check (or --write) the dbt copies of the raw contract in raw_schema.py"),
 }

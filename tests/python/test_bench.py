@@ -1,9 +1,12 @@
-"""The benchmark harness: its measuring pieces, the pandas reference and one tiny end-to-end run.
+"""The benchmark harness: its measuring pieces, the pandas and polars references and one tiny
+end-to-end run.
 
 Benchmarks report, they are not timed tests: nothing here asserts a speed. What is checked is
 that the harness measures what it claims (a child's known allocation shows up in the sampled
-RSS, caps and time limits stop a run), that the reference computes the same totals as a direct
-DuckDB query over the same raw files, and that a run writes a report with every field.
+RSS, caps and time limits stop a run), that each reference computes the same totals as a direct
+DuckDB query over the same raw files, that the polars reference computes the pandas reference's
+features on a dirty bank, and that a run (full build, like-for-like build, both references)
+writes a report with every field and every contender agreeing.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from bankmart.bench import agreement, data, dbt_run, incremental, report
+from bankmart.bench import agreement, data, dbt_run, incremental, pandas_ref, polars_ref, report
 from bankmart.bench.cli import memory_limit_for
 from bankmart.bench.monitor import GB, run_measured
+from bankmart.bench.reference import FEATURE_COLUMNS, OUTPUT_COLUMNS, Steps
 from bankmart.bench.sizes import format_size, parse_size, parse_sizes
 from bankmart.errors import BankmartError
 from conftest import PROJECT_DIR, bank_env, generate_bank, run_cli
@@ -193,6 +197,19 @@ def test_agreement_compares_totals_and_tiers(tmp_path: Path) -> None:
     partial = agreement.compare(warehouse, ref)
     assert partial["totals"]["max_abs_diff"] == pytest.approx(0.25)
     assert partial["totals"]["only_in_pandas"] == 1
+    assert partial["totals"]["to_the_cent"] is False
+    # The same check for the polars reference names its side so; a spend off by a quarter of a
+    # cent still agrees to the cent, by a whole cent not.
+    for spend, to_the_cent in ((20.0025, True), (20.01, False)):
+        pd.DataFrame({"customer_id": ["a", "b", "c"], "total_spend": [10.0, spend, 30.5],
+                      "tier_code": ["Q1", "Q2", "Q3"]}).to_parquet(tmp_path / "polars.parquet")
+        con = duckdb.connect(str(warehouse))
+        con.execute("update marts.customer_features set total_spend = 20.0 where customer_id = 'b'")
+        con.close()
+        totals = agreement.compare(warehouse, tmp_path / "polars.parquet", "polars")["totals"]
+        assert totals["only_in_polars"] == 0 and "polars_total_spend" in totals
+        assert totals["to_the_cent"] is to_the_cent
+    assert "polars reference produced no output" in agreement.compare(warehouse, tmp_path / "none", "polars")["reason"]
     assert partial["tiers"]["status"] == "skipped" and "mart missing" in partial["tiers"]["reason"]
     con = duckdb.connect(str(warehouse))
     con.execute("create table marts.customer_spend_tiers as select * from (values ('a', 'Q1'), ('b', 'Q3'), ('c', 'Q3')) t(customer_id, tier_code)")
@@ -202,6 +219,32 @@ def test_agreement_compares_totals_and_tiers(tmp_path: Path) -> None:
     duckdb.connect(str(empty)).close()
     missing = agreement.compare(empty, ref)
     assert missing["status"] == "skipped" and "missing" in missing["reason"]
+
+
+def test_peer_ratios_pair_each_build_with_each_reference() -> None:
+    def timed(wall: float, cpu: float, peak_gb: float, status: str = "ok") -> dict:
+        return {"status": status, "wall_seconds": float(wall), "cpu_seconds": float(cpu),
+                "peak_rss_bytes": int(peak_gb * GB), "peak_rss_gb": peak_gb}
+
+    result = _size_result(
+        1_000_000, dbt=timed(40, 60, 2.0), like_for_like=timed(20, 30, 1.0),
+        pandas=timed(60, 60, 4.0), polars=timed(10, 15, 1.0),
+    )
+    ratios = report.peer_ratios(result)
+    assert ratios["full_vs_pandas"] == {"speedup": 1.5, "cpu": 1.0, "memory": 0.5}
+    assert ratios["full_vs_polars"] == {"speedup": 0.25, "cpu": 0.25, "memory": 2.0}
+    assert ratios["like_for_like_vs_pandas"] == {"speedup": 3.0, "cpu": 2.0, "memory": 0.25}
+    assert ratios["like_for_like_vs_polars"] == {"speedup": 0.5, "cpu": 0.5, "memory": 1.0}
+    # A contender that did not finish gives no ratio, and says why.
+    stopped = report.peer_ratios({**result, "polars": {"status": "killed_memory"},
+                                  "like_for_like": {"status": "skipped"}})
+    assert stopped["full_vs_polars"] == {"note": "polars killed_memory"}
+    assert stopped["like_for_like_vs_pandas"] == {"note": "like-for-like build skipped"}
+    assert "speedup" in stopped["full_vs_pandas"]
+    markdown = report.render_markdown({"sizes": [{**result, "ratios": ratios}]})
+    assert "## Peers" in markdown
+    assert "| 1M | like-for-like build | pandas | 3.00x | 2.00x | 0.25x |" in markdown
+    assert "| 1M | polars reference | ok | 10.0 s | 15.0 s | 1.00 GB |" in markdown
 
 
 def test_manifest_matching_compares_each_option() -> None:
@@ -216,23 +259,42 @@ def test_manifest_matching_compares_each_option() -> None:
     assert data.manifest_matches(manifest, ["--customers", "200", "--seed", "42"])
 
 
-# ---------------------------------------------------------------- pandas reference on real files
+# ---------------------------------------------------------------- references on real files
 @pytest.fixture(scope="module")
 def clean_bank(tmp_path_factory: pytest.TempPathFactory):
     return generate_bank(tmp_path_factory.mktemp("bench_bank"), customers=150, months=6, dirty_rate=0.0)
 
 
-def test_pandas_reference_totals_match_a_direct_duckdb_query(clean_bank, tmp_path: Path) -> None:
-    out = tmp_path / "ref"
+REFERENCE_STEPS = {
+    "pandas": {"read_parquet", "clean", "merge", "groupby", "qcut", "kmeans", "write"},
+    "polars": {"collect", "to_pandas", "qcut", "kmeans", "write"},
+}
+
+
+def run_reference(name: str, raw_dir: Path, out: Path) -> Path:
+    """A reference as the harness runs it: its own process, customers.parquet out."""
     proc = subprocess.run(
-        [sys.executable, "-m", "bankmart.bench.pandas_ref", str(clean_bank.raw_dir), str(out)],
+        [sys.executable, "-m", f"bankmart.bench.{name}_ref", str(raw_dir), str(out)],
         capture_output=True, text=True, cwd=PROJECT_DIR,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     status = json.loads((out / "status.json").read_text())
     assert status["status"] == "ok"
-    assert {"read_parquet", "clean", "merge", "groupby", "qcut", "kmeans"} <= set(status["steps"])
-    ref = pd.read_parquet(out / "customers.parquet").set_index("customer_id")
+    assert set(status["steps"]) == REFERENCE_STEPS[name]
+    return out / "customers.parquet"
+
+
+@pytest.fixture(scope="module")
+def reference_outputs(clean_bank, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("references")
+    return {name: run_reference(name, clean_bank.raw_dir, out / name) for name in REFERENCE_STEPS}
+
+
+@pytest.mark.parametrize("name", ["pandas", "polars"])
+def test_reference_totals_match_a_direct_duckdb_query(name: str, clean_bank, reference_outputs) -> None:
+    ref = pd.read_parquet(reference_outputs[name])
+    assert list(ref.columns) == OUTPUT_COLUMNS
+    ref = ref.set_index("customer_id")
     raw = clean_bank.raw_dir.as_posix()
     direct = duckdb.sql(
         f"""
@@ -255,6 +317,35 @@ def test_pandas_reference_totals_match_a_direct_duckdb_query(clean_bank, tmp_pat
     assert (by_tier.max().shift(1).dropna() <= by_tier.min().iloc[1:]).all()
 
 
+def test_pandas_and_polars_give_the_same_customers_tiers_and_segments(reference_outputs) -> None:
+    both = agreement.compare_references(reference_outputs["pandas"], reference_outputs["polars"])
+    assert both["status"] == "ok" and both["customers_compared"] == 150 and both["only_in_one"] == 0
+    assert both["max_abs_diff"] < 1e-6
+    assert both["txn_count_agree_share"] == both["tiers_agree_share"] == 1.0
+    # Same features, same customer order, same seeded K-Means: the same segment labels.
+    assert both["segments_agree_share"] == 1.0
+
+
+def test_polars_reference_computes_the_pandas_features_on_a_dirty_bank(small_bank) -> None:
+    """Rule for rule on every kind of planted dirt (duplicate and null keys, NaN, zero and
+    negative amounts, unreadable, offset and year-1 timestamps, padded and upper-case codes,
+    merchants without an id, which pandas' merge matches with transactions without one)."""
+    planted = json.loads((small_bank.raw_dir / "_manifest.json").read_text())["dirty_rows"]
+    assert min(planted["transactions"].values()) > 0 and min(planted["merchants"].values()) > 0
+    by_pandas, pandas_rows = pandas_ref.customer_features(small_bank.raw_dir, Steps("pandas"))
+    by_polars, polars_rows = polars_ref.customer_features(small_bank.raw_dir, Steps("polars"))
+    assert polars_rows == pandas_rows > 0
+    # Same customers in the same order (K-Means starts from it); pandas' fillna(0) also fills the
+    # id of the customer planted without one, which polars leaves missing.
+    assert [None if i == 0 else i for i in by_pandas["customer_id"]] == [
+        None if pd.isna(i) else i for i in by_polars["customer_id"]
+    ]
+    assert list(by_polars.columns) == ["customer_id", *FEATURE_COLUMNS]
+    pd.testing.assert_frame_equal(
+        by_polars[FEATURE_COLUMNS].astype(float), by_pandas[FEATURE_COLUMNS].astype(float), rtol=1e-12
+    )
+
+
 # ---------------------------------------------------------------- end to end
 @pytest.mark.dbt
 def test_bench_end_to_end_on_a_tiny_size(tmp_path: Path) -> None:
@@ -267,7 +358,7 @@ def test_bench_end_to_end_on_a_tiny_size(tmp_path: Path) -> None:
     assert {"generated_at", "machine", "settings", "sizes"} <= set(doc)
     (size,) = doc["sizes"]
     assert size["label"] == "20k" and size["transactions"] == 20_000 and size["customers"] > 0
-    assert {"data", "dbt", "pandas", "ratios", "agreement", "targets"} <= set(size)
+    assert {"data", "dbt", "like_for_like", "pandas", "polars", "ratios", "agreement", "agreements", "targets"} <= set(size)
     dbt = size["dbt"]
     for key in ("status", "wall_seconds", "peak_rss_gb", "parse_seconds", "startup_seconds",
                 "overhead_seconds", "python_seconds", "python_share", "top_models", "top_tests"):
@@ -293,8 +384,33 @@ def test_bench_end_to_end_on_a_tiny_size(tmp_path: Path) -> None:
     assert increment["matches_full_build"] is True and increment["totals"]["full"]["fct_transactions rows"] > 0
     assert increment["new_partition"].startswith("txn_month=") and increment["ratio"] > 0
     assert increment["incremental_build"]["nodes"] == dbt["nodes"]
+    # The peers: the like-for-like build and the polars reference, in the same run, agreeing.
+    like = size["like_for_like"]
+    assert like["status"] == "ok", (like["failures"], proc.stdout[-3000:])
+    assert "+customer_spend_tiers" in like["selection"] and "+customer_segments" in like["selection"]
+    assert like["nodes"] < dbt["nodes"] and like["top_tests"] == []
+    assert like["node_types"]["seed"] > 0 and like["node_types"]["python model"] == 2
+    assert size["polars"]["status"] == "ok" and size["polars"]["peak_rss_gb"] > 0.05
+    assert size["polars"]["transactions"] == size["pandas"]["transactions"] > 0
+    for pair in ("full_vs_pandas", "full_vs_polars", "like_for_like_vs_pandas", "like_for_like_vs_polars"):
+        checked = size["agreements"][pair]
+        assert checked["status"] == "ok", (pair, checked)
+        assert checked["totals"]["to_the_cent"] is True, (pair, checked)
+        assert checked["totals"]["only_in_bankmart"] == 0 and checked["totals"]["customers_compared"] > 0
+        assert checked["tiers"]["agree_share"] > 0.95, (pair, checked)
+        assert set(size["ratios"][pair]) == {"speedup", "cpu", "memory"}
+        assert all(value > 0 for value in size["ratios"][pair].values()), pair
+    assert size["agreements"]["references"]["segments_agree_share"] == 1.0
+    # Only what the references compute: the marts behind them, none of the others.
+    con = duckdb.connect(str(data_dir / "20k" / "like_for_like" / "bench.duckdb"), read_only=True)
+    built = {row[0] for row in con.execute("select table_name from information_schema.tables "
+                                           "where table_schema = 'marts'").fetchall()}
+    con.close()
+    assert {"customer_features", "customer_spend_tiers", "customer_segments"} <= built
+    assert not built & {"risk_alerts", "customer_risk_scores", "mart_portfolio_kpis", "segment_profiles"}
     markdown = (out / "report.md").read_text()
     assert "| 20k |" in markdown and "## Targets" in markdown and "## Incremental builds" in markdown
+    assert "## Peers" in markdown and "| 20k | like-for-like build | polars |" in markdown
     # A build stopped early has no run_results.json: its console log gives the same nodes.
     workspace = data_dir / "20k" / "warehouse"
     from_log, still_running = dbt_run.read_nodes_from_log(workspace / "dbt_build.log")

@@ -99,6 +99,7 @@ def test_transactions_option_sizes_the_bank(tmp_path: Path) -> None:
     [
         (["--transactions", "ten"], "--transactions"),
         (["--pandas-max", "lots"], "--pandas-max"),
+        (["--polars-max", "1.5"], "--polars-max"),
         (["--incremental-max", "0"], "--incremental-max"),
     ],
 )

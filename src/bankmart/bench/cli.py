@@ -1,6 +1,7 @@
 """`bankmart bench`: for each size, generate (or reuse) a bank, build it with dbt, time one new
-month built incrementally against that build (up to --incremental-max), run the pandas reference
-on the same files, check they agree, and write bench/results/report.{md,json}.
+month built incrementally against that build (up to --incremental-max), build the like-for-like
+variant (only the models behind what the references compute), run the pandas and polars
+references on the same files, check they all agree, and write bench/results/report.{md,json}.
 
 Everything is measured by the same process-tree sampler, one step after the other (never two at
 once, so neither steals the other's cores or memory). The report is rewritten after every size,
@@ -42,6 +43,10 @@ DEFAULT_INCREMENTAL_MAX = "10M"
 DEFAULT_MEMORY_LIMIT = "3GB"
 LARGE_BANK_MEMORY_LIMIT = "9GB"
 LARGE_BANK_TRANSACTIONS = 10_000_000
+#: The reference pipelines, each run as its own measured process: name -> module.
+REFERENCES = {"pandas": "bankmart.bench.pandas_ref", "polars": "bankmart.bench.polars_ref"}
+#: The bankmart builds each reference is compared with: name -> field of a size's result.
+BUILDS = {"full": "dbt", "like_for_like": "like_for_like"}
 
 
 def memory_limit_for(size: int, requested: str | None) -> str:
@@ -64,23 +69,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="where generated banks are cached (default $BANKMART_DATA_DIR/bench)"
     )
-    parser.add_argument("--skip-pandas", action="store_true", help="only benchmark bankmart")
+    for name in REFERENCES:
+        parser.add_argument(f"--skip-{name}", action="store_true", help=f"do not run the {name} reference")
+        parser.add_argument(
+            f"--{name}-max",
+            help=f"largest size to run the {name} reference on, e.g. 10M (default: every size; "
+            f"above it {name} is reported as skipped)",
+        )
     parser.add_argument(
-        "--pandas-max",
-        help="largest size to run the pandas reference on, e.g. 10M (default: every size; "
-        "above it pandas is reported as skipped)",
+        "--skip-like-for-like",
+        action="store_true",
+        help="do not build the like-for-like variant (only the models behind customer features, "
+        "spend tiers and segments, no tests) beside the full build",
     )
     parser.add_argument(
         "--pandas-memory-gb",
         type=float,
         default=16.0,
-        help="stop the pandas reference when its process tree passes this RSS (default 16)",
+        help="stop a reference (pandas or polars) when its process tree passes this RSS (default 16)",
     )
     parser.add_argument(
         "--timeout",
         type=float,
         default=3600.0,
-        help="stop a dbt build or pandas run after this many seconds (default 3600)",
+        help="stop a dbt build or reference run after this many seconds (default 3600)",
     )
     parser.add_argument("--repeat", type=positive_int, default=1, help="dbt builds per size (best wall kept)")
     parser.add_argument("--top", type=positive_int, default=10, help="slowest models/tests listed (default 10)")
@@ -112,7 +124,7 @@ def progress(message: str) -> None:
 
 def machine_info() -> dict[str, Any]:
     versions = {}
-    for package in ("dbt-core", "dbt-duckdb", "duckdb", "pandas", "scikit-learn"):
+    for package in ("dbt-core", "dbt-duckdb", "duckdb", "pandas", "polars", "scikit-learn"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -139,22 +151,22 @@ def summarise_dbt(results: list[dbt_run.DbtResult], top: int) -> dict[str, Any]:
     }
 
 
-def run_pandas(
-    bench: data.BenchData, out_dir: Path, args: argparse.Namespace, env: dict[str, str], label: str
+def run_reference(
+    name: str, bench: data.BenchData, out_dir: Path, args: argparse.Namespace, env: dict[str, str], label: str
 ) -> dict[str, Any]:
-    """The reference in its own measured process; what happened is always reported."""
+    """A reference (REFERENCES) in its own measured process; what happened is always reported."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     cap = int(args.pandas_memory_gb * GB)
-    progress(f"[{label}] pandas reference (cap {args.pandas_memory_gb:g} GB, timeout {args.timeout:.0f} s)")
+    progress(f"[{label}] {name} reference (cap {args.pandas_memory_gb:g} GB, timeout {args.timeout:.0f} s)")
     measured = run_measured(
-        [sys.executable, "-m", "bankmart.bench.pandas_ref", str(bench.raw_dir), str(out_dir)],
+        [sys.executable, "-m", REFERENCES[name], str(bench.raw_dir), str(out_dir)],
         env=env,
-        log_path=out_dir / "pandas.log",
+        log_path=out_dir / f"{name}.log",
         memory_cap_bytes=cap,
         # Address-space limit a little above the RSS cap: a big allocation then fails inside
-        # pandas with MemoryError (reported with its step) before the watchdog has to kill.
+        # the reference with MemoryError (reported with its step) before the watchdog has to kill.
         address_space_bytes=int(cap * 1.25) + 2 * GB,
         timeout_seconds=args.timeout,
     )
@@ -181,10 +193,60 @@ def run_pandas(
         last = [line for line in log_tail(measured.log_path, 5).splitlines() if line.strip()]
         result["detail"] = f"{measured.detail}: {last[-1][:200] if last else 'no output'}"
     progress(
-        f"[{label}] pandas: {result['status']} {result['detail']} in {measured.wall_seconds:.1f} s, "
+        f"[{label}] {name}: {result['status']} {result['detail']} in {measured.wall_seconds:.1f} s, "
         f"peak {result['peak_rss_gb']:.2f} GB"
     )
     return result
+
+
+def reference_result(
+    name: str, size: int, bench: data.BenchData, size_out: Path, args: argparse.Namespace,
+    env: dict[str, str], label: str,
+) -> dict[str, Any]:
+    """Run a reference at this size, or say why it was skipped (--skip-<name>, --<name>-max)."""
+    largest = getattr(args, f"{name}_max")
+    if getattr(args, f"skip_{name}"):
+        return {"status": "skipped", "detail": f"--skip-{name}"}
+    if largest and size > parse_size(largest, f"--{name}-max"):
+        return {"status": "skipped", "detail": f"above --{name}-max {largest}"}
+    return run_reference(name, bench, size_out / name, args, env, label)
+
+
+def run_like_for_like(
+    bench: data.BenchData, settings: Settings, args: argparse.Namespace, memory_limit: str, label: str
+) -> tuple[dict[str, Any], dbt_run.Workspace | None]:
+    """The like-for-like variant: a fresh warehouse holding only what the references compute,
+    built (and measured) exactly as the full build is."""
+    if args.skip_like_for_like:
+        return {"status": "skipped", "detail": "--skip-like-for-like"}, None
+    workspace = dbt_run.Workspace(
+        bench.root / "like_for_like", bench.raw_dir, settings.project_dir, memory_limit=memory_limit
+    )
+    runs = []
+    for attempt in range(args.repeat):
+        progress(f"[{label}] like-for-like dbt build {attempt + 1}/{args.repeat} into {workspace.duckdb_path}")
+        built = dbt_run.run_build(
+            workspace, timeout_seconds=args.timeout, progress=progress, label=f"{label} like-for-like",
+            build_args=dbt_run.LIKE_FOR_LIKE_ARGS,
+        )
+        runs.append(built)
+        progress(
+            f"[{label}] like-for-like dbt build: {built.build.status} in {built.build.wall_seconds:.1f} s, "
+            f"peak {built.build.peak_rss_bytes / GB:.2f} GB, {len(built.nodes)} nodes"
+        )
+    summary = summarise_dbt(runs, args.top)
+    summary["selection"] = " ".join(dbt_run.LIKE_FOR_LIKE_ARGS)
+    summary["node_types"] = _node_types(runs[-1].nodes)
+    return summary, workspace
+
+
+def _node_types(nodes: list[dbt_run.NodeTiming]) -> dict[str, int]:
+    """How many nodes of each kind a build ran: what the like-for-like variant leaves out shows."""
+    counts: dict[str, int] = {}
+    for node in nodes:
+        kind = f"{node.language} {node.resource_type}" if node.resource_type == "model" else node.resource_type
+        counts[kind] = counts.get(kind, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def bench_size(size: int, args: argparse.Namespace, settings: Settings, out_dir: Path, data_dir: Path) -> dict[str, Any]:
@@ -245,14 +307,10 @@ def bench_size(size: int, args: argparse.Namespace, settings: Settings, out_dir:
             )
 
     result["incremental"] = run_incremental(size, args, settings, bench, workspace, result, memory_limit, label)
+    result["like_for_like"], like_workspace = run_like_for_like(bench, settings, args, memory_limit, label)
 
-    pandas_max = parse_size(args.pandas_max, "--pandas-max") if args.pandas_max else None
-    if args.skip_pandas:
-        result["pandas"] = {"status": "skipped", "detail": "--skip-pandas"}
-    elif pandas_max is not None and size > pandas_max:
-        result["pandas"] = {"status": "skipped", "detail": f"above --pandas-max {args.pandas_max}"}
-    else:
-        result["pandas"] = run_pandas(bench, size_out / "pandas", args, env, label)
+    for name in REFERENCES:
+        result[name] = reference_result(name, size, bench, size_out, args, env, label)
 
     ratios: dict[str, Any] = {}
     dbt_wall = result["dbt"]["wall_seconds"]
@@ -261,16 +319,41 @@ def bench_size(size: int, args: argparse.Namespace, settings: Settings, out_dir:
         ratios["memory"] = round(result["dbt"]["peak_rss_bytes"] / result["pandas"]["peak_rss_bytes"], 3)
     elif result["pandas"]["status"] not in ("ok", "skipped"):
         ratios["speedup_note"] = f"pandas {result['pandas']['status']}"
+    ratios.update(report.peer_ratios(result))
     result["ratios"] = ratios
 
-    if result["pandas"]["status"] == "ok":
-        result["agreement"] = agreement.compare(workspace.duckdb_path, Path(result["pandas"]["output"]))
-    else:
-        result["agreement"] = {"status": "skipped", "reason": f"pandas {result['pandas']['status']}"}
-    agreed = result["agreement"]
-    progress(f"[{label}] agreement: {json.dumps(agreed, default=str)[:300]}")
+    warehouses = {"full": workspace.duckdb_path}
+    if like_workspace is not None:
+        warehouses["like_for_like"] = like_workspace.duckdb_path
+    result["agreements"] = agreements(result, warehouses)
+    # The original field: the full build against pandas, which the summary table shows.
+    result["agreement"] = result["agreements"]["full_vs_pandas"]
+    progress(f"[{label}] agreement: {json.dumps(result['agreements'], default=str)[:600]}")
     result["targets"] = report.judge_targets(result)
     return result
+
+
+def agreements(result: dict[str, Any], warehouses: dict[str, Path]) -> dict[str, Any]:
+    """Every bankmart build against every reference that finished, and the references against
+    each other."""
+    found: dict[str, Any] = {}
+    for build, field in BUILDS.items():
+        for name in REFERENCES:
+            key = f"{build}_vs_{name}"
+            if result[name]["status"] != "ok":
+                found[key] = {"status": "skipped", "reason": f"{name} {result[name]['status']}"}
+            elif build not in warehouses:
+                found[key] = {"status": "skipped", "reason": f"{build} build {result[field]['status']}"}
+            else:
+                found[key] = agreement.compare(warehouses[build], Path(result[name]["output"]), name)
+    first, second = REFERENCES
+    if result[first]["status"] == "ok" and result[second]["status"] == "ok":
+        found["references"] = agreement.compare_references(
+            Path(result[first]["output"]), Path(result[second]["output"]), (first, second)
+        )
+    else:
+        found["references"] = {"status": "skipped", "reason": "a reference did not finish"}
+    return found
 
 
 def run_incremental(
@@ -311,8 +394,9 @@ def _count_customers(duckdb_path: Path) -> int | None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     sizes = parse_sizes(args.transactions)
-    if args.pandas_max:
-        parse_size(args.pandas_max, "--pandas-max")
+    for name in REFERENCES:
+        if getattr(args, f"{name}_max"):
+            parse_size(getattr(args, f"{name}_max"), f"--{name}-max")
     parse_size(args.incremental_max, "--incremental-max")
     out_dir = (args.out or settings.project_dir / "bench" / "results").resolve()
     data_dir = (args.data_dir or settings.data_dir / "bench").resolve()
@@ -336,11 +420,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             ),
             "incremental_max": None if args.skip_incremental else args.incremental_max,
             "pandas_memory_cap_gb": args.pandas_memory_gb,
+            "like_for_like": None if args.skip_like_for_like else " ".join(dbt_run.LIKE_FOR_LIKE_ARGS),
             "timeout_seconds": args.timeout,
             "repeat": args.repeat,
             "data_note": (
                 "Benchmark banks are generated with --dirty-rate 0 (no planted dirty rows), so "
-                "bankmart's quarantine and the reference's obvious cleaning keep the same rows."
+                "bankmart's quarantine and the references' obvious cleaning keep the same rows."
             ),
         },
         "sizes": list(kept),
@@ -348,7 +433,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     failures = 0
     for size in sizes:
         result = bench_size(size, args, settings, out_dir, data_dir)
-        failures += result["dbt"]["status"] != "ok"
+        failures += result["dbt"]["status"] != "ok" or result["like_for_like"]["status"] not in ("ok", "skipped")
         document["sizes"] = sorted(
             [s for s in document["sizes"] if s.get("transactions") != size] + [result],
             key=lambda s: s["transactions"],
@@ -358,7 +443,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(md_path.read_text())
     if failures:
         raise BankmartError(
-            f"bench: the dbt build failed at {failures} size(s); the report lists the failed nodes "
-            f"and each size's dbt log is under {data_dir}/<size>/warehouse/"
+            f"bench: a dbt build (full or like-for-like) failed at {failures} size(s); the report "
+            f"lists the failed nodes and each size's dbt logs are under {data_dir}/<size>/warehouse/ "
+            f"and {data_dir}/<size>/like_for_like/"
         )
     return 0

@@ -24,6 +24,17 @@ from typing import Any
 from bankmart.bench.monitor import GB, Measurement, run_measured
 from bankmart.build import WITHOUT_UNIT_TESTS, dbt_executable
 
+#: The like-for-like build: only what the reference pipelines compute (customer features, spend
+#: tiers, segments), i.e. those marts and every model and seed upstream of them, and no data
+#: tests, since the references check nothing. Everything else of the full build (star schema
+#: facts no reference needs, risk scores, BI marts, the semantic layer, every test) is left out.
+LIKE_FOR_LIKE_SELECT = ("+customer_spend_tiers", "+customer_segments")
+LIKE_FOR_LIKE_ARGS = (
+    "--select", *LIKE_FOR_LIKE_SELECT,
+    "--exclude-resource-type", "test",
+    "--exclude-resource-type", "unit_test",
+)
+
 
 @dataclass
 class Workspace:
@@ -312,12 +323,14 @@ def read_nodes_from_log(log: Path) -> tuple[list[NodeTiming], list[str]]:
 
 def run_build(
     workspace: Workspace, *, timeout_seconds: float | None = None, progress: Any = print,
-    label: str = "", fresh: bool = True,
+    label: str = "", fresh: bool = True, build_args: tuple[str, ...] = WITHOUT_UNIT_TESTS,
 ) -> DbtResult:
     """`dbt parse` (cold), then `dbt build` on a fresh warehouse, both measured.
 
     With ``fresh=False`` only the build runs, on the warehouse and target/ as they are: an
     incremental build after an earlier one (its start-up then uses dbt's partial parse).
+    ``build_args`` choose what is built: by default what `bankmart build` builds (everything
+    but the unit tests); ``LIKE_FOR_LIKE_ARGS`` for the like-for-like variant.
     """
     env = workspace.env()
 
@@ -348,8 +361,8 @@ def run_build(
             done = _count_finished(workspace.root / "dbt_build.log")
             progress(f"[{label}]   dbt build running {elapsed:.0f} s, {rss / 1024**3:.1f} GB, {done} nodes done")
 
-    # The build `bankmart build` runs: the unit tests are for development and CI.
-    build = dbt("build", *WITHOUT_UNIT_TESTS, on_sample=heartbeat)
+    # By default the build `bankmart build` runs: the unit tests are for development and CI.
+    build = dbt("build", *build_args, on_sample=heartbeat)
     nodes, elapsed = read_nodes(workspace.target_path)
     result = DbtResult(parse=parse, build=build, nodes=nodes, dbt_elapsed_seconds=elapsed)
     if not nodes:

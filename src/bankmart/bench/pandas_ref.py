@@ -1,63 +1,31 @@
-"""The reference: customer features, spend tiers and segments the way an analyst's notebook does it.
+"""The pandas reference: customer features the way an analyst's notebook computes them.
 
 This is deliberately the ordinary approach, not a tuned one: ``pd.read_parquet`` every raw file
 into memory, clean with the obvious pandas calls, ``merge`` accounts to get customers, ``groupby``
-to customer features, ``pd.qcut`` into five spend tiers, ``StandardScaler`` + scikit-learn
-``KMeans``. It is what bankmart is compared against, so it must do the same work (same clean rows,
-same features for totals and tiers) and nothing clever that a notebook would not do.
-
-It runs as its own process (``python -m bankmart.bench.pandas_ref RAW_DIR OUT_DIR``) so that
-the harness measures its wall time and peak RSS exactly as it measures dbt, and can stop it at a
-memory cap or time limit. It writes ``customers.parquet`` (customer_id, total_spend, txn_count,
-tier_code, segment_id) and ``status.json`` (status, per-step seconds, rows) into OUT_DIR; on
-MemoryError it still writes status.json naming the step, and exits 3.
+to customer features. It is what bankmart is compared against, so it must do the same work (same
+clean rows, same features for totals and tiers) and nothing clever that a notebook would not do.
+The tiers, segments, output and process entry point are shared with the polars reference
+(``bankmart.bench.reference``): ``python -m bankmart.bench.pandas_ref RAW_DIR OUT_DIR``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 
-TIER_CODES = ["Q1", "Q2", "Q3", "Q4", "Q5"]
-# What a notebook hard-codes instead of joining the reference seed.
-DISCRETIONARY = {"food", "entertainment", "apparel", "electronics", "travel"}
-HOME_COUNTRY = "IN"
-N_SEGMENTS = 5
-SEED = 42
-FEATURES_FOR_SEGMENTS = [
-    "total_spend",
-    "txn_count",
-    "recency_days",
-    "frequency",
-    "monetary_avg",
-    "atm_share",
-    "online_share",
-    "cross_border_share",
-    "night_share",
-    "discretionary_share",
-]
-
-
-class Steps:
-    """Times each notebook 'cell' and remembers which one was running if memory runs out."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.current = ""
-        self._t = time.perf_counter()
-
-    def start(self, name: str) -> None:
-        self.current = name
-        self._t = time.perf_counter()
-        print(f"pandas: {name} ...", flush=True)
-
-    def done(self) -> None:
-        self.seconds[self.current] = round(time.perf_counter() - self._t, 3)
+from bankmart.bench.reference import (
+    ATM_CHANNEL,
+    DAYS_PER_MONTH_WITHOUT_ACTIVITY,
+    DISCRETIONARY,
+    HOME_COUNTRY,
+    NIGHT_ENDS,
+    NIGHT_STARTS,
+    ONLINE_CHANNEL,
+    Steps,
+    main,
+)
 
 
 def customer_features(raw_dir: Path, steps: Steps) -> tuple[pd.DataFrame, int]:
@@ -91,10 +59,10 @@ def customer_features(raw_dir: Path, steps: Steps) -> tuple[pd.DataFrame, int]:
     steps.start("groupby")
     txns["month"] = txns["transaction_at"].dt.to_period("M")
     hour = txns["transaction_at"].dt.hour
-    txns["is_atm"] = txns["channel"] == "atm_withdrawal"
-    txns["is_online"] = txns["channel"] == "online"
+    txns["is_atm"] = txns["channel"] == ATM_CHANNEL
+    txns["is_online"] = txns["channel"] == ONLINE_CHANNEL
     txns["is_cross_border"] = txns["country_code"].notna() & (txns["country_code"] != HOME_COUNTRY)
-    txns["is_night"] = (hour >= 22) | (hour < 6)
+    txns["is_night"] = (hour >= NIGHT_STARTS) | (hour < NIGHT_ENDS)
     txns["is_discretionary"] = txns["category"].isin(DISCRETIONARY)
     as_of = txns["transaction_at"].max()
     observed_months = max(1, txns["month"].nunique())
@@ -120,54 +88,12 @@ def customer_features(raw_dir: Path, steps: Steps) -> tuple[pd.DataFrame, int]:
     del txns, monthly
     # Customers without a transaction still get a row (zero spend), as in bankmart's features.
     features = customers[["customer_id"]].merge(features, on="customer_id", how="left")
-    features["recency_days"] = features["recency_days"].fillna(observed_months * 31)
+    no_activity_days = observed_months * DAYS_PER_MONTH_WITHOUT_ACTIVITY
+    features["recency_days"] = features["recency_days"].fillna(no_activity_days)
     features = features.fillna(0)
     steps.done()
     return features, rows
 
 
-def tiers_and_segments(features: pd.DataFrame, steps: Steps) -> pd.DataFrame:
-    """qcut into five spend tiers, then K-Means on standardised features."""
-    from sklearn.cluster import KMeans
-    from sklearn.preprocessing import StandardScaler
-
-    steps.start("qcut")
-    features["tier_code"] = pd.qcut(features["total_spend"], 5, labels=TIER_CODES).astype(str)
-    steps.done()
-
-    steps.start("kmeans")
-    scaled = StandardScaler().fit_transform(features[FEATURES_FOR_SEGMENTS])
-    features["segment_id"] = KMeans(n_clusters=N_SEGMENTS, random_state=SEED).fit_predict(scaled)
-    steps.done()
-    return features
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="pandas reference pipeline (notebook way)")
-    parser.add_argument("raw_dir", type=Path)
-    parser.add_argument("out_dir", type=Path)
-    args = parser.parse_args(argv)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    steps = Steps()
-    status: dict[str, object] = {"status": "running"}
-    code = 0
-    try:
-        features, rows = customer_features(args.raw_dir, steps)
-        features = tiers_and_segments(features, steps)
-        steps.start("write")
-        features[["customer_id", "total_spend", "txn_count", "tier_code", "segment_id"]].to_parquet(
-            args.out_dir / "customers.parquet", index=False
-        )
-        steps.done()
-        status = {"status": "ok", "transactions": rows, "customers": len(features)}
-    except MemoryError:
-        status = {"status": "MemoryError", "step": steps.current}
-        code = 3
-    status["steps"] = steps.seconds
-    (args.out_dir / "status.json").write_text(json.dumps(status, indent=2))
-    print(f"pandas: {status['status']}", flush=True)
-    return code
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("pandas", customer_features))

@@ -73,6 +73,43 @@ def judge_targets(size_result: dict[str, Any]) -> list[dict[str, Any]]:
     return judged
 
 
+#: The comparisons the report makes between bankmart's builds and the references, as
+#: (key, bankmart build's field, its name, reference field).
+PEERS = [
+    ("full_vs_pandas", "dbt", "full build", "pandas"),
+    ("full_vs_polars", "dbt", "full build", "polars"),
+    ("like_for_like_vs_pandas", "like_for_like", "like-for-like build", "pandas"),
+    ("like_for_like_vs_polars", "like_for_like", "like-for-like build", "polars"),
+]
+
+
+def peer_ratios(size_result: dict[str, Any]) -> dict[str, Any]:
+    """Each bankmart build against each reference of the same run: speedup = reference wall /
+    build wall, cpu = reference CPU / build CPU (both higher is better for bankmart), memory =
+    build peak / reference peak (lower is better); or a note saying why a pair has none."""
+    ratios: dict[str, Any] = {}
+    for key, build_field, build_name, reference in PEERS:
+        build = size_result.get(build_field) or {}
+        peer = size_result.get(reference) or {}
+        if build.get("status") != "ok" or peer.get("status") != "ok":
+            why = [f"{name} {part.get('status', 'not run')}" for name, part in ((build_name, build), (reference, peer))
+                   if part.get("status") != "ok"]
+            ratios[key] = {"note": ", ".join(why)}
+            continue
+        ratios[key] = {
+            "speedup": _ratio(peer.get("wall_seconds"), build.get("wall_seconds")),
+            "cpu": _ratio(peer.get("cpu_seconds"), build.get("cpu_seconds")),
+            "memory": _ratio(build.get("peak_rss_bytes"), peer.get("peak_rss_bytes")),
+        }
+    return ratios
+
+
+def _ratio(numerator: Any, denominator: Any) -> float | None:
+    if not numerator or not denominator:
+        return None
+    return round(numerator / denominator, 3)
+
+
 def write_reports(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / "report.json"
@@ -143,15 +180,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         dbt = s.get("dbt", {})
         pandas = s.get("pandas", {})
         ratios = s.get("ratios", {})
-        agreement = s.get("agreement", {})
-        totals = agreement.get("totals", {}) if isinstance(agreement.get("totals"), dict) else {}
-        tiers = agreement.get("tiers", {}) if isinstance(agreement.get("tiers"), dict) else {}
-        if agreement.get("status") != "ok":
-            diff_text = tier_text = agreement.get("reason", agreement.get("status", "–"))
-        else:
-            diff = totals.get("max_abs_diff")
-            diff_text = (f"{diff:.3g}" if isinstance(diff, float) else _fmt(diff)) if "max_abs_diff" in totals else totals.get("reason", "–")
-            tier_text = _pct(tiers.get("agree_share")) if "agree_share" in tiers else tiers.get("reason", "–")
+        diff_text, tier_text = _agreement_cells(s.get("agreement", {}))
         lines.append(
             f"| {s['label']} | {_fmt(s.get('transactions'))} | {_fmt(s.get('customers'))} "
             f"| {_fmt(dbt.get('wall_seconds'), ' s')} ({dbt.get('status', '–')}) "
@@ -174,6 +203,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "and shut-down); python share = time in Python models (node times summed, so two models "
         "running side by side count twice) / dbt build wall.",
     ]
+    lines += _peers_section(report.get("sizes", []))
     lines += _incremental_table(report.get("sizes", []))
     lines += [
         "",
@@ -247,21 +277,137 @@ def render_markdown(report: dict[str, Any]) -> str:
                     for o in e["hot_operators"]
                 )
                 lines.append(f"- {e['model']} ({e['query_seconds']:.2f} s): {ops}")
-        pandas = s.get("pandas", {})
-        if pandas:
-            steps = pandas.get("steps") or {}
+        like = s.get("like_for_like") or {}
+        if like.get("status") and like.get("status") != "skipped":
             lines += [
                 "",
-                f"pandas reference: {pandas.get('status')}{(' — ' + pandas['detail']) if pandas.get('detail') else ''}; "
-                f"wall {_fmt(pandas.get('wall_seconds'), ' s')} (CPU {_fmt(pandas.get('cpu_seconds'), ' s')}, "
-                f"load {pandas.get('load_average_before_after')}), peak {_fmt(pandas.get('peak_rss_gb'), ' GB', 2)}"
-                + (("; steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())) if steps else ""),
+                f"Like-for-like build (`dbt build {like.get('selection', '')}`): {like.get('status')} in "
+                f"{_fmt(like.get('wall_seconds'), ' s')} (CPU {_fmt(like.get('cpu_seconds'), ' s')}, load "
+                f"{like.get('load_average_before_after')}), peak {_fmt(like.get('peak_rss_gb'), ' GB', 2)}; "
+                + ", ".join(f"{n} {kind}" for kind, n in (like.get("node_types") or {}).items())
+                + f"; Python models {_fmt(like.get('python_seconds'), ' s')}; slowest models: "
+                + ", ".join(f"{n['name']} {n['seconds']:.2f} s" for n in (like.get("top_models") or [])[:5]),
             ]
-        agreement = s.get("agreement", {})
-        if agreement:
-            lines += ["", "Agreement: " + json.dumps(agreement, default=str)]
+        for name in ("pandas", "polars"):
+            reference = s.get(name, {})
+            if reference:
+                steps = reference.get("steps") or {}
+                lines += [
+                    "",
+                    f"{name} reference: {reference.get('status')}{(' — ' + reference['detail']) if reference.get('detail') else ''}; "
+                    f"wall {_fmt(reference.get('wall_seconds'), ' s')} (CPU {_fmt(reference.get('cpu_seconds'), ' s')}, "
+                    f"load {reference.get('load_average_before_after')}), peak {_fmt(reference.get('peak_rss_gb'), ' GB', 2)}"
+                    + (("; steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())) if steps else ""),
+                ]
+        agreements = s.get("agreements") or ({"full_vs_pandas": s["agreement"]} if s.get("agreement") else {})
+        for key, agreed in agreements.items():
+            lines += ["", f"Agreement ({key.replace('_', ' ')}): " + json.dumps(agreed, default=str)]
     lines.append("")
     return "\n".join(lines)
+
+
+def _agreement_cells(agreed: dict[str, Any]) -> tuple[str, str]:
+    """(largest per-customer spend difference, share of customers in the same tier) of an
+    agreement check, or why it was skipped."""
+    totals = agreed.get("totals", {}) if isinstance(agreed.get("totals"), dict) else {}
+    tiers = agreed.get("tiers", {}) if isinstance(agreed.get("tiers"), dict) else {}
+    if agreed.get("status") != "ok":
+        reason = str(agreed.get("reason", agreed.get("status", "–")))
+        return reason, reason
+    diff = totals.get("max_abs_diff")
+    diff_text = (f"{diff:.3g}" if isinstance(diff, float) else _fmt(diff)) if "max_abs_diff" in totals else totals.get("reason", "–")
+    tier_text = _pct(tiers.get("agree_share")) if "agree_share" in tiers else tiers.get("reason", "–")
+    return diff_text, tier_text
+
+
+def _cent_cell(agreed: dict[str, Any]) -> str:
+    """'yes (max diff 1.2e-10)' when the customers' spend and the total agree to the cent."""
+    diff_text, _ = _agreement_cells(agreed)
+    totals = agreed.get("totals") if isinstance(agreed.get("totals"), dict) else {}
+    if agreed.get("status") != "ok" or "to_the_cent" not in totals:
+        return diff_text
+    return f"{'yes' if totals['to_the_cent'] else '**no**'} (max diff {diff_text})"
+
+
+#: The contenders of the peers section: (field of a size's result, name, agreement shown).
+CONTENDERS = [
+    ("dbt", "full build", None),
+    ("like_for_like", "like-for-like build", "like_for_like_vs_pandas"),
+    ("pandas", "pandas reference", "full_vs_pandas"),
+    ("polars", "polars reference", "full_vs_polars"),
+]
+
+
+def _peers_section(sizes: list[dict[str, Any]]) -> list[str]:
+    """bankmart's full and like-for-like builds beside the pandas and polars references."""
+    measured = [s for s in sizes if s.get("like_for_like") or s.get("polars")]
+    if not measured:
+        return []
+    lines = [
+        "",
+        "## Peers",
+        "",
+        "Four ways to the same customer spend, spend tiers and segments, run one after the other "
+        "on the same files in the same run. The full build is `bankmart build` (every model and "
+        "data test). The like-for-like build builds only what the references compute: "
+        "customer_spend_tiers, customer_segments and every model and seed upstream of them "
+        "(customer_features needs most of staging), and no data tests, because the references "
+        "check nothing. The references: pandas the notebook way (read every file, merge, "
+        "groupby), polars as one lazy query with one collect; both then run the same pd.qcut "
+        "and scikit-learn K-Means code. Agreement: every customer's total spend and the bank's "
+        "total to the cent, and the share of customers in the same tier, for the references "
+        "against the full build and for the like-for-like build against pandas.",
+        "",
+        "| size | contender | status | wall | CPU | peak memory | spend to the cent | tiers agree |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in measured:
+        agreements = s.get("agreements") or {}
+        for field, name, agreement_key in CONTENDERS:
+            part = s.get(field) or {}
+            status = part.get("status", "not run")
+            if part.get("detail") and status != "ok":
+                status += f": {part['detail']}"
+            agreed = agreements.get(agreement_key, {}) if agreement_key else {}
+            cent, tiers = (_cent_cell(agreed), _agreement_cells(agreed)[1]) if agreed else ("–", "–")
+            if agreed and agreed.get("status") != "ok":
+                tiers = "–"  # the reason is in the column before
+            lines.append(
+                f"| {s['label']} | {name} | {status} | {_fmt(part.get('wall_seconds'), ' s')} "
+                f"| {_fmt(part.get('cpu_seconds'), ' s')} | {_fmt(part.get('peak_rss_gb'), ' GB', 2)} "
+                f"| {cent} | {tiers} |"
+            )
+    lines += [
+        "",
+        "speedup = reference wall / bankmart wall and CPU ratio = reference CPU / bankmart CPU "
+        "(above 1: bankmart is faster or uses less CPU); memory ratio = bankmart peak / "
+        "reference peak (below 1: bankmart needs less).",
+        "",
+        "| size | bankmart | reference | speedup | CPU ratio | memory ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in measured:
+        ratios = s.get("ratios") or {}
+        for key, _field, build_name, reference in PEERS:
+            pair = ratios.get(key) or {}
+            if "note" in pair or not pair:
+                cells = f"{pair.get('note', 'not measured')} | | "
+            else:
+                cells = (f"{_fmt(pair.get('speedup'), 'x', 2)} | {_fmt(pair.get('cpu'), 'x', 2)} "
+                         f"| {_fmt(pair.get('memory'), 'x', 2)}")
+            lines.append(f"| {s['label']} | {build_name} | {reference} | {cells} |")
+    for s in measured:
+        both = (s.get("agreements") or {}).get("references") or {}
+        if both.get("status") == "ok":
+            lines += [
+                "",
+                f"{s['label']}: pandas and polars against each other: {_fmt(both.get('customers_compared'))} "
+                f"customers ({_fmt(both.get('only_in_one'))} in only one), largest spend difference "
+                f"{_fmt(both.get('max_abs_diff')) if not isinstance(both.get('max_abs_diff'), float) else format(both['max_abs_diff'], '.3g')}, "
+                f"same transaction count {_pct(both.get('txn_count_agree_share'))}, same tier "
+                f"{_pct(both.get('tiers_agree_share'))}, same segment {_pct(both.get('segments_agree_share'))}.",
+            ]
+    return lines
 
 
 def _incremental_table(sizes: list[dict[str, Any]]) -> list[str]:
