@@ -8,11 +8,16 @@
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set node = graph.nodes.get('seed.' ~ project_name ~ '.' ~ seed_name) -%}
-    {%- if node is none -%}
-        {{ exceptions.raise_compiler_error("reference_values: the project has no seed named '" ~ seed_name ~ "'") }}
+    {%- if graph.nodes is defined -%}
+        {%- set node = graph.nodes.get('seed.' ~ project_name ~ '.' ~ seed_name) -%}
+        {%- if node is none -%}
+            {{ exceptions.raise_compiler_error("reference_values: the project has no seed named '" ~ seed_name ~ "'") }}
+        {%- endif -%}
+        {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+    {%- else -%}
+        {#- a dbt unit test compiles without the graph: the seeds' schema (dbt_project.yml) -#}
+        {%- set relation = adapter.get_relation(database=target.database, schema='reference', identifier=seed_name) -%}
     {%- endif -%}
-    {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
     {%- if relation is none -%}
         {{ exceptions.raise_compiler_error("The seed " ~ seed_name ~ " is not in the warehouse yet: build it first (bankmart build, or dbt seed).") }}
     {%- endif -%}
