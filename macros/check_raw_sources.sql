@@ -183,30 +183,25 @@
             ) as requirements (raw_table, requirement, column_name)
         ),
 
-        met as (
-            select distinct
+        -- a requirement is met in a file when any of its columns is there (a group of
+        -- alternatives lists one row per column)
+        required as (
+            select
                 files.raw_table,
                 files.file_name,
                 requirements.requirement,
+                bool_or(file_columns.column_name is not null) as is_met,
             from files
             inner join requirements
                 on files.raw_table = requirements.raw_table
-            inner join file_columns
+            left join file_columns
                 on files.file_name = file_columns.file_name
                 and requirements.column_name = file_columns.column_name
+            group by files.raw_table, files.file_name, requirements.requirement
         ),
 
         missing as (
-            select distinct
-                files.raw_table,
-                files.file_name,
-                requirements.requirement,
-            from files
-            inner join requirements
-                on files.raw_table = requirements.raw_table
-            anti join met
-                on files.file_name = met.file_name
-                and requirements.requirement = met.requirement
+            select * from required where not is_met
         )
 
         select
