@@ -11,29 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-PERSONAS = (
-    "digital_spender",
-    "stable_essentials",
-    "cash_heavy",
-    "high_volatility",
-    "cross_border_lifestyle",
-    "microloan_borrower",
-)
-RISK_PATTERNS = ("fraud_victim", "spend_spike", "cash_out", "late_repayer", "cross_border_burst")
-CHANNELS = ("card_present", "online", "atm_withdrawal", "transfer", "instant_payment")
+from bankmart.generate import personas, reference
+
+# The generator's personas, planted risk patterns, channels and per-persona channel mix.
+PERSONAS = tuple(reference.PERSONAS)
+RISK_PATTERNS = tuple(personas.RISK_PATTERNS)
+CHANNELS = tuple(reference.CHANNELS)
 PURCHASES = ("groceries", "bills", "health_wellness", "fuel", "food", "entertainment", "apparel",
              "electronics", "travel")
 # channel mix (CHANNELS order) and purchase mix (PURCHASES order) per persona (PERSONAS order)
-CHANNEL_MIX = np.array(
-    [
-        [0.16, 0.38, 0.04, 0.08, 0.34],
-        [0.38, 0.13, 0.13, 0.16, 0.20],
-        [0.22, 0.06, 0.42, 0.08, 0.22],
-        [0.28, 0.26, 0.12, 0.12, 0.22],
-        [0.34, 0.34, 0.08, 0.08, 0.16],
-        [0.20, 0.10, 0.26, 0.14, 0.30],
-    ]
-)
+CHANNEL_MIX = reference.PERSONA_CHANNEL_MIX
 PURCHASE_MIX = np.array(
     [
         [0.13, 0.11, 0.05, 0.04, 0.22, 0.14, 0.13, 0.10, 0.07],
