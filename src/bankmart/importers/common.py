@@ -1,19 +1,34 @@
-"""Small helpers the format modules share: numbers into the contract's types, stable derived
-ids, the derived_columns marker, and the income period option."""
+"""Small helpers the format modules share: reading several files of one format, numbers into
+the contract's types, stable derived ids, the derived_columns marker, and the income period
+option."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import pyarrow as pa
 
-from bankmart.importers.reader import CsvTable, parse_number
+from bankmart.importers.reader import Column, CsvTable, parse_number, read_csv
 from bankmart.importers.report import ImportReport
 
 #: Income periods an income column may be given in, and the factor to a monthly figure.
 INCOME_PERIODS = {"monthly": 1.0, "annual": 1.0 / 12.0}
+
+
+def read_files(paths: Sequence[Path], name: str, columns: Sequence[Column], report: ImportReport) -> list[CsvTable]:
+    """Each file of one format, read and recorded in the report, in the order given."""
+    tables = [read_csv(path, name, columns) for path in paths]
+    for table in tables:
+        report.read(table)
+    return tables
+
+
+def text_column(tables: Sequence[CsvTable], key: str) -> pa.ChunkedArray:
+    """One text column over several files of one format, as one array."""
+    return pa.chunked_array([c for t in tables for c in t.column(key).chunks], pa.string())
 
 
 def numbers(table: CsvTable, key: str, report: ImportReport, *, percent: bool = False) -> pa.Array:

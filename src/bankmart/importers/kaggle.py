@@ -23,9 +23,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from bankmart.importers.common import marker, numbers
+from bankmart.importers.common import marker, numbers, read_files, text_column
 from bankmart.importers.dates import parse_column
-from bankmart.importers.reader import Column, read_csv
+from bankmart.importers.reader import Column
 from bankmart.importers.report import ImportReport
 
 NAME = "kaggle-transactions"
@@ -55,12 +55,10 @@ def _account(customer: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace, report: ImportReport) -> dict[str, pa.Table]:
-    tables = [read_csv(path, NAME, COLUMNS) for path in args.files]
-    for table in tables:
-        report.read(table)
+    tables = read_files(args.files, NAME, COLUMNS, report)
 
     def concat(key: str) -> pa.ChunkedArray:
-        return pa.chunked_array([c for t in tables for c in t.column(key).chunks], pa.string())
+        return text_column(tables, key)
 
     def concat_numbers(key: str) -> pa.ChunkedArray:
         return pa.chunked_array([numbers(t, key, report) for t in tables], pa.float64())

@@ -16,8 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bankmart.importers.common import marker, numbers, stable_id
-from bankmart.importers.reader import Column, read_csv
+from bankmart.importers.common import marker, numbers, read_files, stable_id, text_column
+from bankmart.importers.reader import Column
 from bankmart.importers.report import ImportReport
 
 NAME = "microfinance"
@@ -35,12 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, report: ImportReport) -> dict[str, pa.Table]:
-    tables = [read_csv(path, NAME, COLUMNS) for path in args.files]
-    for table in tables:
-        report.read(table)
+    tables = read_files(args.files, NAME, COLUMNS, report)
 
     def concat(key: str) -> pa.ChunkedArray:
-        return pa.chunked_array([c for t in tables for c in t.column(key).chunks], pa.string())
+        return text_column(tables, key)
 
     customer = concat("customer_id")
     txn_date = concat("txn_date")
