@@ -203,9 +203,11 @@
 
 
 {#
-    The row count of every table and the shape (columns and types; a view's SQL) of every
-    relation in the served schemas, as this build left them. bankmart.publish computes the same
-    with the same SQL (bankmart.invocations.current_relations) and refuses a warehouse that differs.
+    The row count and the shape (a table's columns and types; a view's SQL) of every relation in
+    the served schemas, as this build left them: a view's rows are counted too, since a change
+    to the tables under it (fct_transactions over base_core__transactions) changes what it
+    serves. bankmart.publish computes the same with the same SQL
+    (bankmart.invocations.current_relations) and refuses a warehouse that differs.
 #}
 {% macro record_invocation_relations() %}
     {%- set listing_sql -%}
@@ -214,14 +216,20 @@
         where database_name = current_database()
             and schema_name in {{ served_schemas_sql() }}
             and not regexp_matches(table_name, '__dbt_(tmp|backup)$')
+        union all
+        select schema_name, view_name
+        from duckdb_views()
+        where database_name = current_database()
+            and schema_name in {{ served_schemas_sql() }}
+            and not regexp_matches(view_name, '__dbt_(tmp|backup)$')
         order by 1, 2
     {%- endset -%}
-    {%- set tables = run_query(listing_sql).rows -%}
+    {%- set relations = run_query(listing_sql).rows -%}
     {%- set insert_sql -%}
         insert into meta.dbt_invocation_relations
-        select {{ sql_text(invocation_id) }}, schema_name, table_name, 'table', row_count, structure_md5
+        select {{ sql_text(invocation_id) }}, schema_name, table_name, relation_type, row_count, structure_md5
         from (
-            {%- for row in tables %}
+            {%- for row in relations %}
             select
                 {{ sql_text(row[0]) }} as schema_name,
                 {{ sql_text(row[1]) }} as table_name,
@@ -230,7 +238,7 @@
             union all
             {%- endif -%}
             {%- endfor %}
-            {%- if not tables %}
+            {%- if not relations %}
             select null as schema_name, null as table_name, null as row_count where false
             {%- endif %}
         ) as counted
@@ -238,17 +246,17 @@
             select
                 schema_name,
                 table_name,
+                'table' as relation_type,
                 md5(string_agg(column_name || ' ' || data_type, ', ' order by column_index)) as structure_md5,
-            from duckdb_columns()
+            from duckdb_tables()
+            inner join duckdb_columns() using (database_name, schema_name, table_name)
             where database_name = current_database()
             group by all
+            union all
+            select schema_name, view_name, 'view', md5(sql)
+            from duckdb_views()
+            where database_name = current_database()
         ) as shaped using (schema_name, table_name)
-        union all
-        select {{ sql_text(invocation_id) }}, schema_name, view_name, 'view', null, md5(sql)
-        from duckdb_views()
-        where database_name = current_database()
-            and schema_name in {{ served_schemas_sql() }}
-            and not regexp_matches(view_name, '__dbt_(tmp|backup)$')
     {%- endset -%}
     {% do run_query(insert_sql) %}
 {% endmacro %}

@@ -1,7 +1,9 @@
 {#
-    Clean transactions with their owner, a category that is never missing and the behavioural
-    flags every downstream model uses. A view: fct_transactions materialises it once, so the raw
-    files are read a single time per build. Only small dimensions are joined (hash joins on keys).
+    Clean transactions with a category that is never missing and the behavioural flags every
+    downstream model uses. A view, like fct_transactions over it: the transactions are stored
+    once, in base_core__transactions, which already carries the account type, the owner's home
+    country and the merchant's category; only the two small reference tables (spend categories,
+    channels) are joined here.
 
     A flag is NULL when the bank's data cannot tell: is_night without a time of day, is_atm and
     is_online without a channel, is_cross_border without a country, is_discretionary and
@@ -10,7 +12,8 @@
     without times has no night share rather than a night share of 1 (midnight) or 0.
 
     loaded_at (from the base table, through stg_core__transactions) is what the incremental
-    fct_transactions filters on; DuckDB pushes that filter through both views to the scan.
+    customer_monthly_features filters on; DuckDB pushes that filter through the views to the
+    base table's scan.
 #}
 with
 
@@ -26,34 +29,16 @@ transactions as (
         currency,
         channel,
         payment_type,
-        category,
+        category as transaction_category,
         country_code,
-        is_fraud,
+        is_fraud as fraud_label,
         dq_flags,
         derived_columns,
+        account_type,
+        home_country_code,
+        merchant_category,
         loaded_at,
     from {{ ref('stg_core__transactions') }}
-),
-
-accounts as (
-    select
-        account_id,
-        account_type,
-    from {{ ref('stg_core__accounts') }}
-),
-
-customers as (
-    select
-        customer_id,
-        country_code as home_country_code,
-    from {{ ref('stg_core__customers') }}
-),
-
-merchants as (
-    select
-        merchant_id,
-        category as merchant_category,
-    from {{ ref('stg_core__merchants') }}
 ),
 
 spend_categories as (select * from {{ ref('int_spend_categories') }}),
@@ -64,36 +49,6 @@ channels as (
         is_online,
         is_atm,
     from {{ ref('channels') }}
-),
-
-joined as (
-    select
-        transactions.transaction_id,
-        transactions.account_id,
-        transactions.customer_id,
-        accounts.account_type,
-        transactions.merchant_id,
-        transactions.transaction_date,
-        transactions.transaction_at,
-        transactions.amount,
-        transactions.currency,
-        transactions.channel,
-        transactions.payment_type,
-        transactions.category as transaction_category,
-        merchants.merchant_category,
-        transactions.country_code,
-        customers.home_country_code,
-        transactions.is_fraud as fraud_label,
-        transactions.dq_flags,
-        transactions.derived_columns,
-        transactions.loaded_at,
-    from transactions
-    left join accounts
-        on transactions.account_id = accounts.account_id
-    left join customers
-        on transactions.customer_id = customers.customer_id
-    left join merchants
-        on transactions.merchant_id = merchants.merchant_id
 ),
 
 -- The transaction's own category wins; then the merchant's; payments without a merchant get
@@ -114,7 +69,7 @@ categorised as (
             when channel in ('atm_withdrawal', 'transfer') then 'channel'
             else 'default'
         end as category_source,
-    from joined
+    from transactions
 ),
 
 timed as (

@@ -223,7 +223,8 @@ def current_relations(
     con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]
 ) -> dict[tuple[str, str], tuple[str, int | None, str]]:
     """(schema, name) -> (type, row count, structure md5) of every table and view in the served
-    schemas: the same figures, by the same SQL, as record_invocation_relations() stores."""
+    schemas (a view's rows counted too: the tables under it may change): the same figures, by
+    the same SQL, as record_invocation_relations() stores."""
     db = quote_identifier(catalog)
     shapes = con.execute(
         """
@@ -244,11 +245,9 @@ def current_relations(
     ).fetchall()
     relations: dict[tuple[str, str], tuple[str, int | None, str]] = {}
     for schema, name, kind, structure in shapes:
-        rows = None
-        if kind == "table":
-            rows = con.execute(
-                f"select count(*) from {db}.{quote_identifier(schema)}.{quote_identifier(name)}"
-            ).fetchone()[0]
+        rows = con.execute(
+            f"select count(*) from {db}.{quote_identifier(schema)}.{quote_identifier(name)}"
+        ).fetchone()[0]
         relations[(schema, name)] = (kind, rows, structure)
     return relations
 

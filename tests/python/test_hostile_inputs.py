@@ -28,7 +28,7 @@ from bankmart import settings as settings_module
 from conftest import BIN, PROJECT_DIR, Bank, bank_env, run_cli
 
 DBT_STARTED = "Running with dbt"
-FCT_REBUILT = re.compile(r"OK created sql incremental model marts\.fct_transactions\b")
+BASE_LOADED = re.compile(r"OK created sql incremental model staging\.base_core__transactions\b")
 COUNT_TEST_FAILED = re.compile(r"FAIL \d+ assert_mart_counts_agree")
 
 
@@ -127,7 +127,8 @@ def holder() -> Iterator[Callable[..., subprocess.Popen]]:
 def killed_then_failed(built_bank: Bank, tmp_path_factory: pytest.TempPathFactory) -> Bank:
     """The reported sequence, on a copy of the built bank sharing its dbt target/ folder (whose
     run_results.json is the earlier green build's): a good publish; a new delivery of
-    transactions; `dbt build` killed (SIGKILL) right after fct_transactions took the new rows;
+    transactions; `dbt build` killed (SIGKILL) right after base_core__transactions (under the
+    fct_transactions view) took the new rows;
     then `bankmart build` failing its raw check on a broken raw file."""
     bank = copy_bank(built_bank, tmp_path_factory.mktemp("killed"), own_raw=True,
                      target=built_bank.root / "target")
@@ -146,7 +147,7 @@ def killed_then_failed(built_bank: Bank, tmp_path_factory: pytest.TempPathFactor
     seen = []
     for line in dbt.stdout:
         seen.append(line)
-        if FCT_REBUILT.search(line):
+        if BASE_LOADED.search(line):
             dbt.send_signal(signal.SIGKILL)
             break
     dbt.wait()
@@ -224,10 +225,12 @@ def test_green_build_is_published_with_its_invocation(built_bank: Bank, tmp_path
 
 @pytest.mark.dbt
 def test_table_changed_after_the_build_is_not_published(built_bank: Bank, tmp_path: Path) -> None:
+    """Rows deleted under a served view (fct_transactions reads base_core__transactions) change
+    what it serves: its row count is recorded and checked like a table's."""
     bank = copy_bank(built_bank, tmp_path, target=built_bank.root / "target")
     with duckdb.connect(str(bank.duckdb_path)) as con:
         before = con.execute("select count(*) from marts.fct_transactions").fetchone()[0]
-        con.execute("delete from marts.fct_transactions where amount < 100")
+        con.execute("delete from staging.base_core__transactions where amount < 100")
         after = con.execute("select count(*) from marts.fct_transactions").fetchone()[0]
     assert 0 < after < before
     proc = run_cli("publish", env=bank.env, check=False)

@@ -100,6 +100,7 @@ STAGING_CONTRACT = {
         "transaction_at": "TIMESTAMP", "amount": "DECIMAL(18,2)", "currency": "VARCHAR",
         "channel": "VARCHAR", "payment_type": "VARCHAR", "category": "VARCHAR",
         "country_code": "VARCHAR", "is_fraud": "BOOLEAN", "txn_month": "DATE", **_FLAGS,
+        "account_type": "VARCHAR", "home_country_code": "VARCHAR", "merchant_category": "VARCHAR",
         "loaded_at": "TIMESTAMP",
     },
     "stg_core__loans": {

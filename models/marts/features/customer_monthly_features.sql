@@ -23,7 +23,7 @@
 
     Incremental: a build recomputes only the customer-months that new facts can change, and
     replaces them (delete+insert on customer_id, month_start_date): every customer's row for each
-    month that has fct_transactions newer than this table's watermark (late rows included), every
+    month that has transactions newer than this table's watermark (late rows included), every
     month new to the window, and every month of a customer new to the table. When
     fct_transactions was rebuilt from scratch, the pre-hook empties this table first. Changed
     monthly spend aggregates need a full refresh.

@@ -4,6 +4,10 @@
     currency. transaction_at is NULL when the time of day is unknown; category is NULL when the
     raw row had none or an unknown one (intermediate falls back to the merchant's); is_fraud is
     NULL when the source does not say. dq_flags names the attributes that could not be read.
+    account_type, home_country_code (the owning customer's country) and merchant_category are
+    the clean parents' values, looked up once when the base row was judged (NULL without a
+    clean account, customer country or clean merchant), so no later layer joins the parents
+    again over every transaction.
     loaded_at is the base row's load time: the incremental fct_transactions filters on it, and
     DuckDB pushes that filter through this view to the base table's scan.
 #}
@@ -29,6 +33,9 @@ final as (
         txn_month,
         dq_flags,
         derived_columns,
+        account_type,
+        home_country_code,
+        merchant_category,
         loaded_at,
     from transactions
     where quarantine_reason is null

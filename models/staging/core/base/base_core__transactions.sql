@@ -42,6 +42,9 @@
 
 {%- set at_text = "cast(raw_transaction_at as varchar)" -%}
 {%- set merchants_present = raw_table_is_present('merchants') -%}
+{#- The customer who owns the row: the clean account's, else the one the row names. Looked up
+    once, for both the orphan check and the owner's home country. -#}
+{%- set owner_key = "case when account_parents.is_clean then account_parents.customer_id else typed.customer_key end" -%}
 
 {{ staging_base_model(
     table='transactions',
@@ -90,9 +93,9 @@
         code_lookup('category', 'categories', 'typed.category_key', 'known_category'),
         code_lookup('country_code', 'countries', 'typed.country_key', 'known_country_code'),
         home_currency_lookup(),
-        parent_lookup('base_core__accounts', 'account_id', 'account', 'typed.account_key', carry=['customer_id']),
-        parent_lookup('base_core__customers', 'customer_id', 'customer', 'typed.customer_key'),
-        parent_lookup('base_core__merchants', 'merchant_id', 'merchant', 'typed.merchant_key'),
+        parent_lookup('base_core__accounts', 'account_id', 'account', 'typed.account_key', carry=['customer_id', 'account_type']),
+        parent_lookup('base_core__customers', 'customer_id', 'customer', owner_key, carry=['country_code']),
+        parent_lookup('base_core__merchants', 'merchant_id', 'merchant', 'typed.merchant_key', carry=['category']),
     ],
     checks=[
         ('transaction_id is null', 'missing_key', "'transaction_id is empty'"),
@@ -156,5 +159,8 @@
         ('is_fraud', 'is_fraud'),
         ('txn_month', "cast(" ~ dbt.date_trunc('month', 'parsed_date') ~ " as date)"),
         ('derived_columns', 'derived_columns_text'),
+        ('account_type', 'account_account_type'),
+        ('home_country_code', 'customer_country_code'),
+        ('merchant_category', 'merchant_category'),
     ],
 ) }}
