@@ -15,9 +15,28 @@
     clean_rows (base rows with no quarantine reason) and quarantined_rows. A raw table the bank
     does not have reads as no rows on every side. The stg_core__ view is the base model's clean
     rows, and quarantined_rows its rejected ones; the count test on each view (stg + quarantined
-    = raw) is implied.
+    = raw) is implied. On an incremental build, only the files the build loaded are reconciled
+    (new_rows_scope(), macros/incremental/incremental_tests.sql).
 #}
 {% test raw_rows_reconcile(model, base_model, quarantine_model, source_table) %}
+
+{#- On an incremental build of an incremental base model, the files this build loaded (see
+    new_rows_scope()): rows of earlier files were reconciled when they were loaded. -#}
+{%- set files = none -%}
+{%- if new_rows_scope(base_model) -%}
+    {%- set listing -%}
+        select distinct source_file_name
+        from {{ base_model }}
+        where loaded_at = {{ run_loaded_at() }}
+        order by 1
+    {%- endset -%}
+    {%- set files = run_query(listing).columns[0].values() | list -%}
+    {%- set quoted = [] -%}
+    {%- for file in files -%}
+        {%- do quoted.append(sql_text(file)) -%}
+    {%- endfor -%}
+    {%- set file_filter = 'source_file_name in (' ~ quoted | join(', ') ~ ')' if files else 'false' -%}
+{%- endif %}
 
 with
 
@@ -25,7 +44,11 @@ raw_rows as (
     select
         {{ row_fingerprint('core', source_table) }} as row_fingerprint,
         count(*) as row_count,
+    {%- if files is none %}
     from {{ raw_source('core', source_table) }} as raw
+    {%- else %}
+    from {{ raw_source_files('core', source_table, files) }} as raw
+    {%- endif %}
     group by 1
 ),
 
@@ -35,6 +58,9 @@ clean_rows as (
         count(*) as row_count,
     from {{ base_model }}
     where quarantine_reason is null
+    {%- if files is not none %}
+        and {{ file_filter }}
+    {%- endif %}
     group by 1
 ),
 
@@ -44,6 +70,9 @@ quarantined_rows as (
         count(*) as row_count,
     from {{ quarantine_model }}
     where source_table = '{{ source_table }}'
+    {%- if files is not none %}
+        and {{ file_filter }}
+    {%- endif %}
     group by 1
 ),
 

@@ -1,0 +1,74 @@
+{#
+    Data tests of an incremental build check what the build loaded, not everything again.
+
+    A model whose YAML sets `meta: {incremental_tests: new_rows}` (the transaction chain:
+    base_core__transactions and the views over it) has its data tests limited to the rows this
+    build loaded (loaded_at = the run's load time; rows of earlier loads that a new row was
+    ranked with are loaded again, so they are in) when all of these hold:
+
+      - the command is `dbt build` without --full-refresh;
+      - the model and base_core__transactions, which stamps loaded_at, were both selected (a
+        build that did not load cannot say what is new);
+      - the test is not a key test (unique, is_unique_combination) and does not set
+        `meta: {incremental_tests: whole_table}`.
+
+    Everything else (a full refresh, a first build, whose rows are all new anyway, `dbt test`,
+    a build that left the transactions out) tests every row. Key tests always run on the whole
+    table, and assert_transactions_reconcile_with_last_build checks the whole fact against the
+    previous green build's row count, so rows that were lost or doubled outside the new batch
+    are still caught.
+#}
+{% macro new_rows_scope(relation) -%}
+    {%- if not execute or flags.WHICH != 'build' or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set test_meta = config.get('meta') or {} -%}
+    {%- set test_name = test_metadata_name() -%}
+    {%- if test_meta.get('incremental_tests') == 'whole_table' or test_name in ('unique', 'is_unique_combination') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set stamp = 'model.' ~ project_name ~ '.base_core__transactions' -%}
+    {%- if stamp not in selected_resources -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model'
+        and node.unique_id in selected_resources
+        and (node.config.meta or {}).get('incremental_tests') == 'new_rows'
+        and node.alias | lower == (relation.identifier or '') | lower
+        and node.schema | lower == (relation.schema or '') | lower -%}
+        {{ return('loaded_at = ' ~ run_loaded_at()) }}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+
+{#
+    dbt's own hook for a test's `where` config, extended with new_rows_scope(): the tested
+    relation is wrapped in a filtered subquery when either applies.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- do conditions.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    {%- set scope = new_rows_scope(relation) -%}
+    {%- if scope -%}
+        {%- do conditions.append(scope) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- endif -%}
+    {{ return(relation) }}
+{%- endmacro %}
+
+
+{# The name of the generic test being compiled (unique, not_null, ...), or none. #}
+{% macro test_metadata_name() -%}
+    {%- set node = model if model is mapping else none -%}
+    {{ return(((node or {}).get('test_metadata') or {}).get('name')) }}
+{%- endmacro %}
