@@ -132,6 +132,24 @@ def test_every_served_model_and_seed_carries_the_sensitive_column_test(built_ban
     assert sorted(published - tested) == []
 
 
+def test_no_view_declares_constraints(built_bank: Bank) -> None:
+    """Constraints are enforced only on tables: on a view (fct_transactions, customer_month_kpis)
+    dbt accepts them and checks nothing, so a view's rules must be data tests."""
+    manifest = json.loads((built_bank.root / "target" / "manifest.json").read_text())
+    views = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "view"
+    }
+    assert {"fct_transactions", "customer_month_kpis"} <= set(views)
+    declaring = sorted(
+        name
+        for name, node in views.items()
+        if node.get("constraints") or any(c.get("constraints") for c in node["columns"].values())
+    )
+    assert declaring == []
+
+
 def test_check_constraints_call_no_function(built_bank: Bank) -> None:
     """A mart's check constraint compares, ranges and lists only: DuckDB 1.4.4 cannot replay a
     write-ahead log holding a table whose check calls a function (strftime, date_trunc), so a
