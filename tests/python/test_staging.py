@@ -114,6 +114,7 @@ STAGING_CONTRACT = {
     },
     "stg_core__account_balances": {
         "account_id": "VARCHAR", "balance_month": "DATE", "balance": "DECIMAL(18,2)", **_FLAGS,
+        "customer_id": "VARCHAR", "account_type": "VARCHAR",
     },
     "stg_core__customer_holdings": {
         "customer_id": "VARCHAR", "snapshot_date": "DATE", "product": "VARCHAR",

@@ -1,27 +1,23 @@
-{# Account x month grain: the end-of-month balance of every clean account, with its owner. #}
+{#
+    Account x month grain: the end-of-month balance of every clean account, with its owner. A
+    view: the balances are stored once, in base_core__account_balances, which carries the
+    account's owner and type (`bankmart publish` serves this view as a table).
+#}
+{{ config(materialized='view') }}
+
 with
 
 balances as (select * from {{ ref('stg_core__account_balances') }}),
 
-accounts as (
+final as (
     select
         account_id,
         customer_id,
         account_type,
-    from {{ ref('stg_core__accounts') }}
-),
-
-final as (
-    select
-        balances.account_id,
-        accounts.customer_id,
-        accounts.account_type,
-        balances.balance_month,
-        {{ to_date_key('balances.balance_month') }} as date_key,
-        balances.balance,
+        balance_month,
+        {{ to_date_key('balance_month') }} as date_key,
+        balance,
     from balances
-    left join accounts
-        on balances.account_id = accounts.account_id
 )
 
 select * from final

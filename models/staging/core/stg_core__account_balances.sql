@@ -1,6 +1,6 @@
 {#
     Clean month-end balances: one row per account and month (balance_month is the first day of the
-    month) of a clean account.
+    month) of a clean account, with the account's owner and type.
 #}
 with
 
@@ -13,6 +13,8 @@ final as (
         balance,
         dq_flags,
         derived_columns,
+        customer_id,
+        account_type,
     from account_balances
     where quarantine_reason is null
 )

@@ -4,7 +4,9 @@
     date in that month) becomes the first day of the month, so two spellings of one month are
     duplicates. Balances may be negative (credit owed) but must be finite and fit DECIMAL(18, 2);
     the month must not lie after the as-of date; the account must be a clean account (the detail
-    says whether it is missing or was quarantined, and why).
+    says whether it is missing or was quarantined, and why). The clean account's owner and type
+    are carried as the row is judged, so fct_account_balances_monthly is a view and the balances
+    are written once.
 
     Second largest table: as in base_core__transactions, only the rows whose key another row also
     carries go through the ranking window; the rest stream from the files to the table.
@@ -23,7 +25,7 @@
     ],
     lookups=[
         home_currency_lookup(),
-        parent_lookup('base_core__accounts', 'account_id', 'account', 'typed.account_id'),
+        parent_lookup('base_core__accounts', 'account_id', 'account', 'typed.account_id', carry=['customer_id', 'account_type']),
     ],
     checks=[
         ('account_id is null', 'missing_key', "'account_id is empty'"),
@@ -42,5 +44,7 @@
         ('balance_month', 'balance_month'),
         ('balance', 'cast(case when quarantine_reason is null then round(balance_value, minor_units) end as decimal(18, 2))'),
         ('derived_columns', 'derived_columns_text'),
+        ('customer_id', 'account_customer_id'),
+        ('account_type', 'account_account_type'),
     ],
 ) }}
