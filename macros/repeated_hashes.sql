@@ -17,7 +17,7 @@
             {%- if where %}
             where {{ where }}
             {%- endif %}
-        ) as hashes
+        ) as key_hashes
     ) as sorted_hashes
     where key_hash = previous_hash
 {%- endmacro %}
