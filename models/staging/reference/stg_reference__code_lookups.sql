@@ -25,23 +25,59 @@ cities as (select * from {{ ref('cities') }}),
 code_aliases as (select * from {{ ref('code_aliases') }}),
 
 seed_codes as (
-    select 'channel' as code_set, channel as spelling, channel as code from channels
+    select
+        'channel' as code_set,
+        channel as spelling,
+        channel as code,
+    from channels
     union all
-    select 'payment_type', payment_type, payment_type from payment_types
+    select
+        'payment_type' as code_set,
+        payment_type as spelling,
+        payment_type as code,
+    from payment_types
     union all
-    select 'account_type', account_type, account_type from account_types
+    select
+        'account_type' as code_set,
+        account_type as spelling,
+        account_type as code,
+    from account_types
     union all
-    select distinct 'category', category, category from merchant_categories
+    select distinct
+        'category' as code_set,
+        category as spelling,
+        category as code,
+    from merchant_categories
     union all
-    select 'mcc', cast(mcc as varchar), category from merchant_categories
+    select
+        'mcc' as code_set,
+        cast(mcc as varchar) as spelling,
+        category as code,
+    from merchant_categories
     union all
-    select 'currency', currency_code, currency_code from currencies
+    select
+        'currency' as code_set,
+        currency_code as spelling,
+        currency_code as code,
+    from currencies
     union all
-    select 'country_code', country_code, country_code from countries
+    select
+        'country_code' as code_set,
+        country_code as spelling,
+        country_code as code,
+    from countries
     union all
-    select 'country_code', country_name, country_code from countries
+    select
+        'country_code' as code_set,
+        country_name as spelling,
+        country_code as code,
+    from countries
     union all
-    select 'city', city, city from cities
+    select
+        'city' as code_set,
+        city as spelling,
+        city as code,
+    from cities
 ),
 
 aliases as (

@@ -23,7 +23,8 @@
     'customer_holdings': ['snapshot_date'],
 } -%}
 {%- set configured_start = var('data_window_start', none) -%}
-{%- set has_configured_start = configured_start is not none and (configured_start | string | trim) not in ('', 'None', 'null') -%}
+{%- set has_configured_start = configured_start is not none
+    and (configured_start | string | trim) not in ('', 'None', 'null') -%}
 {%- if has_configured_start and not modules.re.fullmatch('\d{4}-\d{2}-\d{2}', configured_start | string | trim) -%}
     {{ exceptions.raise_compiler_error("var data_window_start is '" ~ configured_start ~ "': give a date as YYYY-MM-DD, or null to decide it from the data") }}
 {%- endif -%}
@@ -36,66 +37,82 @@ orders as (select * from {{ ref('base_core__date_orders') }}),
 
 as_of as (select {{ as_of_date() }} as as_of_date),
 
--- The month of every profiled activity date, with the two-digit-year rule of parse_date().
-dated as (
+-- Every profiled activity date's fields, month and day in its column's day/month order.
+fields as (
     select
         profile.value_count,
-        case
-            when profile.form in ('ymd', 'ym') then try(make_date(cast(profile.year_text as integer), profile.first_field, 1))
-            when length(profile.year_text) = 4 then try(make_date(
-                cast(profile.year_text as integer),
-                case when orders.date_order = 'mdy' then profile.first_field else profile.second_field end,
-                1
-            ))
-            else try(make_date(
-                case
-                    when try(make_date(
-                        2000 + cast(profile.year_text as integer),
-                        case when orders.date_order = 'mdy' then profile.first_field else profile.second_field end,
-                        case when orders.date_order = 'mdy' then profile.second_field else profile.first_field end
-                    )) <= as_of.as_of_date
-                        then 2000 + cast(profile.year_text as integer)
-                    else 1900 + cast(profile.year_text as integer)
-                end,
-                case when orders.date_order = 'mdy' then profile.first_field else profile.second_field end,
-                1
-            ))
-        end as activity_month,
+        profile.form,
+        profile.year_text,
+        profile.first_field,
+        case when orders.date_order = 'mdy' then profile.first_field else profile.second_field end as month_field,
+        case when orders.date_order = 'mdy' then profile.second_field else profile.first_field end as day_field,
     from profile
     inner join orders
         on profile.table_name = orders.table_name
         and profile.column_name = orders.column_name
-    cross join as_of
     where
         {%- for table, columns in activity_columns.items() %}
-        (profile.table_name = '{{ table }}' and profile.column_name in ('{{ columns | join("', '") }}'))
-        {%- if not loop.last %} or{% endif %}
+        (
+            profile.table_name = '{{ table }}'
+            and profile.column_name in (
+                '{{ columns | join("', '") }}'
+            )
+        )
+        or
         {%- endfor %}
+        false
+),
+
+-- The month of every profiled activity date, with the two-digit-year rule of parse_date(): the
+-- latest century that does not put the date after the as-of date.
+dated as (
+    select
+        fields.value_count,
+        case
+            when fields.form in ('ymd', 'ym')
+                then try(make_date(cast(fields.year_text as integer), fields.first_field, 1))
+            when length(fields.year_text) = 4
+                then try(make_date(cast(fields.year_text as integer), fields.month_field, 1))
+            when
+                try(make_date(2000 + cast(fields.year_text as integer), fields.month_field, fields.day_field))
+                <= as_of.as_of_date
+                then try(make_date(2000 + cast(fields.year_text as integer), fields.month_field, 1))
+            else try(make_date(1900 + cast(fields.year_text as integer), fields.month_field, 1))
+        end as activity_month,
+    from fields
+    cross join as_of
 ),
 
 months as (
     select
-        activity_month,
-        sum(value_count) as value_count,
+        dated.activity_month,
+        sum(dated.value_count) as value_count,
     from dated
     cross join as_of
-    where activity_month is not null
-        and activity_month <= as_of.as_of_date
-    group by activity_month
+    where dated.activity_month is not null
+        and dated.activity_month <= as_of.as_of_date
+    group by dated.activity_month
 ),
 
 gaps as (
     select
         *,
-        {{ dbt.datediff('lag(activity_month) over (order by activity_month)', 'activity_month', 'month') }} as months_since_previous,
+        {{ dbt.datediff('lag(activity_month) over (order by activity_month)', 'activity_month', 'month') | trim }}
+            as months_since_previous,
     from months
 ),
 
 runs as (
     select
         *,
-        sum(case when months_since_previous is null or months_since_previous > {{ var('data_window_max_gap_months', 12) }} then 1 else 0 end)
-            over (order by activity_month rows between unbounded preceding and current row) as run_number,
+        sum(
+            case
+                when months_since_previous is null
+                    or months_since_previous > {{ var('data_window_max_gap_months', 12) }}
+                    then 1
+                else 0
+            end
+        ) over (order by activity_month rows between unbounded preceding and current row) as run_number,
     from gaps
 ),
 
@@ -112,7 +129,9 @@ run_sizes as (
 decided as (
     select
         min(first_month) filter (
-            where value_count > {{ var('data_window_outlier_share', 0.01) }} * (select sum(value_count) from run_sizes)
+            where value_count > {{ var('data_window_outlier_share', 0.01) }} * (
+                select sum(all_runs.value_count) from run_sizes as all_runs
+            )
         ) as detected_start,
         count(*) as runs,
         sum(value_count) as dated_values,
@@ -130,9 +149,11 @@ final as (
         case
             when decided.detected_start is null then 'no dated activity: no lower bound'
             when decided.runs > 1
-                then 'first month of the earliest run of months holding more than '
+                then (
+                    'first month of the earliest run of months holding more than '
                     || {{ var('data_window_outlier_share', 0.01) * 100 }} || '% of the dated values ('
                     || decided.runs || ' runs split by gaps over {{ var("data_window_max_gap_months", 12) }} months)'
+                )
             else 'first month with activity'
         end as decided_by,
         {%- endif %}

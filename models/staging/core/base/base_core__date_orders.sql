@@ -86,8 +86,10 @@ final as (
         case
             when configured_order is not null then 'var date_orders'
             when first_above_12 > 0 and second_above_12 > 0
-                then 'conflicting evidence: ' || first_above_12 || ' value(s) day-first, '
+                then (
+                    'conflicting evidence: ' || first_above_12 || ' value(s) day-first, '
                     || second_above_12 || ' month-first; the majority wins'
+                )
             when first_above_12 > 0
                 then first_above_12 || ' value(s) with a first field above 12'
             when second_above_12 > 0

@@ -41,10 +41,15 @@ with
             end as ymd_month,
             case
                 when form = 'dm'
-                    then regexp_extract(value, '^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})', ['first', 'second', 'year'])
+                    then regexp_extract(
+                        value, '^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})', ['first', 'second', 'year']
+                    )
             end as dm_parts,
             case when form = 'dm' then struct_extract(dm_parts, 'year') else ymd_year end as year_text,
-            case when form = 'dm' then try_cast(struct_extract(dm_parts, 'first') as integer) else ymd_month end as first_field,
+            case
+                when form = 'dm' then try_cast(struct_extract(dm_parts, 'first') as integer)
+                else ymd_month
+            end as first_field,
             case when form = 'dm' then try_cast(struct_extract(dm_parts, 'second') as integer) end as second_field,
         from (
             select trim(cast(raw_{{ column }} as varchar)) as value,
