@@ -20,6 +20,13 @@ features as (
     where loan_count > 0
 ),
 
-{{ kmeans_ctes('repayment', 'features', 'customer_id', ['avg_repayment_days', 'loan_count', 'loan_avg_amount', 'loan_total_amount'], var('repayment_segments_k', [2, 3, 4, 5, 6, 7, 8]), var('kmeans_iterations', 25)) }}
+{{ kmeans_ctes(
+    'repayment',
+    'features',
+    'customer_id',
+    ['avg_repayment_days', 'loan_count', 'loan_avg_amount', 'loan_total_amount'],
+    var('repayment_segments_k', [2, 3, 4, 5, 6, 7, 8]),
+    var('kmeans_iterations', 25)
+) }}
 
 select * from repayment_assigned

@@ -12,22 +12,34 @@
 with
 
 activity as (
-    select min(transaction_date) as first_date, max(transaction_date) as last_date,
+    select
+        min(transaction_date) as first_date,
+        max(transaction_date) as last_date,
     from {{ ref('stg_core__transactions') }}
     union all
-    select min(balance_month), max({{ dbt.last_day('balance_month', 'month') }}),
+    select
+        min(balance_month) as first_date,
+        max({{ dbt.last_day('balance_month', 'month') }}) as last_date,
     from {{ ref('stg_core__account_balances') }}
     union all
-    select min(disbursed_date), max(disbursed_date),
+    select
+        min(disbursed_date) as first_date,
+        max(disbursed_date) as last_date,
     from {{ ref('stg_core__loans') }}
     union all
-    select min(paid_date), max(paid_date),
+    select
+        min(paid_date) as first_date,
+        max(paid_date) as last_date,
     from {{ ref('stg_core__loan_repayments') }}
     union all
-    select min(spend_month), max({{ dbt.last_day('spend_month', 'month') }}),
+    select
+        min(spend_month) as first_date,
+        max({{ dbt.last_day('spend_month', 'month') }}) as last_date,
     from {{ ref('stg_core__monthly_spend') }}
     union all
-    select min(snapshot_date), max(snapshot_date),
+    select
+        min(snapshot_date) as first_date,
+        max(snapshot_date) as last_date,
     from {{ ref('stg_core__customer_holdings') }}
 ),
 

@@ -53,6 +53,8 @@
 {%- set purchase_categories = purchase_categories() -%}
 {%- set recent_months = var('risk_recent_months', 3) -%}
 {%- set baseline_min_months = var('risk_baseline_min_months', 3) -%}
+{#- A cutoff's last observed month: the data's last month, less the months it holds out. #}
+{%- set cutoff_last_month = dbt.dateadd('month', '-cutoffs.months_held_out', 'bounds.last_month') -%}
 
 with
 
@@ -91,9 +93,13 @@ repayments as (
 period as (select * from {{ ref('int_reporting_period') }}),
 
 cutoffs as (
-    select 'current' as cutoff, 0 as months_held_out
+    select
+        'current' as cutoff,
+        0 as months_held_out,
     union all
-    select 'before_outcome_window', {{ var('risk_outcome_months', 3) }}
+    select
+        'before_outcome_window' as cutoff,
+        {{ var('risk_outcome_months', 3) }} as months_held_out,
 ),
 
 -- Read apart from `monthly`, which DuckDB would otherwise store whole (a CTE read twice). A bank
@@ -101,15 +107,16 @@ cutoffs as (
 bounds as (
     select
         coalesce(
-            (select min(month_start_date) from {{ ref('customer_monthly_features') }}),
+            (select min(monthly.month_start_date) from {{ ref('customer_monthly_features') }} as monthly),
             period.first_activity_month
         ) as first_month,
         coalesce(
-            (select max(month_start_date) from {{ ref('customer_monthly_features') }}),
+            (select max(monthly.month_start_date) from {{ ref('customer_monthly_features') }} as monthly),
             period.last_activity_month
         ) as last_month,
         coalesce(
-            (select sum(fraud_labelled_txn_count) from {{ ref('customer_monthly_features') }}), 0
+            (select sum(monthly.fraud_labelled_txn_count) from {{ ref('customer_monthly_features') }} as monthly),
+            0
         ) > 0 as has_fraud_labels,
         (select count(*) from {{ ref('fct_loans') }}) > 0 as has_loans,
     from period
@@ -121,11 +128,9 @@ observation as (
         bounds.first_month,
         bounds.has_fraud_labels,
         bounds.has_loans,
-        cast({{ dbt.dateadd('month', '-cutoffs.months_held_out', 'bounds.last_month') }} as date) as last_month,
-        cast({{ dbt.last_day(dbt.dateadd('month', '-cutoffs.months_held_out', 'bounds.last_month'), 'month') }} as date)
-            as as_of_date,
-        cast({{ dbt.dateadd('month', 1 - recent_months, dbt.dateadd('month', '-cutoffs.months_held_out', 'bounds.last_month')) }} as date)
-            as recent_from,
+        cast({{ cutoff_last_month }} as date) as last_month,
+        cast({{ dbt.last_day(cutoff_last_month, 'month') }} as date) as as_of_date,
+        cast({{ dbt.dateadd('month', 1 - recent_months, cutoff_last_month) }} as date) as recent_from,
     from cutoffs
     cross join bounds
 ),
@@ -197,9 +202,11 @@ spend as (
 compared as (
     select
         *,
-        recent_months > 0
+        (
+            recent_months > 0
             and baseline_months >= {{ baseline_min_months }}
-            and baseline_monthly_spend > 0 as has_baseline,
+            and baseline_monthly_spend > 0
+        ) as has_baseline,
     from spend
 ),
 
@@ -241,8 +248,8 @@ final as (
         cast(coalesce(spend.months_observed, 0) as double) as months_observed,
         cast(coalesce(spend.months_active, 0) as double) as months_active,
         cast(coalesce(
-            {{ dbt.datediff('spend.last_activity_date', 'observation.as_of_date', 'day') }},
-            {{ dbt.datediff('observation.first_month', 'observation.as_of_date', 'day') }} + 1
+            {{ dbt.datediff('spend.last_activity_date', 'observation.as_of_date', 'day') | trim }},
+            {{ dbt.datediff('observation.first_month', 'observation.as_of_date', 'day') | trim }} + 1
         ) as double) as recency_days,
         cast(
             case when spend.customer_id is null then 0 else spend.txn_count / nullif(spend.months_observed, 0) end
@@ -315,8 +322,10 @@ final as (
         cast(
             case
                 when spend.has_baseline and spend.channel_known_spend > 0
-                    then (spend.recent_monthly_atm_spend - spend.baseline_monthly_atm_spend)
+                    then (
+                        (spend.recent_monthly_atm_spend - spend.baseline_monthly_atm_spend)
                         / spend.baseline_monthly_spend
+                    )
             end
             as double
         ) as cash_withdrawal_surge,

@@ -34,8 +34,7 @@ loans as (
 ),
 
 outcome_window as (
-    select distinct
-        observation_end_date as window_starts_after,
+    select distinct observation_end_date as window_starts_after,
     from features
 ),
 
