@@ -38,7 +38,7 @@ top_cities as (
         count(*) as city_customers,
     from customers
     group by city
-    order by city_customers desc, city
+    order by city_customers desc, city asc
     limit {{ top_n }}
 ),
 
@@ -63,13 +63,13 @@ city_rfm_normalised as (
         avg_frequency,
         avg_spend,
         (avg_recency_days - min(avg_recency_days) over ())
-            / nullif(max(avg_recency_days) over () - min(avg_recency_days) over (), 0)
+        / nullif(max(avg_recency_days) over () - min(avg_recency_days) over (), 0)
             as norm_recency,
         (avg_frequency - min(avg_frequency) over ())
-            / nullif(max(avg_frequency) over () - min(avg_frequency) over (), 0)
+        / nullif(max(avg_frequency) over () - min(avg_frequency) over (), 0)
             as norm_frequency,
         (avg_spend - min(avg_spend) over ())
-            / nullif(max(avg_spend) over () - min(avg_spend) over (), 0)
+        / nullif(max(avg_spend) over () - min(avg_spend) over (), 0)
             as norm_spend,
     from city_rfm
 ),

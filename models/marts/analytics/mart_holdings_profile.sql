@@ -35,7 +35,7 @@ customers as (
     from {{ ref('dim_customer') }} as dim
     left join {{ ref('customer_segments') }} as segments
         on dim.customer_id = segments.customer_id
-    where dim.customer_id in (select customer_id from holdings)
+    where dim.customer_id in (select holdings.customer_id from holdings)
 ),
 
 grouped as (
@@ -70,8 +70,11 @@ by_product as (
         cast(group_sizes.avg_monthly_income as double) as avg_monthly_income,
         cast(count(*) filter (where coalesce(holdings.balance, 0) <> 0 or coalesce(holdings.quantity, 0) > 0) as bigint)
             as holders,
-        cast(count(*) filter (where coalesce(holdings.balance, 0) <> 0 or coalesce(holdings.quantity, 0) > 0)
-            / group_sizes.customers as double) as holding_share,
+        cast(
+            count(*) filter (where coalesce(holdings.balance, 0) <> 0 or coalesce(holdings.quantity, 0) > 0)
+            / group_sizes.customers
+            as double
+        ) as holding_share,
         cast(sum(holdings.balance) as double) as total_balance,
         cast(avg(holdings.balance) as double) as avg_balance,
         cast(sum(holdings.quantity) as double) as total_quantity,

@@ -45,15 +45,27 @@ customers as (
 ),
 
 grouped as (
-    select 'spend_tier' as group_type, tiers.tier_name as group_value, tiers.tier_rank as group_order, features.*,
+    select
+        'spend_tier' as group_type,
+        tiers.tier_name as group_value,
+        tiers.tier_rank as group_order,
+        features.*,
     from features
     inner join tiers on features.customer_id = tiers.customer_id
     union all
-    select 'occupation', coalesce(customers.occupation, 'Unknown'), null, features.*,
+    select
+        'occupation' as group_type,
+        coalesce(customers.occupation, 'Unknown') as group_value,
+        null as group_order,
+        features.*,
     from features
     inner join customers on features.customer_id = customers.customer_id
     union all
-    select 'age_group', coalesce(customers.age_group, 'Unknown'), customers.age_band_sort_order, features.*,
+    select
+        'age_group' as group_type,
+        coalesce(customers.age_group, 'Unknown') as group_value,
+        customers.age_band_sort_order as group_order,
+        features.*,
     from features
     inner join customers on features.customer_id = customers.customer_id
 ),

@@ -14,8 +14,7 @@ with
 customer_months as (select * from {{ ref('customer_month_kpis') }}),
 
 customers as (
-    select
-        count(*) as customers,
+    select count(*) as customers,
     from {{ ref('dim_customer') }}
 ),
 
@@ -28,8 +27,7 @@ alerts as (
 ),
 
 assessed as (
-    select
-        count(*) filter (where rules_assessed > 0) as risk_assessed_customers,
+    select count(*) filter (where rules_assessed > 0) as risk_assessed_customers,
     from {{ ref('customer_risk_scores') }}
 ),
 

@@ -36,7 +36,7 @@ final as (
         cast(customers as bigint) as customers,
         cast(inertia as double) as inertia,
         cast(below_line as double) as elbow_score,
-        row_number() over (order by below_line desc, k) = 1 as is_chosen,
+        row_number() over (order by below_line desc, k asc) = 1 as is_chosen,
     from elbow
 )
 

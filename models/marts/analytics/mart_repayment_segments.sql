@@ -9,7 +9,11 @@ with
 
 assigned as (select * from {{ ref('int_repayment_kmeans') }}),
 
-chosen as (select k from {{ ref('mart_repayment_k_diagnostics') }} where is_chosen),
+chosen as (
+    select k
+    from {{ ref('mart_repayment_k_diagnostics') }}
+    where is_chosen
+),
 
 features as (
     select

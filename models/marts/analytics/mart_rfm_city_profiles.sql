@@ -7,7 +7,11 @@
 
 with
 
-segments as (select * from {{ ref('mart_rfm_segments') }} where city is not null),
+segments as (
+    select *
+    from {{ ref('mart_rfm_segments') }}
+    where city is not null
+),
 
 top_cities as (
     select
@@ -17,7 +21,7 @@ top_cities as (
         avg(frequency) as avg_frequency,
         avg(monetary_total) as avg_monetary_total,
         avg(age) as avg_age,
-        row_number() over (order by count(*) desc, city) as city_rank,
+        row_number() over (order by count(*) desc, city asc) as city_rank,
     from segments
     group by city
     qualify city_rank <= {{ top_n }}

@@ -19,7 +19,14 @@ features as (
     where txn_count > 0
 ),
 
-{{ kmeans_ctes('rfm', 'features', 'customer_id', ['recency_days', 'frequency', 'monetary_total', 'age'], [var('rfm_segments_k', 4)], var('kmeans_iterations', 25)) }},
+{{ kmeans_ctes(
+    'rfm',
+    'features',
+    'customer_id',
+    ['recency_days', 'frequency', 'monetary_total', 'age'],
+    [var('rfm_segments_k', 4)],
+    var('kmeans_iterations', 25)
+) }},
 
 customers as (
     select

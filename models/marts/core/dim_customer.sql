@@ -6,6 +6,12 @@
     the data (int_reporting_period), so rebuilding the same files gives the same answer and a
     bank without transactions still has tenures.
 #}
+{#- Whole months from the month the customer started to the last month of activity. #}
+{%- set months_since_start = dbt.datediff(
+    dbt.date_trunc('month', 'coalesce(banded.joined_date, holdings.first_account_opened_date)'),
+    'reporting_period.as_of_month',
+    'month'
+) | trim -%}
 with
 
 customers as (select * from {{ ref('stg_core__customers') }}),
@@ -72,14 +78,7 @@ final as (
         -- DuckDB's greatest() skips NULLs, so an unknown start is handled explicitly.
         case
             when coalesce(banded.joined_date, holdings.first_account_opened_date) is not null
-                then cast(greatest(
-                    {{ dbt.datediff(
-                        dbt.date_trunc('month', 'coalesce(banded.joined_date, holdings.first_account_opened_date)'),
-                        'reporting_period.as_of_month',
-                        'month'
-                    ) }},
-                    0
-                ) as integer)
+                then cast(greatest({{ months_since_start }}, 0) as integer)
         end as tenure_months,
         case
             when banded.joined_date is not null then 'joined_date'

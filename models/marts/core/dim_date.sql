@@ -27,7 +27,10 @@ loans as (
 ),
 
 all_bounds as (
-    select first_activity_date as first_date, last_activity_date as last_date, from period
+    select
+        first_activity_date as first_date,
+        last_activity_date as last_date,
+    from period
     union all
     select * from accounts
     union all
@@ -46,8 +49,7 @@ calendar_bounds as (
 ),
 
 date_spine as (
-    select
-        cast(unnest(generate_series(start_date, end_date, interval 1 day)) as date) as date_day,
+    select cast(unnest(generate_series(start_date, end_date, interval 1 day)) as date) as date_day,
     from calendar_bounds
 ),
 

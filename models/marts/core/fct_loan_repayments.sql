@@ -33,11 +33,11 @@ final as (
         paid_date,
         principal_amount,
         amount,
-        cast({{ dbt.datediff('disbursed_date', 'paid_date', 'day') }} as integer) as days_to_repay,
+        cast({{ dbt.datediff('disbursed_date', 'paid_date', 'day') | trim }} as integer) as days_to_repay,
         -- DuckDB's greatest() skips NULLs: an unknown due date must stay unknown, not 0.
         case
             when due_date is not null
-                then cast(greatest({{ dbt.datediff('due_date', 'paid_date', 'day') }}, 0) as integer)
+                then cast(greatest({{ dbt.datediff('due_date', 'paid_date', 'day') | trim }}, 0) as integer)
         end as days_late,
         coalesce(paid_date > due_date, false) as is_late,
         {{ to_date_key('paid_date') }} as date_key,

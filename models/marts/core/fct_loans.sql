@@ -51,7 +51,7 @@ final as (
         account_id,
         disbursed_date,
         due_date,
-        cast({{ dbt.datediff('disbursed_date', 'due_date', 'day') }} as integer) as term_days,
+        cast({{ dbt.datediff('disbursed_date', 'due_date', 'day') | trim }} as integer) as term_days,
         principal_amount,
         interest_rate,
         repayment_count,
@@ -60,7 +60,7 @@ final as (
         first_paid_date,
         last_paid_date,
         repaid_date,
-        cast({{ dbt.datediff('disbursed_date', 'repaid_date', 'day') }} as integer) as days_to_repay,
+        cast({{ dbt.datediff('disbursed_date', 'repaid_date', 'day') | trim }} as integer) as days_to_repay,
         is_repaid,
         case
             when is_repaid and repaid_date > due_date then 'repaid_late'

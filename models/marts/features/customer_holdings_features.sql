@@ -40,8 +40,10 @@ final as (
         cast(sum(case when product_group = 'lending' then balance end) as double) as credit_owed_total,
         cast(sum(case when product = 'credit_card' then quantity end) as double) as credit_card_count,
         cast(sum(case when product = 'property' then quantity end) as double) as properties_owned,
-        cast(count(distinct case when coalesce(balance, 0) <> 0 or coalesce(quantity, 0) > 0 then product end) as integer)
-            as products_held,
+        cast(
+            count(distinct case when coalesce(balance, 0) <> 0 or coalesce(quantity, 0) > 0 then product end)
+            as integer
+        ) as products_held,
     from current_holdings
     group by customer_id
 )

@@ -122,11 +122,10 @@ watermark as (
 period as (select * from {{ ref('int_reporting_period') }}),
 
 months as (
-    select distinct
-        month_start_date,
-    from {{ ref('dim_date') }}
+    select distinct dates.month_start_date,
+    from {{ ref('dim_date') }} as dates
     cross join period
-    where month_start_date between period.first_activity_month and period.last_activity_month
+    where dates.month_start_date between period.first_activity_month and period.last_activity_month
         and period.has_activity
 ),
 
@@ -150,27 +149,27 @@ touched_months as (
     union
     select month_start_date,
     from months
-    where month_start_date not in (select distinct month_start_date from {{ this }})
+    where month_start_date not in (select distinct built.month_start_date from {{ this }} as built)
 ),
 
 new_customers as (
     select customer_id,
     from customers
-    where customer_id not in (select distinct customer_id from {{ this }})
+    where customer_id not in (select distinct built.customer_id from {{ this }} as built)
 ),
 
 customer_months as (
     select all_customer_months.*,
     from all_customer_months
-    where month_start_date in (select month_start_date from touched_months)
-        or customer_id in (select customer_id from new_customers)
+    where all_customer_months.month_start_date in (select touched_months.month_start_date from touched_months)
+        or all_customer_months.customer_id in (select new_customers.customer_id from new_customers)
 ),
 
 touched_transactions as (
     select *
     from transactions
-    where transaction_month in (select month_start_date from touched_months)
-        or customer_id in (select customer_id from new_customers)
+    where transaction_month in (select touched_months.month_start_date from touched_months)
+        or customer_id in (select new_customers.customer_id from new_customers)
 ),
 {%- else -%}
 customer_months as (select * from all_customer_months),
@@ -188,6 +187,9 @@ from_transactions as (
         max(transaction_date) as last_transaction_date,
         {%- for measure, flag, known in flagged %}
         sum(case when {{ flag }} then amount else 0 end) as {{ measure }}_spend,
+        {%- endfor %}
+        {%- for category in categories %}
+        sum(case when category = '{{ category }}' then amount else 0 end) as spend_{{ category }},
         {%- endfor %}
         sum(case when is_atm is not null then amount else 0 end) as channel_known_spend,
         sum(case when is_cross_border is not null then amount else 0 end) as country_known_spend,
@@ -208,9 +210,6 @@ from_transactions as (
         sum(case when is_night is not null then 1 else 0 end) as time_known_txn_count,
         sum(case when is_fraud then 1 else 0 end) as fraud_txn_count,
         sum(case when has_fraud_label then 1 else 0 end) as fraud_labelled_txn_count,
-        {%- for category in categories %}
-        sum(case when category = '{{ category }}' then amount else 0 end) as spend_{{ category }},
-        {%- endfor %}
     from touched_transactions
     group by customer_id, transaction_month
 ),
@@ -227,6 +226,9 @@ from_aggregates as (
         {%- for measure, flag, known in flagged %}
         sum(case when {{ flag }} then amount else 0 end) as {{ measure }}_spend,
         {%- endfor %}
+        {%- for category in categories %}
+        sum(case when category = '{{ category }}' then amount else 0 end) as spend_{{ category }},
+        {%- endfor %}
         sum(case when is_atm is not null then amount else 0 end) as channel_known_spend,
         sum(case when is_cross_border is not null then amount else 0 end) as country_known_spend,
         sum(case when is_night is not null then amount else 0 end) as time_known_spend,
@@ -235,7 +237,12 @@ from_aggregates as (
         {%- for category in purchases %}
         case
             when count(transaction_count) = count(*)
-                then sum(case when category = '{{ category }}' and (is_essential or is_discretionary) then transaction_count else 0 end)
+                then sum(
+                    case
+                        when category = '{{ category }}' and (is_essential or is_discretionary) then transaction_count
+                        else 0
+                    end
+                )
         end as {{ category }}_txn_count,
         {%- endfor %}
         case
@@ -258,18 +265,19 @@ from_aggregates as (
         0 as time_known_txn_count,
         0 as fraud_txn_count,
         0 as fraud_labelled_txn_count,
-        {%- for category in categories %}
-        sum(case when category = '{{ category }}' then amount else 0 end) as spend_{{ category }},
-        {%- endfor %}
     from monthly_spend
     group by customer_id, spend_month
 ),
 
 aggregated as (
-    select *, 'transactions' as activity_source,
+    select
+        *,
+        'transactions' as activity_source,
     from from_transactions
     union all by name
-    select from_aggregates.*, 'monthly_aggregates' as activity_source,
+    select
+        from_aggregates.*,
+        'monthly_aggregates' as activity_source,
     from from_aggregates
     anti join from_transactions
         on from_aggregates.customer_id = from_transactions.customer_id
@@ -285,7 +293,10 @@ final as (
         cast(coalesce(aggregated.total_spend, 0) as double) as total_spend,
         cast(case when aggregated.customer_id is null then 0 else aggregated.txn_count end as integer) as txn_count,
         cast(aggregated.total_spend / nullif(aggregated.txn_count, 0) as double) as avg_ticket,
-        cast(case when aggregated.customer_id is null then 0 else aggregated.max_txn_amount end as double) as max_txn_amount,
+        cast(
+            case when aggregated.customer_id is null then 0 else aggregated.max_txn_amount end
+            as double
+        ) as max_txn_amount,
         aggregated.last_transaction_date,
         {%- for measure, flag, known in flagged %}
         cast(coalesce(aggregated.{{ measure }}_spend, 0) as double) as {{ measure }}_spend,

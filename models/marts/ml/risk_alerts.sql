@@ -31,7 +31,7 @@ features as (
 
 final as (
     select
-        cast(row_number() over (order by scores.risk_score desc, scores.customer_id) as integer)
+        cast(row_number() over (order by scores.risk_score desc, scores.customer_id asc) as integer)
             as alert_rank,
         scores.customer_id,
         scores.risk_score,

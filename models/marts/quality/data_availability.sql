@@ -20,28 +20,19 @@
     ('transactions', 'transaction_at'): 'transaction_date',
 } -%}
 {%- set feature_relation = ref('customer_features') -%}
-{%- set feature_columns = [] -%}
-{%- if execute -%}
-    {%- for column in adapter.get_columns_in_relation(feature_relation) -%}
-        {%- if column.name not in ('customer_id', 'city', 'occupation', 'age_band', 'observation_end_date') -%}
-            {%- do feature_columns.append(column.name) -%}
-        {%- endif -%}
-    {%- endfor -%}
-{%- endif -%}
+{%- set not_features = ('customer_id', 'city', 'occupation', 'age_band', 'observation_end_date') -%}
+{%- set feature_columns = (
+    adapter.get_columns_in_relation(feature_relation) | map(attribute='name') | reject('in', not_features) | list
+) if execute else [] -%}
 
 with
 
 {% for table, columns in contract.items() -%}
-{%- set stg_columns = [] -%}
-{%- if execute -%}
-    {%- for column in adapter.get_columns_in_relation(ref('stg_core__' ~ table)) -%}
-        {%- do stg_columns.append(column.name | lower) -%}
-    {%- endfor -%}
-{%- endif %}
+{%- set stg_columns = (
+    adapter.get_columns_in_relation(ref('stg_core__' ~ table)) | map(attribute='name') | map('lower') | list
+) if execute else [] %}
 {{ table }}_stats as (
     select
-        (select count(*) from {{ ref('base_core__' ~ table) }}) as raw_rows,
-        count(*) as clean_rows,
         {%- for column in columns %}
         {%- set staged = staged_as.get((table, column.name), column.name) %}
         {%- if staged in stg_columns %}
@@ -52,6 +43,8 @@ with
         cast(null as boolean) as {{ column.name }}__varies,
         {%- endif %}
         {%- endfor %}
+        (select count(*) from {{ ref('base_core__' ~ table) }}) as raw_rows,
+        count(*) as clean_rows,
     from {{ ref('stg_core__' ~ table) }}
 ),
 
@@ -72,13 +65,17 @@ with
     {%- for column in columns %}
     union all
     select
-        'raw_column',
-        '{{ table }}',
-        '{{ column.name }}',
-        exists (select 1 from {{ table }}_file_columns where column_name = '{{ column.name | lower }}'),
-        clean_rows,
-        {{ column.name }}__values,
-        {{ column.name }}__varies,
+        'raw_column' as object_type,
+        '{{ table }}' as table_name,
+        '{{ column.name }}' as column_name,
+        exists(
+            select 1
+            from {{ table }}_file_columns as file_columns
+            where file_columns.column_name = '{{ column.name | lower }}'
+        ) as is_present,
+        clean_rows as rows,
+        {{ column.name }}__values as values_present,
+        {{ column.name }}__varies as varies,
     from {{ table }}_stats
     {%- endfor %}
 ),
@@ -87,11 +84,11 @@ with
 
 features as (
     select
-        count(*) as customers,
         {%- for column in feature_columns %}
         count({{ column }}) as {{ column }}__values,
         coalesce(min({{ column }}) is distinct from max({{ column }}), false) as {{ column }}__varies,
         {%- endfor %}
+        count(*) as customers,
     from {{ feature_relation }}
 ),
 
@@ -112,8 +109,13 @@ feature_rows as (
     {%- endfor %}
     {%- if not feature_columns %}
     select
-        'feature', 'customer_features', cast(null as varchar), true, cast(0 as bigint),
-        cast(0 as bigint), false
+        'feature' as object_type,
+        'customer_features' as table_name,
+        cast(null as varchar) as column_name,
+        true as is_present,
+        cast(0 as bigint) as rows,
+        cast(0 as bigint) as values_present,
+        false as varies,
     where false
     {%- endif %}
 ),
