@@ -7,9 +7,9 @@
 #}
 {%- set checks = [] -%}
 {%- for what, models in var('mart_count_invariants').items() -%}
-    {%- for model, expression in models.items() -%}
-        {%- do checks.append({'what': what, 'model': model, 'expression': expression}) -%}
-    {%- endfor -%}
+{%- for model, expression in models.items() -%}
+{%- do checks.append({'what': what, 'model': model, 'expression': expression}) -%}
+{%- endfor -%}
 {%- endfor -%}
 
 with

@@ -11,7 +11,7 @@ scores as (select * from {{ ref('customer_risk_scores') }}),
 expected as (
     select
         customer_id,
-        cast(row_number() over (order by risk_score desc, customer_id) as integer) as alert_rank,
+        cast(row_number() over (order by risk_score desc, customer_id asc) as integer) as alert_rank,
     from scores
     where risk_tier in ('Medium', 'High')
 ),

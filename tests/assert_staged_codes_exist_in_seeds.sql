@@ -8,7 +8,11 @@ with
 
 -- One pass over the largest model: its distinct code combinations are few.
 transaction_codes as (
-    select distinct channel, payment_type, category, currency
+    select distinct
+        channel,
+        payment_type,
+        category,
+        currency,
     from {{ ref('stg_core__transactions') }}
 ),
 
@@ -17,31 +21,72 @@ accounts as (select * from {{ ref('stg_core__accounts') }}),
 merchants as (select * from {{ ref('stg_core__merchants') }}),
 
 used_codes as (
-    select distinct 'channel' as code_set, channel as code from transaction_codes where channel is not null
+    select distinct
+        'channel' as code_set,
+        channel as code,
+    from transaction_codes
+    where channel is not null
     union all
-    select distinct 'payment_type', payment_type from transaction_codes where payment_type is not null
+    select distinct
+        'payment_type' as code_set,
+        payment_type as code,
+    from transaction_codes
+    where payment_type is not null
     union all
-    select distinct 'category', category from transaction_codes where category is not null
+    select distinct
+        'category' as code_set,
+        category as code,
+    from transaction_codes
+    where category is not null
     union all
-    select distinct 'category', category from merchants
+    select distinct
+        'category' as code_set,
+        category as code,
+    from merchants
     union all
-    select distinct 'currency', currency from transaction_codes where currency is not null
+    select distinct
+        'currency' as code_set,
+        currency as code,
+    from transaction_codes
+    where currency is not null
     union all
-    select distinct 'currency', currency from accounts where currency is not null
+    select distinct
+        'currency' as code_set,
+        currency as code,
+    from accounts
+    where currency is not null
     union all
-    select distinct 'account_type', account_type from accounts
+    select distinct
+        'account_type' as code_set,
+        account_type as code,
+    from accounts
 ),
 
 seed_codes as (
-    select 'channel' as code_set, channel as code from {{ ref('channels') }}
+    select
+        'channel' as code_set,
+        channel as code,
+    from {{ ref('channels') }}
     union all
-    select 'payment_type', payment_type from {{ ref('payment_types') }}
+    select
+        'payment_type' as code_set,
+        payment_type as code,
+    from {{ ref('payment_types') }}
     union all
-    select distinct 'category', category from {{ ref('merchant_categories') }}
+    select distinct
+        'category' as code_set,
+        category as code,
+    from {{ ref('merchant_categories') }}
     union all
-    select 'currency', currency_code from {{ ref('currencies') }}
+    select
+        'currency' as code_set,
+        currency_code as code,
+    from {{ ref('currencies') }}
     union all
-    select 'account_type', account_type from {{ ref('account_types') }}
+    select
+        'account_type' as code_set,
+        account_type as code,
+    from {{ ref('account_types') }}
 )
 
 select used_codes.*
