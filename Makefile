@@ -22,7 +22,7 @@ export BANKMART_DUCKDB_PATH ?= $(BANKMART_DATA_DIR)/bankmart.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install run generate build test lint score clean bench publish dashboard browser-deps
+.PHONY: help install run generate build test lint score sqlfluff clean bench publish dashboard browser-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ generate: install  ## write the demo bank's raw files (skipped when the raw fold
 build: install  ## dbt build (models + tests) into $(BANKMART_DUCKDB_PATH), then a summary
 	$(BIN)/bankmart build
 
-test: install browser-deps lint score  ## lint, score, then every test on a small generated bank (pytest + real dbt runs)
+test: install browser-deps lint score  ## lint, score, then every test on a small generated bank (pytest + real dbt runs, sqlfluff)
 	$(BIN)/pytest
 
 # The serving copy for BI tools and the dashboard: data/serving, or the BANKMART_SERVING_DIR environment variable.
@@ -74,6 +74,21 @@ score: install  ## dbt-score: documentation, owners and example queries (fails b
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	DBT_TARGET_PATH="$$tmp/target" DBT_LOG_PATH="$$tmp/logs" $(BIN)/dbt parse --quiet && \
 	$(BIN)/dbt-score lint --manifest "$$tmp/target/manifest.json"
+
+# sqlfluff compiles every model with the dbt templater (.sqlfluff) against the warehouse at
+# BANKMART_DUCKDB_PATH, which some macros read: build it first. The templater ignores
+# DBT_TARGET_PATH, so its target/ is set to a temporary folder, as for score. `make test` runs
+# the same lint on the small test bank (tests/python/test_sql_lint.py).
+SQLFLUFF_PROCESSES ?= 2
+
+sqlfluff: install  ## sqlfluff on the dbt SQL (models, data tests) against the built warehouse
+	@test -f "$(BANKMART_DUCKDB_PATH)" || { \
+		echo "No warehouse at $(BANKMART_DUCKDB_PATH): run make build first (sqlfluff compiles the models against it)"; \
+		exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	printf '[sqlfluff:templater:dbt]\ntarget_path = %s\n' "$$tmp/target" > "$$tmp/sqlfluff.cfg" && \
+	$(BIN)/sqlfluff lint models tests --config "$$tmp/sqlfluff.cfg" \
+		--processes $(SQLFLUFF_PROCESSES) --disable-progress-bar
 
 # Transaction counts to benchmark; generated banks are cached in $(BANKMART_DATA_DIR)/bench.
 #   make bench BENCH_SIZES=1M,10M
