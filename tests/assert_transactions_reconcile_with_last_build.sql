@@ -52,7 +52,10 @@ where current_rows < previous_rows
 
 {%- else %}
 
-select null as previous_rows, null as loaded_rows, null as current_rows
+select
+    null as previous_rows,
+    null as loaded_rows,
+    null as current_rows,
 where false
 
 {%- endif %}

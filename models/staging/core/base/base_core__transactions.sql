@@ -44,7 +44,8 @@
 {%- set merchants_present = raw_table_is_present('merchants') -%}
 {#- The customer who owns the row: the clean account's, else the one the row names. Looked up
     once, for both the orphan check and the owner's home country. -#}
-{%- set owner_key = "case when account_parents.is_clean then account_parents.customer_id else typed.customer_key end" -%}
+{%- set owner_key =
+    "case when account_parents.is_clean then account_parents.customer_id else typed.customer_key end" -%}
 
 {{ staging_base_model(
     table='transactions',
