@@ -294,6 +294,16 @@
 {%- endmacro %}
 
 
+{# SQL string literals separated by commas, for an `in (...)` or a list: 'a', 'b'. #}
+{% macro sql_text_list(values) -%}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}
+        {%- do quoted.append(sql_text(value)) -%}
+    {%- endfor -%}
+    {{ return(quoted | join(', ')) }}
+{%- endmacro %}
+
+
 {# A SQL string literal, or a typed NULL for none. #}
 {% macro sql_text_or_null(value) -%}
     {{ return('cast(null as varchar)' if value is none else sql_text(value)) }}

@@ -198,7 +198,7 @@
 
 {# var served_schemas as an SQL list: ('marts', 'reference'). #}
 {% macro served_schemas_sql() -%}
-    ({%- for schema in var('served_schemas') -%}{{ sql_text(schema) }}{{ ', ' if not loop.last }}{%- endfor -%})
+    ({{ sql_text_list(var('served_schemas')) }})
 {%- endmacro %}
 
 

@@ -75,10 +75,7 @@
 {% macro raw_source_files(source_name, table_name, files, prefix='') -%}
     {%- set declared = raw_columns(source_name, table_name) -%}
     {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
-    {%- set quoted_files = [] -%}
-    {%- for file in files -%}
-        {%- do quoted_files.append(sql_text(file)) -%}
-    {%- endfor -%}
+    {%- set quoted_files = sql_text_list(files) -%}
     (
         select
             {%- for column in declared %}
@@ -90,10 +87,10 @@
             {%- if files %}
             {%- if raw_format == 'csv' %}
             select *, cast(null as bigint) as file_row_number
-            from read_csv([{{ quoted_files | join(', ') }}], header = true, all_varchar = true, union_by_name = true, hive_partitioning = true, filename = true)
+            from read_csv([{{ quoted_files }}], header = true, all_varchar = true, union_by_name = true, hive_partitioning = true, filename = true)
             {%- else %}
             select *
-            from read_parquet([{{ quoted_files | join(', ') }}], hive_partitioning = true, union_by_name = true, filename = true, file_row_number = true)
+            from read_parquet([{{ quoted_files }}], hive_partitioning = true, union_by_name = true, filename = true, file_row_number = true)
             {%- endif %}
             union all by name
             {%- endif %}

@@ -31,15 +31,16 @@
     {%- if stamp not in selected_resources -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- for node in graph.nodes.values()
-        if node.resource_type == 'model'
-        and node.unique_id in selected_resources
-        and (node.config.meta or {}).get('incremental_tests') == 'new_rows'
-        and node.alias | lower == (relation.identifier or '') | lower
-        and node.schema | lower == (relation.schema or '') | lower -%}
-        {{ return('loaded_at = ' ~ run_loaded_at()) }}
-    {%- endfor -%}
-    {{ return(none) }}
+    {#- the project's models are named as their tables (no aliases): one lookup, not a scan of
+        the graph for every test -#}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ ((relation.identifier or '') | lower)) -%}
+    {%- if node is none
+        or node.unique_id not in selected_resources
+        or (node.config.meta or {}).get('incremental_tests') != 'new_rows'
+        or node.schema | lower != (relation.schema or '') | lower -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return('loaded_at = ' ~ run_loaded_at()) }}
 {%- endmacro %}
 
 

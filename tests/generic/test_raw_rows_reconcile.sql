@@ -31,11 +31,7 @@
         order by 1
     {%- endset -%}
     {%- set files = run_query(listing).columns[0].values() | list -%}
-    {%- set quoted = [] -%}
-    {%- for file in files -%}
-        {%- do quoted.append(sql_text(file)) -%}
-    {%- endfor -%}
-    {%- set file_filter = 'source_file_name in (' ~ quoted | join(', ') ~ ')' if files else 'false' -%}
+    {%- set file_filter = 'source_file_name in (' ~ sql_text_list(files) ~ ')' if files else 'false' -%}
 {%- endif %}
 
 with
