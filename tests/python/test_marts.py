@@ -113,8 +113,10 @@ def test_no_served_column_is_a_sensitive_raw_column(
     assert offending == []
 
 
-def test_every_served_model_and_seed_carries_the_sensitive_column_test(built_bank: Bank) -> None:
-    """has_no_sensitive_columns is attached in YAML, model by model: none may be left out."""
+def test_the_sensitive_column_test_runs_after_every_served_model_and_seed(built_bank: Bank) -> None:
+    """assert_no_sensitive_column_is_served reads the catalogue of the served schemas, so it
+    sees every relation there; it must also depend on each served model and seed, or dbt could
+    run it before one of them is rebuilt."""
     manifest = json.loads((built_bank.root / "target" / "manifest.json").read_text())
     served = set(served_schemas(PROJECT_DIR))
     published = {
@@ -122,14 +124,9 @@ def test_every_served_model_and_seed_carries_the_sensitive_column_test(built_ban
         for unique_id, node in manifest["nodes"].items()
         if node["resource_type"] in ("model", "seed") and node["schema"] in served
     }
-    tested = {
-        node["attached_node"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "test"
-        and (node.get("test_metadata") or {}).get("name") == "has_no_sensitive_columns"
-    }
+    test = manifest["nodes"]["test.bankmart.assert_no_sensitive_column_is_served"]
     assert len(published) > 30
-    assert sorted(published - tested) == []
+    assert sorted(published - set(test["depends_on"]["nodes"])) == []
 
 
 def test_no_view_declares_constraints(built_bank: Bank) -> None:
@@ -184,12 +181,35 @@ def test_the_sensitive_column_test_fails_on_a_served_name(built_bank: Bank, tmp_
     env = {**built_bank.env, "BANKMART_DUCKDB_PATH": str(copy),
            "DBT_TARGET_PATH": str(tmp_path / "target")}
     proc = subprocess.run(
-        [str(BIN / "dbt"), "test", "--select", "dim_merchant,test_name:has_no_sensitive_columns"],
+        [str(BIN / "dbt"), "test", "--select", "assert_no_sensitive_column_is_served"],
         env=env, cwd=PROJECT_DIR, capture_output=True, text=True,
     )
     assert proc.returncode != 0, proc.stdout[-3000:]
-    assert "has_no_sensitive_columns_dim_merchant" in proc.stdout
+    assert "FAIL 1 assert_no_sensitive_column_is_served" in proc.stdout
     assert "Got 1 result" in proc.stdout
+
+
+def test_the_required_columns_test_fails_on_a_null(built_bank: Bank, tmp_path: Path) -> None:
+    """has_no_nulls checks all the required columns of a model in one node: a NULL in any one
+    of them fails it, naming the column (shown on a copy of the warehouse)."""
+    copy = tmp_path / "nulls.duckdb"
+    shutil.copy(built_bank.duckdb_path, copy)
+    with duckdb.connect(str(copy)) as broken:
+        broken.execute(
+            "update reference.channels set is_online = null "
+            "where channel = (select min(channel) from reference.channels)"
+        )
+    env = {**built_bank.env, "BANKMART_DUCKDB_PATH": str(copy),
+           "DBT_TARGET_PATH": str(tmp_path / "target")}
+    proc = subprocess.run(
+        [str(BIN / "dbt"), "test", "--select", "channels,test_name:has_no_nulls"],
+        env=env, cwd=PROJECT_DIR, capture_output=True, text=True,
+    )
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert "FAIL 1 has_no_nulls_channels" in proc.stdout
+    with duckdb.connect(str(copy)) as broken:
+        compiled = next((tmp_path / "target" / "compiled").rglob("has_no_nulls_channels*.sql"))
+        assert broken.execute(compiled.read_text()).fetchall() == [("is_online", 1)]
 
 
 def test_no_customer_name_or_birth_date_value_leaks_into_marts(
