@@ -120,7 +120,14 @@ def _size_result(transactions: int, **overrides: object) -> dict:
 def test_targets_are_judged_only_at_their_size() -> None:
     at_10m = {t["target"]: t["met"] for t in report.judge_targets(_size_result(10_000_000))}
     assert at_10m == {"build_wall": True, "build_peak": True, "speedup": True, "python_share": False,
+                      "like_for_like_vs_pandas": None, "like_for_like_vs_polars": None,
                       "incremental": None, "overhead": True, "parse": True}
+    peers = _size_result(10_000_000, ratios={"speedup": 1.2, "like_for_like_vs_pandas": {"speedup": 3.2},
+                                             "like_for_like_vs_polars": {"speedup": 0.9}})
+    judged_peers = {t["target"]: t["met"] for t in report.judge_targets(peers)}
+    assert judged_peers["speedup"] is False
+    assert judged_peers["like_for_like_vs_pandas"] is True
+    assert judged_peers["like_for_like_vs_polars"] is False
     at_1m = {t["target"] for t in report.judge_targets(_size_result(1_000_000))}
     assert at_1m == {"overhead", "parse"}
     failed = _size_result(100_000_000, dbt={"status": "killed_memory", "wall_seconds": 10.0, "peak_rss_gb": 1.0})

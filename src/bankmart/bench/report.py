@@ -1,7 +1,10 @@
 """The benchmark report: one JSON document (for machines and later comparison) and its Markdown view.
 
-The targets are those of the scale issue; each is judged only at the size it names (10M, 100M),
-and a target whose figure was not measured says "not measured" rather than passing silently.
+The targets are those of the performance issues (the last: a full 10M build 1.5x faster than the
+pandas reference, like-for-like 3x and ahead of polars, one new month within 20 % of a full build,
+100M within 8 minutes and 12 GB, fixed overhead within 5 s); each is judged only at the size it
+names (10M, 100M), and a target whose figure was not measured says "not measured" rather than
+passing silently.
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ GB = 1024**3
 TARGETS: list[tuple[int | None, str, str, str, float, str]] = [
     (10_000_000, "build_wall", "full build with tests <= 60 s", "dbt.wall_seconds", 60, "max"),
     (10_000_000, "build_peak", "peak memory <= 4 GB", "dbt.peak_rss_gb", 4, "max"),
-    (10_000_000, "speedup", ">= 3x faster than pandas", "ratios.speedup", 3, "min"),
+    (10_000_000, "speedup", "full build with every test >= 1.5x faster than pandas", "ratios.speedup", 1.5, "min"),
+    (10_000_000, "like_for_like_vs_pandas", "like-for-like build >= 3x faster than pandas",
+     "ratios.like_for_like_vs_pandas.speedup", 3, "min"),
+    (10_000_000, "like_for_like_vs_polars", "like-for-like build faster than polars",
+     "ratios.like_for_like_vs_polars.speedup", 1, "min"),
     (10_000_000, "python_share", "Python models <= 15 % of the build", "dbt.python_share", 0.15, "max"),
     (10_000_000, "incremental", "one new month (incremental build) <= 20 % of a full build",
      "incremental.ratio", 0.2, "max"),
