@@ -1,7 +1,8 @@
 {#
-    Incremental loads of a file-partitioned raw table (today: transactions, one hive folder per
-    delivery batch). The raw files are the unit of work: a file that base_core__transactions
-    has loaded is never read again; each build reads only the files it has not seen.
+    Incremental loads of a file-partitioned raw table (transactions and account balances, one
+    hive folder per month). The raw files are the unit of work: a file that its base model
+    (base_core__transactions, base_core__account_balances) has loaded is never read again; each
+    build reads only the files it has not seen.
 
     raw_load_plan(table_name): what an incremental build of the base model must read, as a dict
         files        the raw files not loaded yet (sorted), to read with raw_source_files();

@@ -1,20 +1,21 @@
 {#
     Data tests of an incremental build check what the build loaded, not everything again.
 
-    A model whose YAML sets `meta: {incremental_tests: new_rows}` (the transaction chain:
-    base_core__transactions and the views over it) has its data tests limited to the rows this
-    build loaded (loaded_at = the run's load time; rows of earlier loads that a new row was
-    ranked with are loaded again, so they are in) when all of these hold:
+    A model whose YAML sets `meta: {incremental_tests: new_rows, loaded_by: <base model>}` (the
+    transaction chain: base_core__transactions and the views over it; the balance chain:
+    base_core__account_balances and its views) has its data tests limited to the rows this build
+    loaded (loaded_at = the run's load time; rows of earlier loads that a new row was ranked
+    with are loaded again, so they are in) when all of these hold:
 
       - the command is `dbt build` without --full-refresh;
-      - the model and base_core__transactions, which stamps loaded_at, were both selected (a
+      - the model and its loaded_by base model, which stamps loaded_at, were both selected (a
         build that did not load cannot say what is new);
       - the test is not a key test (unique, is_unique_combination) and does not set
         `meta: {incremental_tests: whole_table}`.
 
     Everything else (a full refresh, a first build, whose rows are all new anyway, `dbt test`,
-    a build that left the transactions out) tests every row. Key tests always run on the whole
-    table, and assert_transactions_reconcile_with_last_build checks the whole fact against the
+    a build that left the base model out) tests every row. Key tests always run on the whole
+    table, and assert_facts_reconcile_with_last_build checks each whole fact against the
     previous green build's row count, so rows that were lost or doubled outside the new batch
     are still caught.
 #}
@@ -27,10 +28,6 @@
     {%- if test_meta.get('incremental_tests') == 'whole_table' or test_name in ('unique', 'is_unique_combination') -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set stamp = 'model.' ~ project_name ~ '.base_core__transactions' -%}
-    {%- if stamp not in selected_resources -%}
-        {{ return(none) }}
-    {%- endif -%}
     {#- the project's models are named as their tables (no aliases): one lookup, not a scan of
         the graph for every test -#}
     {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ ((relation.identifier or '') | lower)) -%}
@@ -38,6 +35,10 @@
         or node.unique_id not in selected_resources
         or (node.config.meta or {}).get('incremental_tests') != 'new_rows'
         or node.schema | lower != (relation.schema or '') | lower -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set loaded_by = (node.config.meta or {}).get('loaded_by') -%}
+    {%- if not loaded_by or ('model.' ~ project_name ~ '.' ~ loaded_by) not in selected_resources -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return('loaded_at = ' ~ run_loaded_at()) }}

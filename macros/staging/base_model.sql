@@ -28,8 +28,8 @@
                      storing every id twice costs a tenth of their build
         data_window  true for activity tables: their rows get window_start (the first day of
                      base_core__data_window) for check_data_window()
-        incremental  true for the file-partitioned transaction table (see
-                     macros/incremental/incremental_loads.sql)
+        incremental  true for the month-partitioned tables, transactions and account balances
+                     (see macros/incremental/incremental_loads.sql)
 
     The chain, the same for every table:
       raw rows -> typed -> looked up -> checked (first failing check) -> ranked within the key

@@ -192,7 +192,8 @@ RAW_TABLE_DESCRIPTIONS: dict[str, str] = {
     "the home currency. Lands partitioned by month (txn_month=YYYY-MM) or as plain files.",
     "loans": "One row per (micro)loan paid out to a customer.",
     "loan_repayments": "One row per repayment received against a loan.",
-    "account_balances": "One row per account and month: the end-of-month balance.",
+    "account_balances": "One row per account and month: the end-of-month balance. Lands "
+    "partitioned by month (balance_period=YYYY-MM) or as plain files.",
     "customer_holdings": "One row per customer, snapshot date and product: what the customer "
     "holds (balances of deposits, savings, cards, loans, superannuation; counts of cards and "
     "properties), as a holdings extract such as Banking.csv reports it.",
@@ -201,9 +202,11 @@ RAW_TABLE_DESCRIPTIONS: dict[str, str] = {
     "customer-month features for customer-months without transactions.",
 }
 
-# Transactions land partitioned by month (hive style: transactions/txn_month=YYYY-MM/*.parquet)
-# so that an incremental build reads only the new months.
-PARTITIONED_TABLES = {"transactions": "txn_month"}
+# Transactions and month-end balances land partitioned by month (hive style:
+# transactions/txn_month=YYYY-MM/*.parquet, account_balances/balance_period=YYYY-MM/*.parquet) so
+# that an incremental build reads only the new months. The folder key is not a contract column
+# (balance_month is one, so the balances' key has another name): readers ignore it.
+PARTITIONED_TABLES = {"transactions": "txn_month", "account_balances": "balance_period"}
 
 # The generator's answer key. Written beside raw/, never read by dbt.
 GROUND_TRUTH_COLUMNS: list[RawColumn] = [

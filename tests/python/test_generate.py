@@ -22,7 +22,7 @@ from bankmart.generate import reference as ref
 from bankmart.generate.dirty import KINDS
 from bankmart.generate.personas import RISK_PATTERNS
 from bankmart.generate.writer import GENERATED_TABLES
-from bankmart.raw_schema import GROUND_TRUTH_COLUMNS, RAW_TABLES, arrow_schema
+from bankmart.raw_schema import GROUND_TRUTH_COLUMNS, PARTITIONED_TABLES, RAW_TABLES, arrow_schema
 
 
 def _quiet(_: str) -> None:
@@ -143,17 +143,22 @@ def test_every_file_matches_the_raw_contract(clean_bank: Path, small_bank) -> No
         assert truth.names == [c.name for c in GROUND_TRUTH_COLUMNS]
 
 
-def test_transactions_are_hive_partitioned_by_month(clean_bank: Path, clean) -> None:
+def test_transactions_and_balances_are_hive_partitioned_by_month(clean_bank: Path, clean) -> None:
     manifest = _manifest(clean_bank)
-    months = sorted(p.name for p in (clean_bank / "raw" / "transactions").iterdir())
-    assert months[0] == f"txn_month={manifest['parameters']['start_month']}"
-    assert months[-1] == f"txn_month={manifest['parameters']['end_month']}"
-    assert len(months) == 12
+    for table, key in PARTITIONED_TABLES.items():
+        months = sorted(p.name for p in (clean_bank / "raw" / table).iterdir())
+        assert months[0] == f"{key}={manifest['parameters']['start_month']}"
+        assert months[-1] == f"{key}={manifest['parameters']['end_month']}"
+        assert len(months) == 12
     mismatched = _one(
         clean, "select count(*) from transactions where left(transaction_at, 7) <> txn_month"
     )
     assert mismatched == 0
-    others = [t for t in GENERATED_TABLES if t != "transactions"]
+    mismatched = _one(
+        clean, "select count(*) from account_balances where balance_month <> balance_period"
+    )
+    assert mismatched == 0
+    others = [t for t in GENERATED_TABLES if t not in PARTITIONED_TABLES]
     for table in others:
         assert all(p.suffix == ".parquet" for p in (clean_bank / "raw" / table).iterdir())
 

@@ -1,12 +1,13 @@
 """Incremental builds (issue 5 section 3) give exactly the tables of a full refresh.
 
-A small dirty bank is built with its last monthly partition held back; then the last partition
-arrives together with an extra delivery file of late and dirty rows (an exact copy and a
-conflicting copy of already-loaded ids, a valid row for an id whose loaded row was quarantined,
-bad amounts, an orphan account, an empty id, rows dated months back), and an incremental build
-runs. A full refresh of the same final raw folder into another DuckDB file is the reference:
-every marts, ml and quarantine table must match it row for row, except the bookkeeping column
-loaded_at (when the build that wrote a row started).
+A small dirty bank is built with its last month of transactions and of balances held back; then
+the last month arrives together with an extra delivery file of late and dirty transactions (an
+exact copy and a conflicting copy of already-loaded ids, a valid row for an id whose loaded row
+was quarantined, bad amounts, an orphan account, an empty id, rows dated months back) and one of
+balances (an exact and a conflicting copy of loaded account-months, an unknown account), and an
+incremental build runs. A full refresh of the same final raw folder into another DuckDB file is
+the reference: every staging, marts, ml and quarantine table must match it row for row, except
+the bookkeeping column loaded_at (when the build that wrote a row started).
 
 Doubles are compared to 1e-9 relative: DuckDB sums doubles in parallel, in no fixed order, so
 two full refreshes of the same files already differ in the last bits of sums (customer_features
@@ -39,7 +40,8 @@ ROW_ORDER_DEPENDENT = {
     ("marts", "risk_model_metrics"): ["model", "metric"],
 }
 BOOKKEEPING_COLUMNS = {"loaded_at"}
-COMPARED_SCHEMAS = ("marts", "ml", "quarantine")
+# staging holds the only stored copy of each transaction and balance (the facts are views)
+COMPARED_SCHEMAS = ("staging", "marts", "ml", "quarantine")
 
 
 def dbt(env: dict[str, str], *args: str) -> None:
@@ -115,6 +117,38 @@ def write_late_and_dirty_batch(raw_dir: Path, path: Path) -> dict[str, str]:
     }
 
 
+def write_late_balances(raw_dir: Path, path: Path) -> dict[str, str]:
+    """An extra delivery file of balances: an exact copy and a conflicting copy (balance + 1) of
+    account-months the first build loaded, and a row of an account the bank does not have."""
+    con = duckdb.connect()
+    [first] = sorted(str(p) for p in (raw_dir / "account_balances").glob("*/*.parquet"))[:1]
+    rows = con.execute(
+        f"""
+        select * from read_parquet('{first}', hive_partitioning = false)
+        where try_cast(balance as double) is not null and account_id is not null
+            and (account_id, balance_month) in (
+                select (account_id, balance_month)
+                from read_parquet('{first}', hive_partitioning = false)
+                group by all
+                having count(*) = 1
+            )
+        order by account_id
+        limit 3
+        """
+    ).df()
+    assert len(rows) == 3, "the small bank should have clean balances"
+    rows.loc[1, "balance"] = rows.loc[1, "balance"] + 1
+    rows.loc[2, "account_id"] = "A_NOT_AN_ACCOUNT"
+    con.register("batch", rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"copy (select * from batch) to '{path}' (format parquet)")
+    con.close()
+    return {
+        "exact_copy": f"{rows.loc[0, 'account_id']}|{rows.loc[0, 'balance_month']}",
+        "conflicting_copy": f"{rows.loc[1, 'account_id']}|{rows.loc[1, 'balance_month']}",
+    }
+
+
 def table_columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[tuple[str, str], list[tuple[str, str]]]:
     rows = con.execute(
         f"""
@@ -176,8 +210,8 @@ def differences(incremental: Path, reference: Path) -> dict[str, str]:
     return problems
 
 
-def compiled_base_sql(target: Path) -> str:
-    [path] = target.glob("compiled/bankmart/models/staging/core/base/base_core__transactions.sql")
+def compiled_base_sql(target: Path, model: str = "base_core__transactions") -> str:
+    [path] = target.glob(f"compiled/bankmart/models/staging/core/base/{model}.sql")
     return path.read_text()
 
 
@@ -188,14 +222,19 @@ def increment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("incremental")
     bank = generate_bank(root, customers=300, months=6, seed=11, dirty_rate=0.02)
     partitions = sorted((bank.raw_dir / "transactions").iterdir())
-    held_back = root / "held_back" / partitions[-1].name
-    held_back.parent.mkdir()
-    shutil.move(partitions[-1], held_back)
+    balance_partitions = sorted((bank.raw_dir / "account_balances").iterdir())
+    assert partitions[-1].name.split("=")[1] == balance_partitions[-1].name.split("=")[1]
+    held_back = root / "held_back"
+    for table, last in (("transactions", partitions[-1]), ("account_balances", balance_partitions[-1])):
+        (held_back / table).mkdir(parents=True)
+        shutil.move(last, held_back / table / last.name)
 
     build_models(bank.env)
-    shutil.move(held_back, partitions[-1])
+    for table, last in (("transactions", partitions[-1]), ("account_balances", balance_partitions[-1])):
+        shutil.move(held_back / table / last.name, last)
     extra_file = partitions[-1] / "part-99999.parquet"
     cases = write_late_and_dirty_batch(bank.raw_dir, extra_file)
+    balance_cases = write_late_balances(bank.raw_dir, balance_partitions[-1] / "part-99999.parquet")
     build_models(bank.env)
 
     reference_env = bank_env(root / "reference")
@@ -204,6 +243,8 @@ def increment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return {
         "bank": bank,
         "cases": cases,
+        "balance_cases": balance_cases,
+        "new_balance_files": [str(p) for p in sorted(balance_partitions[-1].glob("*.parquet"))],
         "reference": Path(reference_env["BANKMART_DUCKDB_PATH"]),
         "new_files": [str(p) for p in sorted(partitions[-1].glob("*.parquet"))],
         "old_partitions": [p.name for p in partitions[:-1]],
@@ -223,6 +264,11 @@ def test_incremental_build_read_only_the_new_files(increment: dict[str, object])
         assert re.findall(r"'([^']+)'", file_list) == increment["new_files"]
     assert "**" not in sql
     assert not any(partition in sql for partition in increment["old_partitions"])
+    balances_sql = compiled_base_sql(Path(increment["bank"].env["DBT_TARGET_PATH"]), "base_core__account_balances")
+    read = re.findall(r"read_parquet\(\[([^\]]*)\]", balances_sql)
+    assert read and "**" not in balances_sql
+    for file_list in read:
+        assert re.findall(r"'([^']+)'", file_list) == increment["new_balance_files"]
 
 
 def test_planted_cases_are_handled_as_a_full_refresh_would(increment: dict[str, object]) -> None:
@@ -246,7 +292,24 @@ def test_planted_cases_are_handled_as_a_full_refresh_would(increment: dict[str, 
         "select count(*) from marts.fct_transactions where transaction_id = ?", [cases["revived"]]
     ).fetchone()[0]
     batches = con.execute("select count(distinct loaded_at) from staging.base_core__transactions").fetchone()[0]
+    balance_reasons = dict(
+        con.execute(
+            """
+            select source_row_key || ':' || reason_code, count(*)
+            from quarantine.quarantined_rows
+            where source_table = 'account_balances'
+            group by 1
+            """
+        ).fetchall()
+    )
+    balance_batches = con.execute(
+        "select count(distinct loaded_at) from staging.base_core__account_balances"
+    ).fetchone()[0]
     con.close()
+    balance_cases = increment["balance_cases"]
+    assert balance_reasons.get(f"{balance_cases['exact_copy']}:duplicate_row") == 1
+    assert balance_reasons.get(f"{balance_cases['conflicting_copy']}:duplicate_id") == 1
+    assert balance_batches == 2, "the second build appended balances to the first"
     assert reasons.get(f"{cases['exact_copy']}:duplicate_row") == 1
     assert reasons.get(f"{cases['conflicting_copy']}:duplicate_id") == 1
     assert reasons.get(f"{cases['revived']}:duplicate_id") == 1, "the old invalid row loses to the new valid one"

@@ -17,6 +17,7 @@ final as (
         balance_month,
         {{ to_date_key('balance_month') }} as date_key,
         balance,
+        loaded_at,
     from balances
 )
 

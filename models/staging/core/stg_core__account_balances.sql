@@ -1,6 +1,7 @@
 {#
     Clean month-end balances: one row per account and month (balance_month is the first day of the
-    month) of a clean account, with the account's owner and type.
+    month) of a clean account, with the account's owner and type. loaded_at is the base row's
+    load time (incremental builds test the rows they loaded).
 #}
 with
 
@@ -15,6 +16,7 @@ final as (
         derived_columns,
         customer_id,
         account_type,
+        loaded_at,
     from account_balances
     where quarantine_reason is null
 )

@@ -1,9 +1,10 @@
 """One new month on top of the others: the incremental build the scale issue sets a target for,
 measured on the same generated bank as the full build.
 
-The newest monthly partition of raw transactions is held back: a copy of raw/ made of hard
-links (no data is copied) without that partition is built from scratch, the partition is then
-linked in and a second `dbt build` (incremental) is measured. Its wall time is divided by the
+The newest month of every month-partitioned raw table (transactions, account balances) is held
+back: a copy of raw/ made of hard links (no data is copied) without those partitions is built
+from scratch, the partitions are then linked in and a second `dbt build` (incremental) is
+measured. Its wall time is divided by the
 full build of every month measured earlier in the same run.
 
 Both warehouses must then hold the same transactions and customer-months. Counts and amount
@@ -22,6 +23,7 @@ import duckdb
 
 from bankmart.bench import dbt_run
 from bankmart.errors import BankmartError
+from bankmart.raw_schema import PARTITIONED_TABLES
 
 #: Totals both warehouses must agree on: (name, query). Sums are rounded to cents, because
 #: DuckDB sums doubles in parallel in no fixed order.
@@ -31,6 +33,9 @@ TOTALS = [
     ("customer_monthly_features rows", "select count(*) from marts.customer_monthly_features"),
     ("customer_monthly_features total_spend",
      "select round(sum(total_spend), 2) from marts.customer_monthly_features"),
+    ("fct_account_balances_monthly rows", "select count(*) from marts.fct_account_balances_monthly"),
+    ("fct_account_balances_monthly balance",
+     "select round(sum(balance), 2) from marts.fct_account_balances_monthly"),
     ("quarantined rows", "select count(*) from quarantine.quarantined_rows"),
 ]
 
@@ -46,12 +51,21 @@ def newest_partition(raw_dir: Path) -> Path:
     return months[-1]
 
 
-def link_tree(source: Path, target: Path, skip: Path | None = None) -> None:
+def newest_partitions(raw_dir: Path) -> list[Path]:
+    """The newest month's folder of every month-partitioned raw table that has one (the month
+    of the newest transactions partition): what arrives as "one new month"."""
+    month = newest_partition(raw_dir).name.split("=", 1)[1]
+    found = [raw_dir / table / f"{key}={month}" for table, key in sorted(PARTITIONED_TABLES.items())]
+    return [folder for folder in found if folder.is_dir()]
+
+
+def link_tree(source: Path, target: Path, skip: Path | list[Path] | None = None) -> None:
     """Mirror ``source`` into ``target`` with hard links (copies where links are refused),
-    leaving out the folder ``skip``."""
+    leaving out the folder(s) ``skip``."""
+    skipped = [skip] if isinstance(skip, Path) else list(skip or [])
     for folder, subfolders, files in os.walk(source):
         here = Path(folder)
-        if skip is not None and here == skip:
+        if here in skipped:
             subfolders[:] = []
             continue
         (target / here.relative_to(source)).mkdir(parents=True, exist_ok=True)
@@ -97,15 +111,19 @@ def measure(
     ``full`` is the summary of the full build of every month (cli.summarise_dbt) and
     ``full_duckdb_path`` its warehouse, which the incremental result is checked against.
     """
-    held_back = newest_partition(raw_dir)
+    held_back = newest_partitions(raw_dir)
+    month = held_back[0].name.split("=", 1)[1]
     if root.exists():
         shutil.rmtree(root)
     staged_raw = root / "raw"
     link_tree(raw_dir, staged_raw, skip=held_back)
     workspace = dbt_run.Workspace(root / "warehouse", staged_raw, project_dir, memory_limit=memory_limit)
-    result: dict[str, Any] = {"new_partition": held_back.name}
+    result: dict[str, Any] = {
+        "new_partition": month,
+        "new_folders": [str(folder.relative_to(raw_dir)) for folder in held_back],
+    }
 
-    progress(f"[{label}] incremental: building every month but {held_back.name} from scratch")
+    progress(f"[{label}] incremental: building every month but {month} from scratch")
     first = dbt_run.run_build(workspace, timeout_seconds=timeout_seconds, progress=progress, label=label)
     result["first_build"] = _build_summary(first, top)
     shutil.copy(workspace.root / "dbt_build.log", workspace.root / "dbt_build_first.log")
@@ -113,8 +131,9 @@ def measure(
         result["status"] = "first build failed"
         return result
 
-    link_tree(held_back, staged_raw / "transactions" / held_back.name)
-    progress(f"[{label}] incremental: {held_back.name} arrived; dbt build (incremental)")
+    for folder in held_back:
+        link_tree(folder, staged_raw / folder.relative_to(raw_dir))
+    progress(f"[{label}] incremental: {month} arrived ({', '.join(result['new_folders'])}); dbt build (incremental)")
     second = dbt_run.run_build(
         workspace, timeout_seconds=timeout_seconds, progress=progress, label=label, fresh=False
     )

@@ -426,13 +426,14 @@ def _incremental_table(sizes: list[dict[str, Any]]) -> list[str]:
         "",
         "## Incremental builds",
         "",
-        "All months but the newest built from scratch, then the newest partition of raw "
-        "transactions arrives and `dbt build` runs again (incremental models read only the new "
-        "files). ratio = that build's wall / the full build's wall above; the totals check "
-        "compares fct_transactions, customer_monthly_features and quarantined_rows (row counts "
-        "and amount totals) with the full build.",
+        "All months but the newest built from scratch, then the newest month of every "
+        "month-partitioned raw table (transactions, account balances) arrives and `dbt build` "
+        "runs again (incremental models read only the new files). ratio = that build's wall / "
+        "the full build's wall above; the totals check compares fct_transactions, "
+        "fct_account_balances_monthly, customer_monthly_features and quarantined_rows (row "
+        "counts and amount totals) with the full build.",
         "",
-        "| size | new partition | first build | incremental build | incremental CPU | full build | ratio | CPU ratio | totals |",
+        "| size | new month | first build | incremental build | incremental CPU | full build | ratio | CPU ratio | totals |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in measured:

@@ -27,7 +27,7 @@ from bankmart.generate.loans import Loans
 from bankmart.generate.personas import Customers
 from bankmart.generate.sampling import beta_around
 from bankmart.generate.timeline import Timeline
-from bankmart.generate.transactions import Transactions
+from bankmart.generate.transactions import MONTH_COLUMN, Transactions
 from bankmart.raw_schema import arrow_schema
 
 
@@ -96,4 +96,6 @@ def balances_table(
         "balance_month": encode.labels(timeline.labels, month_idx),
         "balance": pa.array(balance + 0.0),  # + 0.0 turns -0.0 into 0.0
     }
-    return pa.table(columns, schema=arrow_schema("account_balances", only=columns))
+    table = pa.table(columns, schema=arrow_schema("account_balances", only=columns))
+    # the month drives the balance_period partition; the writer drops it
+    return table.append_column(MONTH_COLUMN, pa.array(month_idx.astype(np.int16)))

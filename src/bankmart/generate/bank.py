@@ -234,6 +234,8 @@ def _generate_into(
             "category": "NULL on about 1% of merchant transactions: use the merchant's category.",
             "txn_month": "partition = month the row belongs to; planted future or unparseable "
             "timestamps stay in their source row's partition.",
+            "balance_period": "partition of account_balances = the month of the balance; planted "
+            "unparseable or future months stay in their source row's partition.",
             "tables": sorted(writer.rows),
         },
     }

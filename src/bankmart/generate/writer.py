@@ -105,7 +105,9 @@ class BankWriter:
     def write_by_month(
         self, name: str, table: pa.Table, month_column: str, labels: list[str], part: int
     ) -> None:
-        """One chunk of a month-partitioned table: raw/<name>/txn_month=YYYY-MM/part-NNNNN."""
+        """One chunk of a month-partitioned table: raw/<name>/<key>=YYYY-MM/part-NNNNN, the key
+        from PARTITIONED_TABLES (txn_month for transactions)."""
+        key = PARTITIONED_TABLES[name]
         month = table.column(month_column).to_numpy()
         order = np.argsort(month, kind="stable")
         bounds = np.searchsorted(month[order], np.arange(len(labels) + 1))
@@ -114,7 +116,7 @@ class BankWriter:
             if bounds[m + 1] == bounds[m]:
                 continue
             rows = table.slice(bounds[m], bounds[m + 1] - bounds[m])
-            self._write(rows, self.tmp / "raw" / name / f"txn_month={label}" / f"part-{part:05d}.parquet")
+            self._write(rows, self.tmp / "raw" / name / f"{key}={label}" / f"part-{part:05d}.parquet")
             self.rows[name] += rows.num_rows
             self.files[name] += 1
 

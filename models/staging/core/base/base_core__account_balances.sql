@@ -10,10 +10,27 @@
 
     Second largest table: as in base_core__transactions, only the rows whose key another row also
     carries go through the ranking window; the rest stream from the files to the table.
+
+    Incremental like base_core__transactions: balances arrive by month (raw folders
+    balance_period=YYYY-MM), a build reads only the files the table has not loaded, ranks their
+    rows together with the loaded rows of the same account and month, and replaces those keys
+    (delete+insert); a loaded file that disappeared, or a new file sorting before a loaded one,
+    reloads every file (macros/incremental/incremental_loads.sql).
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['account_id', 'balance_month'],
+        on_schema_change='fail',
+        pre_hook="{{ reset_when_raw_reload('account_balances') }}",
+    )
+}}
+
 {{ staging_base_model(
     table='account_balances',
     key=['account_id', 'balance_month'],
+    incremental=true,
     row_key_for_clean_rows=false,
     data_window=true,
     date_columns=['balance_month'],
