@@ -259,9 +259,13 @@ def test_peer_ratios_pair_each_build_with_each_reference() -> None:
 
 
 def test_manifest_matching_compares_each_option() -> None:
-    manifest = {"parameters": {"customers": 200, "months": 24, "seed": 42, "dirty_rate": 0.0}}
+    manifest = {"parameters": {"customers": 200, "months": 24, "seed": 42, "dirty_rate": 0.0},
+                "partitioning": {"transactions": "txn_month", "account_balances": "balance_period"}}
     args = ["--transactions", "20000", "--months", "24", "--seed", "42", "--dirty-rate", "0.0"]
     assert data.manifest_matches(manifest, args, stamp=list(args))
+    # a bank written before balances were partitioned by month is generated again
+    older = {**manifest, "partitioning": {"transactions": "txn_month"}}
+    assert not data.manifest_matches(older, args, stamp=list(args))
     assert not data.manifest_matches(manifest, args, stamp=["--transactions", "30000"])
     other_seed = {"parameters": {**manifest["parameters"], "seed": 7}}
     assert not data.manifest_matches(other_seed, args, stamp=list(args))

@@ -19,6 +19,7 @@ from typing import Any
 from bankmart.bench.monitor import Measurement, log_tail, run_measured
 from bankmart.bench.sizes import format_size
 from bankmart.errors import BankmartError
+from bankmart.raw_schema import PARTITIONED_TABLES
 
 MONTHS = 24
 SEED = 42
@@ -93,9 +94,13 @@ def manifest_matches(manifest: dict[str, Any], args: list[str], stamp: list[str]
 
     The generator records its resolved parameters under ``parameters`` (``--transactions``
     becomes a customer count there), so the arguments the benchmark passed are kept in a stamp
-    file beside raw/; every option the manifest does record must also agree with it.
+    file beside raw/; every option the manifest does record must also agree with it. A folder
+    written by a generator that partitioned other tables by month (before balances were) is
+    not reused: the incremental measurement adds one month of every partitioned table.
     """
     if stamp is not None and stamp != args:
+        return False
+    if manifest.get("partitioning") != PARTITIONED_TABLES:
         return False
     params = manifest.get("parameters")
     if not isinstance(params, dict):
