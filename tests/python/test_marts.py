@@ -275,6 +275,17 @@ def test_descriptions_are_persisted_as_duckdb_comments(con: duckdb.DuckDBPyConne
         "and coalesce(trim(comment), '') = ''"
     ).fetchall()
     assert missing_tables == []
+    # The reference seeds are served beside the marts: BI sees their descriptions too.
+    undocumented_seeds = con.execute(
+        "select table_name from duckdb_tables() "
+        "where schema_name = 'reference' and coalesce(trim(comment), '') = ''"
+    ).fetchall()
+    assert undocumented_seeds == []
+    seed_columns = con.execute(
+        "select count(*), count(*) filter (where coalesce(trim(comment), '') <> '') "
+        "from duckdb_columns() where schema_name = 'reference'"
+    ).fetchone()
+    assert seed_columns[0] > 40 and seed_columns[1] == seed_columns[0]
     # Shared docs blocks are rendered, not left as Jinja.
     assert (
         scalar(
