@@ -160,7 +160,8 @@ def test_incremental_staging_links_every_file_but_the_newest_month(tmp_path: Pat
                    "account_balances/balance_period=2024-01", "account_balances/balance_period=2024-02"):
         (raw / folder).mkdir(parents=True)
         (raw / folder / "part-0.parquet").write_text(folder)
-    newest = incremental.newest_partitions(raw)
+    month, newest = incremental.newest_partitions(raw)
+    assert month == "2024-02"
     assert [str(p.relative_to(raw)) for p in newest] == [
         "account_balances/balance_period=2024-02", "transactions/txn_month=2024-02"]
     staged = tmp_path / "staged"

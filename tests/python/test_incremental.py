@@ -271,40 +271,40 @@ def test_incremental_build_read_only_the_new_files(increment: dict[str, object])
         assert re.findall(r"'([^']+)'", file_list) == increment["new_balance_files"]
 
 
-def test_planted_cases_are_handled_as_a_full_refresh_would(increment: dict[str, object]) -> None:
-    """The cases the extra file plants are really there (so the equality above covers them)."""
-    cases = increment["cases"]
-    con = duckdb.connect(str(increment["bank"].duckdb_path), read_only=True)
-    reasons = dict(
+def quarantine_reasons(con: duckdb.DuckDBPyConnection, source_table: str) -> dict[str, int]:
+    """Quarantined rows of one raw table, as {'<source_row_key>:<reason_code>': rows}."""
+    return dict(
         con.execute(
             """
             select source_row_key || ':' || reason_code, count(*)
             from quarantine.quarantined_rows
-            where source_table = 'transactions'
+            where source_table = ?
             group by 1
-            """
+            """,
+            [source_table],
         ).fetchall()
     )
+
+
+def load_batches(con: duckdb.DuckDBPyConnection, base_model: str) -> int:
+    """How many builds wrote the rows of an incremental base model (distinct loaded_at)."""
+    return con.execute(f"select count(distinct loaded_at) from staging.{base_model}").fetchone()[0]
+
+
+def test_planted_cases_are_handled_as_a_full_refresh_would(increment: dict[str, object]) -> None:
+    """The cases the extra file plants are really there (so the equality above covers them)."""
+    cases = increment["cases"]
+    con = duckdb.connect(str(increment["bank"].duckdb_path), read_only=True)
+    reasons = quarantine_reasons(con, "transactions")
     late_in_facts = con.execute(
         "select count(*) from marts.fct_transactions where transaction_id like 'TLATE%'"
     ).fetchone()[0]
     revived_kept = con.execute(
         "select count(*) from marts.fct_transactions where transaction_id = ?", [cases["revived"]]
     ).fetchone()[0]
-    batches = con.execute("select count(distinct loaded_at) from staging.base_core__transactions").fetchone()[0]
-    balance_reasons = dict(
-        con.execute(
-            """
-            select source_row_key || ':' || reason_code, count(*)
-            from quarantine.quarantined_rows
-            where source_table = 'account_balances'
-            group by 1
-            """
-        ).fetchall()
-    )
-    balance_batches = con.execute(
-        "select count(distinct loaded_at) from staging.base_core__account_balances"
-    ).fetchone()[0]
+    batches = load_batches(con, "base_core__transactions")
+    balance_reasons = quarantine_reasons(con, "account_balances")
+    balance_batches = load_batches(con, "base_core__account_balances")
     con.close()
     balance_cases = increment["balance_cases"]
     assert balance_reasons.get(f"{balance_cases['exact_copy']}:duplicate_row") == 1

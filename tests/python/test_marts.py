@@ -172,17 +172,29 @@ def test_check_constraints_call_no_function(built_bank: Bank) -> None:
     assert calls == []
 
 
-def test_the_sensitive_column_test_fails_on_a_served_name(built_bank: Bank, tmp_path: Path) -> None:
-    """The dbt test fires on a mart that carries full_name (shown on a copy of the warehouse)."""
-    copy = tmp_path / "leaky.duckdb"
+def dbt_test_on_a_broken_copy(
+    built_bank: Bank, tmp_path: Path, breaking_sql: str, select: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """`dbt test --select <select>` on a copy of the built warehouse after breaking_sql ran on
+    it; returns dbt's run and the copy."""
+    copy = tmp_path / "broken.duckdb"
     shutil.copy(built_bank.duckdb_path, copy)
-    with duckdb.connect(str(copy)) as leaky:
-        leaky.execute("alter table marts.dim_merchant add column full_name varchar")
+    with duckdb.connect(str(copy)) as broken:
+        broken.execute(breaking_sql)
     env = {**built_bank.env, "BANKMART_DUCKDB_PATH": str(copy),
            "DBT_TARGET_PATH": str(tmp_path / "target")}
     proc = subprocess.run(
-        [str(BIN / "dbt"), "test", "--select", "assert_no_sensitive_column_is_served"],
+        [str(BIN / "dbt"), "test", "--select", select],
         env=env, cwd=PROJECT_DIR, capture_output=True, text=True,
+    )
+    return proc, copy
+
+
+def test_the_sensitive_column_test_fails_on_a_served_name(built_bank: Bank, tmp_path: Path) -> None:
+    """The dbt test fires on a mart that carries full_name (shown on a copy of the warehouse)."""
+    proc, _ = dbt_test_on_a_broken_copy(
+        built_bank, tmp_path, "alter table marts.dim_merchant add column full_name varchar",
+        "assert_no_sensitive_column_is_served",
     )
     assert proc.returncode != 0, proc.stdout[-3000:]
     assert "FAIL 1 assert_no_sensitive_column_is_served" in proc.stdout
@@ -192,18 +204,11 @@ def test_the_sensitive_column_test_fails_on_a_served_name(built_bank: Bank, tmp_
 def test_the_required_columns_test_fails_on_a_null(built_bank: Bank, tmp_path: Path) -> None:
     """has_no_nulls checks all the required columns of a model in one node: a NULL in any one
     of them fails it, naming the column (shown on a copy of the warehouse)."""
-    copy = tmp_path / "nulls.duckdb"
-    shutil.copy(built_bank.duckdb_path, copy)
-    with duckdb.connect(str(copy)) as broken:
-        broken.execute(
-            "update reference.channels set is_online = null "
-            "where channel = (select min(channel) from reference.channels)"
-        )
-    env = {**built_bank.env, "BANKMART_DUCKDB_PATH": str(copy),
-           "DBT_TARGET_PATH": str(tmp_path / "target")}
-    proc = subprocess.run(
-        [str(BIN / "dbt"), "test", "--select", "channels,test_name:has_no_nulls"],
-        env=env, cwd=PROJECT_DIR, capture_output=True, text=True,
+    proc, copy = dbt_test_on_a_broken_copy(
+        built_bank, tmp_path,
+        "update reference.channels set is_online = null "
+        "where channel = (select min(channel) from reference.channels)",
+        "channels,test_name:has_no_nulls",
     )
     assert proc.returncode != 0, proc.stdout[-3000:]
     assert "FAIL 1 has_no_nulls_channels" in proc.stdout

@@ -51,12 +51,12 @@ def newest_partition(raw_dir: Path) -> Path:
     return months[-1]
 
 
-def newest_partitions(raw_dir: Path) -> list[Path]:
-    """The newest month's folder of every month-partitioned raw table that has one (the month
-    of the newest transactions partition): what arrives as "one new month"."""
+def newest_partitions(raw_dir: Path) -> tuple[str, list[Path]]:
+    """The newest month (that of the newest transactions partition) and its folder in every
+    month-partitioned raw table that has one: what arrives as "one new month"."""
     month = newest_partition(raw_dir).name.split("=", 1)[1]
     found = [raw_dir / table / f"{key}={month}" for table, key in sorted(PARTITIONED_TABLES.items())]
-    return [folder for folder in found if folder.is_dir()]
+    return month, [folder for folder in found if folder.is_dir()]
 
 
 def link_tree(source: Path, target: Path, skip: Path | list[Path] | None = None) -> None:
@@ -111,8 +111,7 @@ def measure(
     ``full`` is the summary of the full build of every month (cli.summarise_dbt) and
     ``full_duckdb_path`` its warehouse, which the incremental result is checked against.
     """
-    held_back = newest_partitions(raw_dir)
-    month = held_back[0].name.split("=", 1)[1]
+    month, held_back = newest_partitions(raw_dir)
     if root.exists():
         shutil.rmtree(root)
     staged_raw = root / "raw"
