@@ -138,7 +138,7 @@ def test_transactions_only_reads_day_first_two_digit_years_and_split_times(built
     assert one(con, "select count(*) filter (where transaction_at is null) * 1.0 / count(*) "
                     "from marts.fct_transactions") < 0.01
     # no accounts table: transactions are linked by customer, with no account
-    assert one(con, "select count(account_id) from marts.fct_transactions") == 0
+    assert one(con, "select count(account_key) from marts.fct_transactions") == 0
     raw = one(con, f"select count(*) from read_parquet('{bank.raw_dir}/transactions/**/*.parquet')")
     quarantined = one(con, "select count(*) from quarantine.quarantined_rows where source_table = 'transactions'")
     assert one(con, "select count(*) from marts.fct_transactions") == raw - quarantined > 0
@@ -201,7 +201,7 @@ def test_month_first_date_only_transactions_have_no_time(built_shapes) -> None:
     # no merchants table: the merchants transactions name are inferred members, not rejections
     assert one(con, "select count(*) from marts.dim_merchant where is_inferred") > 0
     assert one(con, "select count(*) from marts.fct_transactions as f anti join marts.dim_merchant as m "
-                    "using (merchant_id)") == 0
+                    "using (merchant_key)") == 0
     assert one(con, "select count(*) from quarantine.data_quality_flags where flag_code = 'unknown_merchant'") == 0
 
 

@@ -111,7 +111,7 @@ def test_portfolio_numbers_match_the_serving_file(
 ) -> None:
     assert_clean(app)
     customers, txns, active = serving.execute(
-        "select (select count(*) from marts.dim_customer), count(*), count(distinct customer_id) "
+        "select (select count(*) from marts.dim_customer), count(*), count(distinct customer_key) "
         "from marts.fct_transactions"
     ).fetchone()
     assert metric(app, "Customers") == f"{customers:,}"
@@ -149,7 +149,7 @@ def test_city_and_month_filters_narrow_the_portfolio(
 
     month, month_txns = serving.execute(
         "select transaction_month, count(*) from marts.fct_transactions as f "
-        "join marts.dim_customer as c using (customer_id) where c.city = ? "
+        "join marts.dim_customer as c using (customer_key) where c.city = ? "
         "group by 1 order by 1 desc limit 1",
         [city],
     ).fetchone()
@@ -168,7 +168,7 @@ def test_customer_360_finds_a_customer_and_shows_their_spend(
 ) -> None:
     customer_id, spend_months = serving.execute(
         "select customer_id, count(distinct transaction_month) from marts.fct_transactions "
-        "group by 1 order by 2 desc, 1 limit 1"
+        "join marts.dim_customer using (customer_key) group by 1 order by 2 desc, 1 limit 1"
     ).fetchone()
     app.switch_page("views/customer_360.py").run()
     app.text_input(key="customer_search").input(customer_id[:-1]).run()
@@ -227,7 +227,7 @@ def _star_schema_only(root: Path) -> Path:
     con = duckdb.connect(str(build))
     con.execute("create schema marts")
     con.execute(
-        "create table marts.dim_customer as select 'C' || i as customer_id, 30 + i as age, "
+        "create table marts.dim_customer as select i + 1 as customer_key, 'C' || i as customer_id, 30 + i as age, "
         "'30-39' as age_band, 'female' as gender, 'salaried' as occupation, "
         "['Pune', 'Jaipur'][1 + i % 2] as city, 'West' as region, "
         "50000::decimal(18, 2) as monthly_income, 'mid' as income_band, 12 as tenure_months, "
@@ -235,7 +235,7 @@ def _star_schema_only(root: Path) -> Path:
     )
     con.execute(
         "create table marts.fct_transactions as select 'T' || i as transaction_id, "
-        "'C' || (i % 20) as customer_id, date '2025-01-01' + to_months(i % 3) as "
+        "1 + i % 20 as customer_key, date '2025-01-01' + to_months(i % 3) as "
         "transaction_month, (100 + i)::decimal(18, 2) as amount, 'food' as category, "
         "'debit_card' as payment_type, 'online' as channel, false as is_fraud, true as has_fraud_label "
         "from range(300) t(i)"
@@ -334,7 +334,7 @@ def test_monthly_mart_and_fact_paths_agree(published: Path) -> None:
             pytest.skip("marts.customer_month_kpis is not built in this checkout yet")
         city, month = con.execute(
             "select c.city, max(f.transaction_month) from marts.fct_transactions as f "
-            "join marts.dim_customer as c using (customer_id) group by 1 order by count(*) desc "
+            "join marts.dim_customer as c using (customer_key) group by 1 order by count(*) desc "
             "limit 1"
         ).fetchone()
         filters.append(queries.Filters(cities=(city,), month_from=month, month_to=month))
@@ -413,12 +413,12 @@ def _plant_extreme_dates(serving_file: Path) -> str:
     con = duckdb.connect(str(serving_file))
     try:
         customer_id = con.execute(
-            "select customer_id from marts.fct_transactions group by 1 having count(*) > 2 "
-            "order by 1 limit 1"
+            "select customer_id from marts.fct_transactions join marts.dim_customer using (customer_key) "
+            "group by 1 having count(*) > 2 order by 1 limit 1"
         ).fetchone()[0]
         ids = [r[0] for r in con.execute(
-            "select transaction_id from marts.fct_transactions where customer_id = ? "
-            "order by 1 limit 2", [customer_id]).fetchall()]
+            "select transaction_id from marts.fct_transactions join marts.dim_customer "
+            "using (customer_key) where customer_id = ? order by 1 limit 2", [customer_id]).fetchall()]
         for transaction_id, day in zip(ids, ("0001-01-01", "9999-12-31"), strict=True):
             con.execute(
                 "update marts.fct_transactions set transaction_at = cast($day as timestamp), "

@@ -50,9 +50,9 @@ FLAT_TYPES = {
 # fact -> (dimension key column, dimension table)
 FACT_KEYS = {
     "fct_transactions": [
-        ("customer_id", "dim_customer"),
-        ("account_id", "dim_account"),
-        ("merchant_id", "dim_merchant"),
+        ("customer_key", "dim_customer"),
+        ("account_key", "dim_account"),
+        ("merchant_key", "dim_merchant"),
         ("date_key", "dim_date"),
     ],
     "fct_loans": [("customer_id", "dim_customer"), ("date_key", "dim_date")],
@@ -367,10 +367,45 @@ def test_every_fact_row_joins_each_dimension(con: duckdb.DuckDBPyConnection) -> 
             assert orphans == 0, f"{fact}.{key} -> {dim}"
     # Payments without a merchant exist in the bank and land on the '-1' member.
     assert scalar(
-        con, "select count(*) from marts.fct_transactions where merchant_id = '-1'"
+        con, "select count(*) from marts.fct_transactions where merchant_key = -1"
     ) == scalar(
         con, "select count(*) from staging.stg_core__transactions where merchant_id is null"
     )
+
+
+def test_fact_keys_name_the_members_the_natural_ids_name(con: duckdb.DuckDBPyConnection) -> None:
+    """The narrow fact's integer keys lead to the customer, account and merchant that the
+    transaction's own ids name, and each dimension numbers its members 1..n in id order."""
+    mismatches = scalar(
+        con,
+        """
+        select count(*)
+        from marts.fct_transactions f
+        join intermediate.int_transactions_enriched t using (transaction_id)
+        left join marts.dim_customer c on f.customer_key = c.customer_key
+        left join marts.dim_account a on f.account_key = a.account_key
+        left join marts.dim_merchant m on f.merchant_key = m.merchant_key
+        where c.customer_id is distinct from t.customer_id
+            or a.account_id is distinct from t.account_id
+            or m.merchant_id is distinct from coalesce(t.merchant_id, '-1')
+        """,
+    )
+    assert mismatches == 0
+    assert scalar(con, "select count(*) from marts.fct_transactions") == scalar(
+        con, "select count(*) from intermediate.int_transactions_enriched"
+    )
+    for dim, key, natural, members in [
+        ("dim_customer", "customer_key", "customer_id", "true"),
+        ("dim_account", "account_key", "account_id", "true"),
+        ("dim_merchant", "merchant_key", "merchant_id", "merchant_id <> '-1'"),
+    ]:
+        out_of_order = scalar(
+            con,
+            f"select count(*) from (select {key}, row_number() over (order by {natural}) as n "
+            f"from marts.{dim} where {members}) where {key} <> n",
+        )
+        assert out_of_order == 0, dim
+    assert scalar(con, "select merchant_id from marts.dim_merchant where merchant_key = -1") == "-1"
 
 
 def test_dim_date_is_a_whole_year_calendar_around_every_fact_date(
@@ -431,7 +466,7 @@ def test_cross_border_flag_matches_the_customers_home_country(
         """
         select count(*)
         from marts.fct_transactions f
-        join marts.dim_customer c using (customer_id)
+        join marts.dim_customer c using (customer_key)
         where f.is_cross_border <> coalesce(f.country_code <> coalesce(c.country_code, 'IN'), false)
         """,
     )

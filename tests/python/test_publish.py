@@ -41,8 +41,8 @@ def make_warehouse(path: Path, customers: int = 50, txns: int = 400) -> None:
             con.execute(f"create schema if not exists {schema}")
         con.execute("drop table if exists marts.dim_customer")
         con.execute(
-            f"create table marts.dim_customer as select 'C' || lpad(i::varchar, 5, '0') as "
-            f"customer_id, 20 + i % 50 as age, ['Pune', 'Jaipur'][1 + i % 2] as city "
+            f"create table marts.dim_customer as select i + 1 as customer_key, "
+            f"'C' || lpad(i::varchar, 5, '0') as customer_id, 20 + i % 50 as age, ['Pune', 'Jaipur'][1 + i % 2] as city "
             f"from range({customers}) t(i)"
         )
         con.execute("comment on table marts.dim_customer is 'One row per customer.'")
@@ -50,7 +50,7 @@ def make_warehouse(path: Path, customers: int = 50, txns: int = 400) -> None:
         con.execute("drop table if exists marts.fct_transactions")
         con.execute(
             f"create table marts.fct_transactions as select 'T' || i as transaction_id, "
-            f"'C' || lpad((i % {customers})::varchar, 5, '0') as customer_id, "
+            f"1 + i % {customers} as customer_key, "
             f"(i * 1.25)::decimal(18, 2) as amount, date '2025-01-01' + (i % 90)::int "
             f"as transaction_date from range({txns}) t(i)"
         )

@@ -13,7 +13,7 @@ transactions as (
         hour_of_day,
         cast(amount as double) as amount,
         is_fraud,
-    from {{ ref('fct_transactions') }}
+    from {{ ref('int_transactions_enriched') }}
     where has_fraud_label
 ),
 

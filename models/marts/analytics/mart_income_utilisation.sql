@@ -20,7 +20,7 @@ features as (
         -- a bank that delivers no spend at all (a holdings extract) has no utilisation to
         -- measure, rather than a utilisation of zero
         and (
-            exists (select 1 from {{ ref('fct_transactions') }})
+            exists (select 1 from {{ ref('int_transactions_enriched') }})
             or exists (select 1 from {{ ref('fct_monthly_spend') }})
         )
 ),

@@ -64,10 +64,18 @@ inferred as (
         on transaction_accounts.account_id = accounts.account_id
 ),
 
-final as (
+members as (
     select * from listed
     union all
     select * from inferred
+),
+
+final as (
+    select
+        -- Dense surrogate key in account_id order: the same accounts give the same keys.
+        cast(row_number() over (order by account_id) as integer) as account_key,
+        *,
+    from members
 )
 
 select * from final

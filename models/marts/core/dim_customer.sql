@@ -58,6 +58,8 @@ banded as (
 
 final as (
     select
+        -- Dense surrogate key in customer_id order: the same customers give the same keys.
+        cast(row_number() over (order by banded.customer_id) as integer) as customer_key,
         banded.customer_id,
         cast(banded.age as integer) as age,
         banded.age_band,

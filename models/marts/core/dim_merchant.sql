@@ -75,12 +75,25 @@ no_merchant as (
         cast(null as varchar) as derived_columns,
 ),
 
+-- Dense surrogate keys in merchant_id order; the "No merchant" member is -1.
+keyed as (
+    select
+        cast(row_number() over (order by merchant_id) as integer) as merchant_key,
+        *,
+    from (
+        select * from described
+        union all
+        select * from inferred
+    )
+),
+
 final as (
-    select * from described
+    select * from keyed
     union all
-    select * from inferred
-    union all
-    select * from no_merchant
+    select
+        -1 as merchant_key,
+        *,
+    from no_merchant
 )
 
 select * from final

@@ -1,7 +1,8 @@
 {#
     Customer x month: what each customer did in each month of the reporting window, zeros
     included, so that volatility, recency and spikes are measured on a complete series. This is
-    the single pass over fct_transactions for the feature layer; customer_features and the risk
+    the single pass over the clean transactions (int_transactions_enriched, the rows of
+    fct_transactions with the natural ids) for the feature layer; customer_features and the risk
     training set aggregate these rows, never the facts.
 
     Spend comes from the transactions; a customer-month without transactions takes the bank's
@@ -25,7 +26,7 @@
     replaces them (delete+insert on customer_id, month_start_date): every customer's row for each
     month that has transactions newer than this table's watermark (late rows included), every
     month new to the window, and every month of a customer new to the table. When
-    fct_transactions was rebuilt from scratch, the pre-hook empties this table first. Changed
+    the transactions were rebuilt from scratch, the pre-hook empties this table first. Changed
     monthly spend aggregates need a full refresh.
 #}
 {{
@@ -34,7 +35,7 @@
         incremental_strategy='delete+insert',
         unique_key=['customer_id', 'month_start_date'],
         on_schema_change='fail',
-        pre_hook="{{ reset_when_upstream_rebuilt(ref('fct_transactions')) }}",
+        pre_hook="{{ reset_when_upstream_rebuilt(ref('int_transactions_enriched')) }}",
     )
 }}
 {%- set categories = spend_categories() %}
@@ -72,7 +73,7 @@ transactions as (
         is_fraud,
         has_fraud_label,
         loaded_at,
-    from {{ ref('fct_transactions') }}
+    from {{ ref('int_transactions_enriched') }}
 ),
 
 monthly_spend as (
@@ -116,7 +117,7 @@ balances as (
 -- stored whole by DuckDB, and that one holds every transaction.
 watermark as (
     select coalesce(max(loaded_at), {{ run_loaded_at() }}) as loaded_at,
-    from {{ ref('fct_transactions') }}
+    from {{ ref('int_transactions_enriched') }}
 ),
 
 period as (select * from {{ ref('int_reporting_period') }}),
@@ -144,7 +145,7 @@ all_customer_months as (
 -- Months with facts newer than this table, months new to the window, customers new to the table.
 touched_months as (
     select distinct transaction_month as month_start_date,
-    from {{ ref('fct_transactions') }}
+    from {{ ref('int_transactions_enriched') }}
     where loaded_at > {{ loaded_watermark(this) }}
     union
     select month_start_date,

@@ -24,7 +24,13 @@ import duckdb
 import pandas as pd
 
 CUSTOMERS = "marts.dim_customer"
-TRANSACTIONS = "marts.fct_transactions"
+FACT_TRANSACTIONS = "marts.fct_transactions"
+# The fact relates to its dimensions on integer keys; the dashboard filters and groups by the
+# customer id, so its transactions take the id back from dim_customer.
+TRANSACTIONS = (
+    f"(select customers.customer_id, facts.* from {FACT_TRANSACTIONS} as facts "
+    f"join {CUSTOMERS} as customers using (customer_key)) as transactions"
+)
 SEGMENTS = "marts.customer_segments"
 SEGMENT_PROFILES = "marts.segment_profiles"
 SEGMENT_K = "marts.segment_k_diagnostics"

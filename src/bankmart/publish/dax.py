@@ -69,8 +69,10 @@ def _tier_value_expression(con: duckdb.DuckDBPyConnection, catalog: str) -> tupl
             select count(*)
             from {db}.marts.customer_spend_tiers as t
             left join (
-                select customer_id, sum(amount)::double as spend
-                from {db}.marts.fct_transactions group by customer_id
+                select c.customer_id, sum(f.amount)::double as spend
+                from {db}.marts.fct_transactions as f
+                join {db}.marts.dim_customer as c using (customer_key)
+                group by c.customer_id
             ) as f using (customer_id)
             where t.measure_value is not null
               and abs(t.measure_value - coalesce(f.spend, 0)) > 0.005
