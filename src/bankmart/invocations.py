@@ -2,8 +2,8 @@
 
 dbt's on-run-start and on-run-end hooks (macros/dbt_invocations.sql) record every build, run,
 test, seed and snapshot in ``meta.dbt_invocations`` inside the DuckDB file, and what a build
-left in the served schemas in ``meta.dbt_invocation_relations``. Because the record travels
-with the file, a killed build, a later partial build or a failed build in *another* warehouse
+left (its tables, and its views in the served schemas) in ``meta.dbt_invocation_relations``.
+Because the record travels with the file, a killed build, a later partial build or a failed build in *another* warehouse
 cannot be mistaken for each other, as they could when publish trusted the project's
 target/run_results.json and the file's modification time.
 
@@ -222,9 +222,9 @@ def publishable_build(invocations: list[Invocation], path: Path) -> Invocation:
 def current_relations(
     con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]
 ) -> dict[tuple[str, str], tuple[str, int | None, str]]:
-    """(schema, name) -> (type, row count, structure md5) of every table and view in the served
-    schemas (a view's rows counted too: the tables under it may change): the same figures, by
-    the same SQL, as record_invocation_relations() stores."""
+    """(schema, name) -> (type, row count, structure md5) of every table outside the meta schema
+    and every view in the served schemas (a view's rows are not counted: the tables under it
+    are): the same figures, by the same SQL, as record_invocation_relations() stores."""
     db = quote_identifier(catalog)
     shapes = con.execute(
         """
@@ -232,7 +232,7 @@ def current_relations(
                md5(string_agg(column_name || ' ' || data_type, ', ' order by column_index))
         from duckdb_tables()
         join duckdb_columns() using (database_name, schema_name, table_name)
-        where database_name = $catalog and schema_name in (select unnest($schemas))
+        where database_name = $catalog and schema_name <> 'meta'
             and not regexp_matches(table_name, '__dbt_(tmp|backup)$')
         group by all
         union all
@@ -245,9 +245,11 @@ def current_relations(
     ).fetchall()
     relations: dict[tuple[str, str], tuple[str, int | None, str]] = {}
     for schema, name, kind, structure in shapes:
-        rows = con.execute(
-            f"select count(*) from {db}.{quote_identifier(schema)}.{quote_identifier(name)}"
-        ).fetchone()[0]
+        rows = None
+        if kind == "table":
+            rows = con.execute(
+                f"select count(*) from {db}.{quote_identifier(schema)}.{quote_identifier(name)}"
+            ).fetchone()[0]
         relations[(schema, name)] = (kind, rows, structure)
     return relations
 

@@ -442,6 +442,23 @@ def test_marts_that_disagree_on_counts_are_not_published(warehouse: Settings) ->
     assert not warehouse.serving_path.exists()
 
 
+def test_a_fact_served_from_a_view_is_counted_against_the_marts(warehouse: Settings) -> None:
+    """In a real build fct_transactions is a view (over the stored transactions): the count
+    check at publish time covers it as well as the tables."""
+    con = duckdb.connect(str(warehouse.duckdb_path))
+    con.execute("create table staging.stored_transactions as select * from marts.fct_transactions")
+    con.execute("drop table marts.fct_transactions")
+    con.execute("create view marts.fct_transactions as select * from staging.stored_transactions")
+    con.execute("create table marts.customer_monthly_features as "
+                "select 'transactions' as activity_source, 399 as txn_count")
+    con.close()
+    record_build(warehouse.duckdb_path)
+    with pytest.raises(BankmartError, match=r"disagree: transactions: marts.fct_transactions "
+                       r"count\(\*\) = 400, marts.customer_monthly_features sum"):
+        do_publish(warehouse)
+    assert not warehouse.serving_path.exists()
+
+
 def test_direct_identifiers_in_a_mart_are_refused(warehouse: Settings) -> None:
     con = duckdb.connect(str(warehouse.duckdb_path))
     con.execute("create table marts.leaky as select 'C1' as customer_id, 'Asha' as full_name")
