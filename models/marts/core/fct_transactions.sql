@@ -19,11 +19,26 @@ with
 
 transactions as (select * from {{ ref('int_transactions_enriched') }}),
 
-customers as (select customer_key, customer_id, from {{ ref('dim_customer') }}),
+customers as (
+    select
+        customer_key,
+        customer_id,
+    from {{ ref('dim_customer') }}
+),
 
-accounts as (select account_key, account_id, from {{ ref('dim_account') }}),
+accounts as (
+    select
+        account_key,
+        account_id,
+    from {{ ref('dim_account') }}
+),
 
-merchants as (select merchant_key, merchant_id, from {{ ref('dim_merchant') }}),
+merchants as (
+    select
+        merchant_key,
+        merchant_id,
+    from {{ ref('dim_merchant') }}
+),
 
 final as (
     select
