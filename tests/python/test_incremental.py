@@ -20,6 +20,7 @@ so two full refreshes of the same files already draw different train/test splits
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -318,6 +319,39 @@ def test_planted_cases_are_handled_as_a_full_refresh_would(increment: dict[str, 
     assert reasons.get("TORPHAN1:orphan_account") == 1
     assert late_in_facts >= 10 and revived_kept == 1
     assert batches == 2, "the second build appended to the first instead of rebuilding"
+
+
+def test_rows_lost_outside_the_new_batch_fail_the_incremental_build(
+    increment: dict[str, object], tmp_path: Path
+) -> None:
+    """assert_facts_reconcile_with_last_build, on a copy of the incremental warehouse: an
+    incremental build that lost nothing passes it; once rows an earlier build loaded vanish
+    from the stored transactions, the next incremental build fails it."""
+    env = dict(increment["bank"].env)
+    env["BANKMART_DUCKDB_PATH"] = str(tmp_path / "bankmart.duckdb")
+    env["DBT_TARGET_PATH"] = str(tmp_path / "target")
+    env["DBT_LOG_PATH"] = str(tmp_path / "logs")
+    shutil.copy(increment["bank"].duckdb_path, tmp_path / "bankmart.duckdb")
+
+    def reconciliation() -> tuple[str, int]:
+        subprocess.run(
+            [str(BIN / "dbt"), "build", "--select", "base_core__transactions",
+             "base_core__account_balances", "fct_transactions", "fct_account_balances_monthly",
+             "assert_facts_reconcile_with_last_build", "--exclude-resource-type", "unit_test",
+             "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
+            env=env, cwd=PROJECT_DIR, capture_output=True, text=True,
+        )
+        results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+        [result] = [r for r in results if ".assert_facts_reconcile_with_last_build" in r["unique_id"]]
+        return result["status"], result["failures"]
+
+    assert reconciliation() == ("pass", 0)
+    with duckdb.connect(env["BANKMART_DUCKDB_PATH"]) as con:
+        con.execute(
+            "delete from staging.base_core__transactions where transaction_id in ("
+            "select transaction_id from staging.base_core__transactions order by 1 limit 3)"
+        )
+    assert reconciliation() == ("fail", 1)
 
 
 def test_out_of_order_file_reloads_and_still_matches(increment: dict[str, object]) -> None:
