@@ -125,6 +125,17 @@
 {%- endmacro %}
 
 
+{#
+    Two sums over a column of 64-bit row fingerprints, as HUGEINT (no overflow): the
+    fingerprints and a rehash of each. Equal sums and counts mean the same multiset of rows
+    but for a coincidence of both 64-bit sums at once. Ends with a comma, for a select list.
+#}
+{% macro fingerprint_sums(column) -%}
+    sum(cast({{ column }} as hugeint)) as fingerprint_sum,
+    sum(cast(hash({{ column }}) as hugeint)) as rehash_sum,
+{%- endmacro %}
+
+
 {# The raw date columns per table, from the contract: {table: [column, ...]}. #}
 {% macro raw_date_columns() -%}
     {%- set found = {} -%}

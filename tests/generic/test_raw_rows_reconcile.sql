@@ -1,8 +1,11 @@
 {#
-    Proves that staging loses and invents nothing for one raw table, row by row: every raw row
-    (identified by the fingerprint of all its raw values, duplicates counted) is either a clean
-    row of the base model or a quarantined row, never both, never neither. Applied to a source
-    table:
+    Proves that staging loses and invents nothing for one raw table, row by row: the raw rows
+    (each identified by the fingerprint of all its raw values, duplicates counted) are exactly
+    the clean rows of the base model plus the quarantined rows, as multisets: the same number
+    of rows and the same two sums of the rows' fingerprints (fingerprint_sums(): the
+    fingerprints and a rehash of each, as HUGEINT, so nothing overflows). A lost, invented,
+    altered or doubly counted row changes the count or both sums; two errors cancelling in both
+    64-bit sums at once is beyond any realistic chance. Applied to a source table:
 
         data_tests:
           - raw_rows_reconcile:
@@ -11,12 +14,16 @@
                 quarantine_model: ref('quarantined_rows')
                 source_table: transactions
 
-    Fails with one row per fingerprint whose count differs: raw_rows (in the files) against
-    clean_rows (base rows with no quarantine reason) and quarantined_rows. A raw table the bank
-    does not have reads as no rows on every side. The stg_core__ view is the base model's clean
-    rows, and quarantined_rows its rejected ones; the count test on each view (stg + quarantined
-    = raw) is implied. On an incremental build, only the files the build loaded are reconciled
-    (new_rows_scope(), macros/incremental/incremental_tests.sql).
+    Fails with one row when they do not add up: raw_rows against clean_rows (base rows with no
+    quarantine reason) and quarantined_rows, and whether the fingerprints match. Three sums
+    stream through the rows; grouping by fingerprint instead (one group per row, then full
+    outer joins) took 53 s at 100M transactions and 2.7 s at 10M (now 0.8 s). To find the rows,
+    compare row_fingerprint between the raw files, the base model and
+    quarantine.quarantined_rows. A raw table the bank does not have reads as no rows on every
+    side. The stg_core__ view is the base model's clean rows, and quarantined_rows its rejected
+    ones; the count test on each view (stg + quarantined = raw) is implied. On an incremental
+    build, only the files the build loaded are reconciled (new_rows_scope(),
+    macros/incremental/incremental_tests.sql).
 #}
 {% test raw_rows_reconcile(model, base_model, quarantine_model, source_table) %}
 
@@ -38,57 +45,61 @@ with
 
 raw_rows as (
     select
-        {{ row_fingerprint('core', source_table) }} as row_fingerprint,
         count(*) as row_count,
-    {%- if files is none %}
-    from {{ raw_source('core', source_table) }} as raw
-    {%- else %}
-    from {{ raw_source_files('core', source_table, files) }} as raw
-    {%- endif %}
-    group by 1
+        {{ fingerprint_sums('row_fingerprint') }}
+    from (
+        select
+            {{ row_fingerprint('core', source_table) }} as row_fingerprint,
+        {%- if files is none %}
+        from {{ raw_source('core', source_table) }} as raw
+        {%- else %}
+        from {{ raw_source_files('core', source_table, files) }} as raw
+        {%- endif %}
+    ) as fingerprinted
 ),
 
 clean_rows as (
     select
-        row_fingerprint,
         count(*) as row_count,
+        {{ fingerprint_sums('row_fingerprint') }}
     from {{ base_model }}
     where quarantine_reason is null
     {%- if files is not none %}
         and {{ file_filter }}
     {%- endif %}
-    group by 1
 ),
 
 quarantined_rows as (
     select
-        row_fingerprint,
         count(*) as row_count,
+        {{ fingerprint_sums('row_fingerprint') }}
     from {{ quarantine_model }}
     where source_table = '{{ source_table }}'
     {%- if files is not none %}
         and {{ file_filter }}
     {%- endif %}
-    group by 1
 ),
 
 compared as (
     select
         '{{ source_table }}' as source_table,
-        coalesce(raw_rows.row_fingerprint, clean_rows.row_fingerprint, quarantined_rows.row_fingerprint)
-            as row_fingerprint,
-        coalesce(raw_rows.row_count, 0) as raw_rows,
-        coalesce(clean_rows.row_count, 0) as clean_rows,
-        coalesce(quarantined_rows.row_count, 0) as quarantined_rows,
+        raw_rows.row_count as raw_rows,
+        clean_rows.row_count as clean_rows,
+        quarantined_rows.row_count as quarantined_rows,
+        coalesce(raw_rows.fingerprint_sum, 0)
+        = coalesce(clean_rows.fingerprint_sum, 0) + coalesce(quarantined_rows.fingerprint_sum, 0)
+        and coalesce(raw_rows.rehash_sum, 0)
+        = coalesce(clean_rows.rehash_sum, 0) + coalesce(quarantined_rows.rehash_sum, 0)
+            as fingerprints_match,
     from raw_rows
-    full outer join clean_rows
-        on raw_rows.row_fingerprint = clean_rows.row_fingerprint
-    full outer join quarantined_rows
-        on coalesce(raw_rows.row_fingerprint, clean_rows.row_fingerprint) = quarantined_rows.row_fingerprint
+    cross join clean_rows
+    cross join quarantined_rows
 )
 
 select *
 from compared
 where raw_rows <> clean_rows + quarantined_rows
+    or not fingerprints_match
 
 {% endtest %}
+
