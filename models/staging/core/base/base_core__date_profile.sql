@@ -22,13 +22,13 @@ with
         year_text,
         first_field,
         second_field,
-        count(*) as value_count,
+        sum(value_count) as value_count,
     from (
         select
             case
                 when value like '____-__-__%' then 'ymd'
                 when regexp_matches(value, '^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]|$)') then 'ymd'
-                when regexp_matches(value, '^\d{4}-\d{1,2}$') then 'ym'
+                when not is_cut and regexp_matches(value, '^\d{4}-\d{1,2}$') then 'ym'
                 when regexp_matches(value, '^\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})(?:[ T]|$)') then 'dm'
             end as form,
             case
@@ -51,11 +51,29 @@ with
                 else ymd_month
             end as first_field,
             case when form = 'dm' then try_cast(struct_extract(dm_parts, 'second') as integer) end as second_field,
+            value_count,
         from (
-            select trim(cast(raw_{{ column }} as varchar)) as value,
-            from {{ raw_source('core', table, prefix='raw_') }} as raw_rows
-            where raw_{{ column }} is not null
-        ) as raw_values
+            -- The date part of each value, counted: the forms only look at it, and a column
+            -- holds far fewer dates than values, so the patterns run once per distinct date.
+            -- A value is cut at its first space (a year-first one after its 10 characters);
+            -- is_cut remembers that text followed, which only a bare month must not have.
+            select
+                date_text as value,
+                length(date_text) < length(value) as is_cut,
+                count(*) as value_count,
+            from (
+                select
+                    value,
+                    case when value like '____-__-__%' then left(value, 10) else split_part(value, ' ', 1) end
+                        as date_text,
+                from (
+                    select trim(cast(raw_{{ column }} as varchar)) as value,
+                    from {{ raw_source('core', table, prefix='raw_') }} as raw_rows
+                    where raw_{{ column }} is not null
+                ) as raw_values
+            ) as split_values
+            group by all
+        ) as date_parts
     ) as shaped
     where form is not null
     group by all
