@@ -233,6 +233,7 @@ def current_relations(
         from duckdb_tables()
         join duckdb_columns() using (database_name, schema_name, table_name)
         where database_name = $catalog and schema_name <> 'meta'
+            and schema_name not like '%dbt_test__audit'
             and not regexp_matches(table_name, '__dbt_(tmp|backup)$')
         group by all
         union all

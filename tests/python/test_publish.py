@@ -429,6 +429,17 @@ def test_warehouse_changed_after_the_build_does_not_publish(
     assert not warehouse.serving_path.exists()
 
 
+def test_failures_stored_by_dbt_test_do_not_block_publishing(warehouse: Settings) -> None:
+    """`dbt test --store-failures` after the build writes tables to dbt_test__audit: never
+    served, so publish still takes the build (any other table written after it is refused)."""
+    con = duckdb.connect(str(warehouse.duckdb_path))
+    con.execute("create schema dbt_test__audit")
+    con.execute("create table dbt_test__audit.unique_dim_customer_customer_id as select 1 as n")
+    con.close()
+    do_publish(warehouse)
+    assert warehouse.serving_path.exists()
+
+
 def test_marts_that_disagree_on_counts_are_not_published(warehouse: Settings) -> None:
     """The var mart_count_invariants (dbt_project.yml) checked again at publish time."""
     con = duckdb.connect(str(warehouse.duckdb_path))
