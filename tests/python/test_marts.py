@@ -58,8 +58,8 @@ FACT_KEYS = {
     "fct_loans": [("customer_id", "dim_customer"), ("date_key", "dim_date")],
     "fct_loan_repayments": [("customer_id", "dim_customer"), ("date_key", "dim_date")],
     "fct_account_balances_monthly": [
-        ("customer_id", "dim_customer"),
-        ("account_id", "dim_account"),
+        ("customer_key", "dim_customer"),
+        ("account_key", "dim_account"),
         ("date_key", "dim_date"),
     ],
 }
@@ -374,8 +374,9 @@ def test_every_fact_row_joins_each_dimension(con: duckdb.DuckDBPyConnection) -> 
 
 
 def test_fact_keys_name_the_members_the_natural_ids_name(con: duckdb.DuckDBPyConnection) -> None:
-    """The narrow fact's integer keys lead to the customer, account and merchant that the
-    transaction's own ids name, and each dimension numbers its members 1..n in id order."""
+    """The narrow facts' integer keys lead to the customer, account and merchant that the
+    transaction's (or balance's) own ids name, and each dimension numbers its members 1..n in
+    id order."""
     mismatches = scalar(
         con,
         """
@@ -407,6 +408,25 @@ def test_fact_keys_name_the_members_the_natural_ids_name(con: duckdb.DuckDBPyCon
         )
         assert out_of_order == 0, dim
     assert scalar(con, "select merchant_id from marts.dim_merchant where merchant_key = -1") == "-1"
+    balances_mismatched = scalar(
+        con,
+        """
+        select count(*)
+        from (
+            select a.account_id, c.customer_id, b.balance_month, b.balance
+            from marts.fct_account_balances_monthly b
+            left join marts.dim_account a on b.account_key = a.account_key
+            left join marts.dim_customer c on b.customer_key = c.customer_key
+            except all
+            select account_id, customer_id, balance_month, balance
+            from staging.stg_core__account_balances
+        )
+        """,
+    )
+    assert balances_mismatched == 0
+    assert scalar(con, "select count(*) from marts.fct_account_balances_monthly") == scalar(
+        con, "select count(*) from staging.stg_core__account_balances"
+    ) > 0
 
 
 def test_dim_date_is_a_whole_year_calendar_around_every_fact_date(

@@ -109,7 +109,7 @@ balances as (
         customer_id,
         balance_month,
         sum(balance) as end_of_month_balance,
-    from {{ ref('fct_account_balances_monthly') }}
+    from {{ ref('stg_core__account_balances') }}
     group by customer_id, balance_month
 ),
 

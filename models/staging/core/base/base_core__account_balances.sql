@@ -5,8 +5,8 @@
     duplicates. Balances may be negative (credit owed) but must be finite and fit DECIMAL(18, 2);
     the month must not lie after the as-of date; the account must be a clean account (the detail
     says whether it is missing or was quarantined, and why). The clean account's owner and type
-    are carried as the row is judged, so fct_account_balances_monthly is a view and the balances
-    are written once.
+    are carried as the row is judged, so stg_core__account_balances and
+    fct_account_balances_monthly are views and the balances are written once.
 
     Second largest table: as in base_core__transactions, only the rows whose key another row also
     carries go through the ranking window; the rest stream from the files to the table.
