@@ -16,8 +16,8 @@
     Everything else (a full refresh, a first build, whose rows are all new anyway, `dbt test`,
     a build that left the base model out) tests every row. Key tests always run on the whole
     table, and assert_facts_reconcile_with_last_build checks the whole table under each fact
-    against the previous green build's row count, so rows that were lost or doubled outside the new batch
-    are still caught.
+    against the previous green build's row count, so rows that were lost or doubled outside the
+    new batch are still caught.
 #}
 {% macro new_rows_scope(relation) -%}
     {%- if not execute or flags.WHICH != 'build' or flags.FULL_REFRESH -%}

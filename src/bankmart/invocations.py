@@ -3,8 +3,9 @@
 dbt's on-run-start and on-run-end hooks (macros/dbt_invocations.sql) record every build, run,
 test, seed and snapshot in ``meta.dbt_invocations`` inside the DuckDB file, and what a build
 left (its tables, and its views in the served schemas) in ``meta.dbt_invocation_relations``.
-Because the record travels with the file, a killed build, a later partial build or a failed build in *another* warehouse
-cannot be mistaken for each other, as they could when publish trusted the project's
+Because the record travels with the file, a killed build, a later partial build or a failed
+build in *another* warehouse cannot be mistaken for each other, as they could when publish
+trusted the project's
 target/run_results.json and the file's modification time.
 
 The rule (:func:`publishable_build`): the latest invocation that can write to the warehouse

@@ -4,8 +4,8 @@ measured on the same generated bank as the full build.
 The newest month of every month-partitioned raw table (transactions, account balances) is held
 back: a copy of raw/ made of hard links (no data is copied) without those partitions is built
 from scratch, the partitions are then linked in and a second `dbt build` (incremental) is
-measured. Its wall time is divided by the
-full build of every month measured earlier in the same run.
+measured. Its wall time is divided by the full build of every month measured earlier in the
+same run.
 
 Both warehouses must then hold the same transactions and customer-months. Counts and amount
 totals are compared here, which is cheap at any size; tests/python/test_incremental.py
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +60,12 @@ def newest_partitions(raw_dir: Path) -> tuple[str, list[Path]]:
     return month, [folder for folder in found if folder.is_dir()]
 
 
-def link_tree(source: Path, target: Path, skip: Path | list[Path] | None = None) -> None:
+def link_tree(source: Path, target: Path, skip: Sequence[Path] = ()) -> None:
     """Mirror ``source`` into ``target`` with hard links (copies where links are refused),
-    leaving out the folder(s) ``skip``."""
-    skipped = [skip] if isinstance(skip, Path) else list(skip or [])
+    leaving out the folders ``skip``."""
     for folder, subfolders, files in os.walk(source):
         here = Path(folder)
-        if here in skipped:
+        if here in skip:
             subfolders[:] = []
             continue
         (target / here.relative_to(source)).mkdir(parents=True, exist_ok=True)
