@@ -306,7 +306,7 @@
 
 {# A SQL string literal, or a typed NULL for none. #}
 {% macro sql_text_or_null(value) -%}
-    {{ return('cast(null as varchar)' if value is none else sql_text(value)) }}
+    {{ return('cast(null as string)' if value is none else sql_text(value)) }}
 {%- endmacro %}
 
 

@@ -68,36 +68,36 @@
     {% do run_query("
         create table if not exists meta.dbt_invocations (
             invocation_seq integer not null,
-            invocation_id varchar not null,
-            command varchar not null,
-            invocation_command varchar,
-            selected varchar,
-            excluded varchar,
-            selector varchar,
-            resource_types varchar,
+            invocation_id string not null,
+            command string not null,
+            invocation_command string,
+            selected string,
+            excluded string,
+            selector string,
+            resource_types string,
             is_full_refresh boolean not null,
             is_empty boolean not null,
             is_sample boolean not null,
-            vars varchar,
+            vars string,
             selected_nodes integer not null,
             project_nodes integer not null,
-            dbt_version varchar not null,
+            dbt_version string not null,
             started_at timestamp not null,
             finished_at timestamp,
-            status varchar not null,
-            result_counts varchar,
-            failed_nodes varchar,
-            message varchar
+            status string not null,
+            result_counts string,
+            failed_nodes string,
+            message string
         )
     ") %}
     {% do run_query("
         create table if not exists meta.dbt_invocation_relations (
-            invocation_id varchar not null,
-            schema_name varchar not null,
-            relation_name varchar not null,
-            relation_type varchar not null,
+            invocation_id string not null,
+            schema_name string not null,
+            relation_name string not null,
+            relation_type string not null,
             row_count bigint,
-            structure_md5 varchar not null
+            structure_md5 string not null
         )
     ") %}
     {% do run_query("comment on table meta.dbt_invocations is "

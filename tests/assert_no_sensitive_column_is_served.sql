@@ -59,7 +59,7 @@ sensitive_columns as (
     {%- endif %}
     {%- endfor %}
     {%- if not sensitive %}
-    select cast(null as varchar) as column_name
+    select cast(null as string) as column_name
     where false
     {%- endif %}
 ),

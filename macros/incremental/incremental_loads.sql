@@ -99,7 +99,7 @@
                 {%- for column in declared %}
                 cast(null as {{ column.data_type }}) as {{ adapter.quote(column.name) }},
                 {%- endfor %}
-                cast(null as varchar) as filename,
+                cast(null as string) as filename,
                 cast(null as bigint) as file_row_number
             where false
         ) as raw_rows

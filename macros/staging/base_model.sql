@@ -265,7 +265,7 @@ final as (
         {%- endfor %}
         {%- set raw_key_parts = [] -%}
         {%- for column in key -%}
-            {%- do raw_key_parts.append("cast(raw_" ~ column ~ " as varchar)" if loop.first else "coalesce(cast(raw_" ~ column ~ " as varchar), '')") -%}
+            {%- do raw_key_parts.append("cast(raw_" ~ column ~ " as string)" if loop.first else "coalesce(cast(raw_" ~ column ~ " as string), '')") -%}
         {%- endfor %}
         {%- set row_key_expression = row_key or (raw_key_parts | join(" || '|' || ")) %}
         {%- if loads_new_files_only or not row_key_for_clean_rows %}

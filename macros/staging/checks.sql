@@ -19,7 +19,7 @@
     {{ return((
         parsed ~ ' > as_of_date',
         'future_dated',
-        "'" ~ name ~ " ' || cast(" ~ parsed ~ " as varchar) || ' is after the as-of date ' || cast(as_of_date as varchar)"
+        "'" ~ name ~ " ' || cast(" ~ parsed ~ " as string) || ' is after the as-of date ' || cast(as_of_date as string)"
     )) }}
 {%- endmacro %}
 
@@ -28,7 +28,7 @@
     {{ return((
         parsed ~ " <= cast('1900-01-01' as date)",
         'placeholder_date',
-        "'" ~ name ~ " ' || cast(" ~ parsed ~ " as varchar) || ' is a placeholder (1900-01-01 or earlier)'"
+        "'" ~ name ~ " ' || cast(" ~ parsed ~ " as string) || ' is a placeholder (1900-01-01 or earlier)'"
     )) }}
 {%- endmacro %}
 
@@ -46,7 +46,7 @@
     {{ return((
         'not isfinite(' ~ value ~ ')',
         'not_a_number',
-        "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' is not a finite number'"
+        "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' is not a finite number'"
     )) }}
 {%- endmacro %}
 
@@ -64,7 +64,7 @@
     {{ return((
         condition,
         'out_of_range',
-        "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' is outside " ~ allowed ~ "'"
+        "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' is outside " ~ allowed ~ "'"
     )) }}
 {%- endmacro %}
 
@@ -107,18 +107,18 @@
         check_finite(value, name),
     ] -%}
     {%- if minimum == 'positive' -%}
-        {%- do checks.append((value ~ ' <= 0', 'non_positive_amount', "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' is not positive'")) -%}
+        {%- do checks.append((value ~ ' <= 0', 'non_positive_amount', "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' is not positive'")) -%}
         {%- do checks.append(('round(' ~ value ~ ', minor_units) = 0', 'below_minor_unit',
-            "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' rounds to 0 in " ~ var('home_currency', 'INR') ~ " (' || minor_units || ' decimals)'")) -%}
+            "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' rounds to 0 in " ~ var('home_currency', 'INR') ~ " (' || minor_units || ' decimals)'")) -%}
     {%- elif minimum == 'zero' -%}
-        {%- do checks.append((value ~ ' < 0', 'non_positive_amount', "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' is negative'")) -%}
+        {%- do checks.append((value ~ ' < 0', 'non_positive_amount', "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' is negative'")) -%}
     {%- endif -%}
     {%- if minimum == 'any' -%}
         {%- do checks.append(('abs(' ~ value ~ ') >= 1e16', 'absurd_amount',
-            "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' does not fit DECIMAL(18, 2)'")) -%}
+            "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' does not fit DECIMAL(18, 2)'")) -%}
     {%- else -%}
         {%- do checks.append((value ~ ' > ' ~ absurd_amount_threshold(), 'absurd_amount',
-            "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' is above the absurd_amount_threshold " ~ absurd_amount_threshold() ~ "'")) -%}
+            "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' is above the absurd_amount_threshold " ~ absurd_amount_threshold() ~ "'")) -%}
     {%- endif -%}
     {{ return(checks) }}
 {%- endmacro %}
@@ -130,7 +130,7 @@
         name,
         value ~ ' <> round(' ~ value ~ ', minor_units)',
         'rounded_amount',
-        "'" ~ name ~ " ' || cast(" ~ value ~ " as varchar) || ' rounded to ' || cast(round(" ~ value ~ ", minor_units) as varchar)"
+        "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' rounded to ' || cast(round(" ~ value ~ ", minor_units) as string)"
     )) }}
 {%- endmacro %}
 
@@ -151,7 +151,7 @@
     {{ return((
         parsed ~ ' < window_start',
         'outside_data_window',
-        "'" ~ name ~ " ' || cast(" ~ parsed ~ " as varchar) || ' is before the data window, which starts ' || cast(window_start as varchar)"
+        "'" ~ name ~ " ' || cast(" ~ parsed ~ " as string) || ' is before the data window, which starts ' || cast(window_start as string)"
     )) }}
 {%- endmacro %}
 

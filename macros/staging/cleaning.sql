@@ -28,7 +28,7 @@
 {%- endmacro %}
 
 {% macro default__clean_text(expression) -%}
-    {%- set text = 'cast(' ~ expression ~ ' as varchar)' -%}
+    {%- set text = 'cast(' ~ expression ~ ' as string)' -%}
     case
         when not regexp_matches({{ text }}, '[\s\p{Z}\x{200B}-\x{200D}\x{2060}\x{FEFF}\x{00AD}]')
             then nullif({{ text }}, '')
@@ -64,7 +64,7 @@
 
 {% macro default__normalise_code(expression) -%}
     nullif(trim(regexp_replace(
-        lower(regexp_replace(cast({{ expression }} as varchar), '{{ invisible_characters_class() }}', '', 'g')),
+        lower(regexp_replace(cast({{ expression }} as string), '{{ invisible_characters_class() }}', '', 'g')),
         '[^a-z0-9]+', '_', 'g'
     ), '_'), '')
 {%- endmacro %}
@@ -153,7 +153,7 @@
 {%- endmacro %}
 
 {% macro default__parse_time(expression) -%}
-    list_transform([nullif(trim(cast({{ expression }} as varchar)), '')], lambda t:
+    list_transform([nullif(trim(cast({{ expression }} as string)), '')], lambda t:
         case
             when regexp_full_match(t, '\d{1,6}(\.0+)?')
                 then list_transform([lpad(regexp_extract(t, '^(\d{1,6})', 1), 6, '0')], lambda hhmmss:
@@ -204,7 +204,7 @@
 {%- endmacro %}
 
 {% macro default__parse_month(expression, order) -%}
-    {%- set as_text = 'cast(' ~ expression ~ ' as varchar)' -%}
+    {%- set as_text = 'cast(' ~ expression ~ ' as string)' -%}
     case
         when length({{ as_text }}) = 7 and try_strptime({{ as_text }}, '%Y-%m') is not null
             then cast(try_strptime({{ as_text }}, '%Y-%m') as date)
@@ -226,7 +226,7 @@
 {%- endmacro %}
 
 {% macro default__parse_flag(expression) -%}
-    case lower(trim(cast({{ expression }} as varchar)))
+    case lower(trim(cast({{ expression }} as string)))
         when '1' then true when '1.0' then true when 'true' then true when 't' then true
         when 'yes' then true when 'y' then true
         when '0' then false when '0.0' then false when 'false' then false when 'f' then false
@@ -276,7 +276,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set date_sql -%}
-        select cast(try_cast(as_of_date as date) as varchar)
+        select cast(try_cast(as_of_date as date) as string)
         from read_json_auto({{ sql_text(manifest_path) }}, maximum_object_size = 104857600)
     {%- endset -%}
     {%- set value = run_query(date_sql).columns[0].values()[0] -%}
@@ -302,9 +302,9 @@
 {% macro quote_raw(expression) -%}
     coalesce(
         '''' || replace(case
-            when length(cast({{ expression }} as varchar)) > 80
-                then left(cast({{ expression }} as varchar), 77) || '...'
-            else cast({{ expression }} as varchar)
+            when length(cast({{ expression }} as string)) > 80
+                then left(cast({{ expression }} as string), 77) || '...'
+            else cast({{ expression }} as string)
         end, '|', '/') || '''',
         '<empty>'
     )

@@ -50,7 +50,7 @@
                 {%- for column in declared %}
                 cast(null as {{ column.data_type }}) as {{ adapter.quote(column.name) }},
                 {%- endfor %}
-                cast(null as varchar) as filename,
+                cast(null as string) as filename,
                 cast(null as bigint) as file_row_number
             where false
         ) as raw_rows
@@ -103,7 +103,7 @@
         {%- for column in raw_columns(source_name, table_name) %}
         '{{ column.name }}', {{ adapter.quote(prefix ~ column.name) }}{{ "," if not loop.last }}
         {%- endfor %}
-    ) as varchar)
+    ) as string)
 {%- endmacro %}
 
 
@@ -203,7 +203,7 @@
     {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
     {%- set files = sql_text(raw_table_glob(raw_dir, table_name, raw_format)) -%}
     {%- if not raw_table_is_present(table_name) -%}
-        (select cast(null as varchar) as column_name where false)
+        (select cast(null as string) as column_name where false)
     {%- elif raw_format == 'csv' -%}
         (select distinct lower(column_name) as column_name from (describe select * from read_csv({{ files }}, header = true, all_varchar = true, union_by_name = true)))
     {%- else -%}

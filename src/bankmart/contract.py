@@ -94,7 +94,7 @@ def _column_yaml(column: RawColumn) -> list[str]:
         meta += ", sensitive: true"
     return [
         f"          - name: {column.name}",
-        f"            data_type: {column.duckdb_type.lower()}",
+        f"            data_type: {column.sql_type}",
         f"            description: {_yaml_text(column.description)}",
         "            config:",
         f"              meta: {{{meta}}}",
@@ -130,7 +130,7 @@ def render_macro() -> str:
         for i, column in enumerate(columns):
             group = f"'{column.required_group}'" if column.required_group else "none"
             entry = (
-                f"            {{'name': '{column.name}', 'data_type': '{column.duckdb_type.lower()}', "
+                f"            {{'name': '{column.name}', 'data_type': '{column.sql_type}', "
                 f"'required': {'true' if column.required else 'false'}, 'required_group': {group}, "
                 f"'is_date': {'true' if column.is_date else 'false'}}}"
             )

@@ -44,6 +44,12 @@ class RawColumn:
     def arrow_type(self) -> pa.DataType:
         return _ARROW_TYPES[self.duckdb_type]
 
+    @property
+    def sql_type(self) -> str:
+        """The type as the dbt project spells it, a name DuckDB and Spark SQL both accept
+        (DuckDB reads `string` as VARCHAR; Spark has no VARCHAR without a length)."""
+        return _SQL_TYPES[self.duckdb_type]
+
 
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -51,6 +57,8 @@ _ARROW_TYPES = {
     "INTEGER": pa.int32(),
     "BIGINT": pa.int64(),
 }
+
+_SQL_TYPES = {"VARCHAR": "string", "DOUBLE": "double", "INTEGER": "integer", "BIGINT": "bigint"}
 
 
 def _c(

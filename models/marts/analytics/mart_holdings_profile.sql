@@ -28,7 +28,7 @@ customers as (
         dim.customer_id,
         coalesce(dim.loyalty_class, 'Unknown') as loyalty_class,
         coalesce(dim.fee_structure, 'Unknown') as fee_structure,
-        coalesce(cast(dim.risk_weighting as varchar), 'Unknown') as risk_weighting,
+        coalesce(cast(dim.risk_weighting as string), 'Unknown') as risk_weighting,
         coalesce(dim.relationship_type, 'Unknown') as relationship_type,
         coalesce(segments.segment_name, 'Unknown') as segment,
         dim.monthly_income,

@@ -46,19 +46,19 @@ inferred as (
     select
         transaction_accounts.account_id,
         transaction_accounts.customer_id,
-        cast(null as varchar) as account_type,
+        cast(null as string) as account_type,
         'Unknown (inferred from transactions)' as account_type_label,
-        cast(null as varchar) as product_group,
+        cast(null as string) as product_group,
         cast(null as boolean) as is_credit,
         cast(null as date) as opened_date,
         cast(null as date) as closed_date,
-        cast(null as varchar) as currency,
+        cast(null as string) as currency,
         cast(null as decimal(18, 2)) as credit_limit,
-        cast(null as varchar) as status,
+        cast(null as string) as status,
         cast(null as boolean) as is_open,
         true as is_inferred,
-        cast(null as varchar) as dq_flags,
-        cast(null as varchar) as derived_columns,
+        cast(null as string) as dq_flags,
+        cast(null as string) as derived_columns,
     from transaction_accounts
     anti join accounts
         on transaction_accounts.account_id = accounts.account_id

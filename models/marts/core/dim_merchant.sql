@@ -40,18 +40,18 @@ described as (
 inferred as (
     select
         transaction_merchants.merchant_id,
-        cast(null as varchar) as merchant_name,
-        cast(null as varchar) as mcc,
-        cast(null as varchar) as category,
+        cast(null as string) as merchant_name,
+        cast(null as string) as mcc,
+        cast(null as string) as category,
         'Unknown (inferred from transactions)' as category_label,
         false as is_discretionary,
         false as is_essential,
-        cast(null as varchar) as city,
-        cast(null as varchar) as country_code,
+        cast(null as string) as city,
+        cast(null as string) as country_code,
         cast(null as boolean) as is_domestic,
         true as is_inferred,
-        cast(null as varchar) as dq_flags,
-        cast(null as varchar) as derived_columns,
+        cast(null as string) as dq_flags,
+        cast(null as string) as derived_columns,
     from transaction_merchants
     anti join merchants
         on transaction_merchants.merchant_id = merchants.merchant_id
@@ -62,17 +62,17 @@ no_merchant as (
     select
         '-1' as merchant_id,
         'No merchant' as merchant_name,
-        cast(null as varchar) as mcc,
-        cast(null as varchar) as category,
+        cast(null as string) as mcc,
+        cast(null as string) as category,
         'No merchant' as category_label,
         false as is_discretionary,
         false as is_essential,
-        cast(null as varchar) as city,
-        cast(null as varchar) as country_code,
+        cast(null as string) as city,
+        cast(null as string) as country_code,
         cast(null as boolean) as is_domestic,
         false as is_inferred,
-        cast(null as varchar) as dq_flags,
-        cast(null as varchar) as derived_columns,
+        cast(null as string) as dq_flags,
+        cast(null as string) as derived_columns,
 ),
 
 -- Dense surrogate keys in merchant_id order; the "No merchant" member is -1.

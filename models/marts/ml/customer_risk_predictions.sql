@@ -34,11 +34,11 @@ training_scores as (
 
 final as (
     select
-        cast(current_scores.customer_id as varchar) as customer_id,
-        cast(current_scores.model as varchar) as model,
+        cast(current_scores.customer_id as string) as customer_id,
+        cast(current_scores.model as string) as model,
         cast(current_scores.probability as double) as probability,
         cast(training_scores.training_probability as double) as training_probability,
-        cast(training_scores.split as varchar) as split,
+        cast(training_scores.split as string) as split,
     from current_scores
     left join training_scores
         on current_scores.customer_id = training_scores.customer_id

@@ -13,10 +13,10 @@ tiers as (
 
 final as (
     select
-        cast(customer_id as varchar) as customer_id,
+        cast(customer_id as string) as customer_id,
         cast(measure_value as double) as measure_value,
-        cast(tier_code as varchar) as tier_code,
-        cast(tier_name as varchar) as tier_name,
+        cast(tier_code as string) as tier_code,
+        cast(tier_name as string) as tier_name,
         cast(tier_rank as integer) as tier_rank,
     from tiers
 )

@@ -5,10 +5,10 @@ classifiers as (select * from {{ ref('ml_risk_classifiers') }}),
 
 final as (
     select
-        cast(model as varchar) as model,
-        cast(metric as varchar) as metric,
+        cast(model as string) as model,
+        cast(metric as string) as metric,
         cast(value as double) as value,
-        cast(note as varchar) as note,
+        cast(note as string) as note,
     from classifiers
     where output = 'metrics'
 )

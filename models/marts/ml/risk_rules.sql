@@ -14,9 +14,9 @@ rules as (
 
 final as (
     select
-        cast(reason_code as varchar) as reason_code,
-        cast(signal as varchar) as signal,
-        cast(description as varchar) as description,
+        cast(reason_code as string) as reason_code,
+        cast(signal as string) as signal,
+        cast(description as string) as description,
         cast(floor as double) as floor,
         cast(customers as bigint) as customers,
         cast(customers_assessable as bigint) as customers_assessable,

@@ -11,8 +11,8 @@ segmentation as (select * from {{ ref('ml_segmentation') }}),
 
 final as (
     select
-        cast(segment_id as varchar) as segment_id,
-        cast(segment_name as varchar) as segment_name,
+        cast(segment_id as string) as segment_id,
+        cast(segment_name as string) as segment_name,
         cast(segment_rank as integer) as segment_rank,
         cast(customers as bigint) as customers,
         cast(share as double) as share,
@@ -40,8 +40,8 @@ final as (
         cast(centroid_income_utilisation as double) as centroid_income_utilisation,
         cast(centroid_late_repayment_share as double) as centroid_late_repayment_share,
         cast(match_score as double) as match_score,
-        cast(description as varchar) as description,
-        cast(recommended_action as varchar) as recommended_action,
+        cast(description as string) as description,
+        cast(recommended_action as string) as recommended_action,
     from segmentation
     where output = 'profiles'
 )

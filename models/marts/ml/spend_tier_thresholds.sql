@@ -14,8 +14,8 @@ thresholds as (
 
 final as (
     select
-        cast(tier_code as varchar) as tier_code,
-        cast(tier_name as varchar) as tier_name,
+        cast(tier_code as string) as tier_code,
+        cast(tier_name as string) as tier_name,
         cast(tier_rank as integer) as tier_rank,
         cast(min_value as double) as min_value,
         cast(max_value as double) as max_value,
@@ -23,7 +23,7 @@ final as (
         cast(upper_edge as double) as upper_edge,
         cast(customers as bigint) as customers,
         cast(mean_value as double) as mean_value,
-        cast(method as varchar) as method,
+        cast(method as string) as method,
     from thresholds
 )
 

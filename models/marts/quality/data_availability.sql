@@ -56,7 +56,7 @@ with
     select
         'raw_table' as object_type,
         '{{ table }}' as table_name,
-        cast(null as varchar) as column_name,
+        cast(null as string) as column_name,
         {{ 'true' if raw_table_is_present(table) else 'false' }} as is_present,
         raw_rows as rows,
         clean_rows as values_present,
@@ -111,7 +111,7 @@ feature_rows as (
     select
         'feature' as object_type,
         'customer_features' as table_name,
-        cast(null as varchar) as column_name,
+        cast(null as string) as column_name,
         true as is_present,
         cast(0 as bigint) as rows,
         cast(0 as bigint) as values_present,

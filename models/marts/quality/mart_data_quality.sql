@@ -20,7 +20,7 @@ quarantined as (
     select
         source_table as table_name,
         'quarantined' as outcome,
-        cast(null as varchar) as column_name,
+        cast(null as string) as column_name,
         reason_code as code,
         min(reason_description) as description,
         count(*) as rows,

@@ -32,7 +32,7 @@ customers as (
 
 final as (
     select
-        months.customer_id || '|' || cast(months.date_key as varchar) as customer_month_id,
+        months.customer_id || '|' || cast(months.date_key as string) as customer_month_id,
         months.customer_id,
         months.month_start_date,
         months.date_key,

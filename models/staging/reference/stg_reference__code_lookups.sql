@@ -51,7 +51,7 @@ seed_codes as (
     union all
     select
         'mcc' as code_set,
-        cast(mcc as varchar) as spelling,
+        cast(mcc as string) as spelling,
         category as code,
     from merchant_categories
     union all

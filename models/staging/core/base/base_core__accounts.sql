@@ -43,7 +43,7 @@
         ('closed_date', 'parsed_closed_date',
             attribute_date_checks('raw_closed_date', 'parsed_closed_date', 'closed_date') + [
             ('parsed_closed_date < parsed_opened_date', 'out_of_range',
-                "'closed_date ' || cast(parsed_closed_date as varchar) || ' is before opened_date ' || cast(parsed_opened_date as varchar)"),
+                "'closed_date ' || cast(parsed_closed_date as string) || ' is before opened_date ' || cast(parsed_opened_date as string)"),
         ]),
         code_attribute('currency', 'currency_key', 'currencies'),
         code_attribute('status', 'status_key', 'code_aliases (account_status)'),

@@ -10,7 +10,7 @@
 {{ staging_base_model(
     table='customer_holdings',
     key=['customer_id', 'snapshot_date', 'product'],
-    row_key="concat_ws('|', cast(raw_customer_id as varchar), coalesce(cast(raw_snapshot_date as varchar), ''), coalesce(cast(raw_product as varchar), ''))",
+    row_key="concat_ws('|', cast(raw_customer_id as string), coalesce(cast(raw_snapshot_date as string), ''), coalesce(cast(raw_product as string), ''))",
     data_window=true,
     date_columns=['snapshot_date'],
     typed=[

@@ -67,7 +67,7 @@ with
                     case when value like '____-__-__%' then left(value, 10) else split_part(value, ' ', 1) end
                         as date_text,
                 from (
-                    select trim(cast(raw_{{ column }} as varchar)) as value,
+                    select trim(cast(raw_{{ column }} as string)) as value,
                     from {{ raw_source('core', table, prefix='raw_') }} as raw_rows
                     where raw_{{ column }} is not null
                 ) as raw_values

@@ -44,7 +44,7 @@
             check_unparseable_date('raw_due_date', 'parsed_due_date', 'due_date'),
             check_placeholder_date('parsed_due_date', 'due_date'),
             ('parsed_due_date < disbursed_date', 'out_of_range',
-                "'due_date ' || cast(parsed_due_date as varchar) || ' is before disbursed_date ' || cast(disbursed_date as varchar)"),
+                "'due_date ' || cast(parsed_due_date as string) || ' is before disbursed_date ' || cast(disbursed_date as string)"),
         ]),
         ('interest_rate', 'interest_rate_value', [
             check_unparseable_number('raw_interest_rate', 'interest_rate_value', 'interest_rate'),

@@ -9,7 +9,7 @@
 {{ staging_base_model(
     table='monthly_spend',
     key=['customer_id', 'spend_month', 'category_key', 'payment_type_key', 'channel_key'],
-    row_key="concat_ws('|', cast(raw_customer_id as varchar), coalesce(cast(raw_spend_month as varchar), ''), coalesce(cast(raw_category as varchar), ''), coalesce(cast(raw_payment_type as varchar), ''), coalesce(cast(raw_channel as varchar), ''))",
+    row_key="concat_ws('|', cast(raw_customer_id as string), coalesce(cast(raw_spend_month as string), ''), coalesce(cast(raw_category as string), ''), coalesce(cast(raw_payment_type as string), ''), coalesce(cast(raw_channel as string), ''))",
     data_window=true,
     date_columns=['spend_month'],
     typed=[

@@ -40,7 +40,7 @@
     )
 }}
 
-{%- set at_text = "cast(raw_transaction_at as varchar)" -%}
+{%- set at_text = "cast(raw_transaction_at as string)" -%}
 {%- set merchants_present = raw_table_is_present('merchants') -%}
 {#- The customer who owns the row: the clean account's, else the one the row names. Looked up
     once, for both the orphan check and the owner's home country. -#}
@@ -111,7 +111,7 @@
             ~ " else 'transaction_date ' || " ~ quote_raw('raw_transaction_date') ~ " end || ' is not a date or timestamp'"),
         ('case when parsed_time is not null then parsed_date + parsed_time > as_of_timestamp else parsed_date > as_of_date end',
             'future_dated',
-            "'transaction on ' || cast(parsed_date as varchar) || coalesce(' ' || cast(parsed_time as varchar), '') || ' is after the as-of instant ' || cast(as_of_timestamp as varchar)"),
+            "'transaction on ' || cast(parsed_date as string) || coalesce(' ' || cast(parsed_time as string), '') || ' is after the as-of instant ' || cast(as_of_timestamp as string)"),
         check_data_window('parsed_date', 'transaction date'),
     ] + amount_checks('raw_amount', 'amount_value', 'amount') + [
         ('not coalesce(account_is_clean, false) and customer_key is null', 'orphan_account',
