@@ -22,7 +22,7 @@ export BANKMART_DUCKDB_PATH ?= $(BANKMART_DATA_DIR)/bankmart.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install run generate build test lint score sqlfluff clean bench publish dashboard browser-deps
+.PHONY: help install run generate build test lint score sqlfluff clean bench publish dashboard browser-deps spark-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,27 @@ dashboard: install  ## serve the Streamlit dashboard on the published data (DASH
 
 browser-deps:  ## install Debian's chromium for the browser test (no-op when /usr/bin/chromium exists)
 	@bash tests/browser/install-chromium.sh
+
+# The Spark target (profiles.yml: spark): Debian's OpenJDK 17 when no Java 17 is found
+# ($$JAVA_HOME or /usr/lib/jvm), and dbt-spark with pyspark from the pinned [spark] extra.
+SPARK_STAMP := $(VENV)/.spark-installed
+
+spark-deps: $(SPARK_STAMP)  ## install the Spark target: a JDK 17 (apt) and dbt-spark + pyspark (pinned)
+
+$(SPARK_STAMP): $(STAMP)
+	@if [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ]; then :; \
+	elif ls /usr/lib/jvm/java-17-openjdk-*/bin/java >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's openjdk-17-jre-headless for the Spark target"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless </dev/null; \
+	else \
+		echo "No Java 17 found and this is not a Debian/Ubuntu machine: install a Java 17 or 21 runtime and set JAVA_HOME"; \
+		exit 1; \
+	fi
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
 
 lint: install  ## ruff
 	$(BIN)/ruff check src tests/python python_models

@@ -48,6 +48,8 @@ class Settings:
     raw_dir: Path
     duckdb_path: Path
     serving_dir: Path
+    #: The local Spark target's warehouse folder and metastore (profiles.yml, target spark).
+    spark_dir: Path | None = None
     raw_format: str = DEFAULT_RAW_FORMAT
     threads: int = DEFAULT_THREADS
     memory_limit: str = DEFAULT_MEMORY_LIMIT
@@ -78,6 +80,15 @@ class Settings:
         env["BANKMART_THREADS"] = str(self.threads)
         env["BANKMART_MEMORY_LIMIT"] = self.memory_limit
         env["DBT_PROFILES_DIR"] = str(self.project_dir)
+        if self.spark_dir is not None:
+            env["BANKMART_SPARK_DIR"] = str(self.spark_dir)
+        # The Spark driver's heap (target spark) from the same memory budget, in whole MiB.
+        env["BANKMART_SPARK_MEMORY"] = f"{memory_bytes(self.memory_limit) // 1024**2}m"
+        # Spark in this process binds to loopback: no network, no name lookups of the host.
+        env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        java_home = spark_java_home()
+        if java_home is not None:
+            env.setdefault("JAVA_HOME", str(java_home))
         env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         return env
 
@@ -176,6 +187,19 @@ def _check_file(path: Path) -> Path:
     return path
 
 
+#: Where Debian keeps its JDKs; `make spark-deps` installs OpenJDK 17 (Spark 4 needs 17 or 21).
+JVM_DIR = Path("/usr/lib/jvm")
+
+
+def spark_java_home() -> Path | None:
+    """The JDK for the Spark target: $JAVA_HOME when set, else Debian's OpenJDK 17, else none
+    (then `java` on the PATH decides)."""
+    if os.environ.get("JAVA_HOME"):
+        return Path(os.environ["JAVA_HOME"])
+    candidates = sorted(JVM_DIR.glob("java-17-openjdk-*")) if JVM_DIR.is_dir() else []
+    return next((jdk for jdk in candidates if (jdk / "bin" / "java").exists()), None)
+
+
 # --------------------------------------------------------------------------------------------
 # Loading
 # --------------------------------------------------------------------------------------------
@@ -229,6 +253,7 @@ def load_settings() -> Settings:
         raw_dir=path("BANKMART_RAW_DIR", data / "demo" / "raw"),
         duckdb_path=path("BANKMART_DUCKDB_PATH", data / "bankmart.duckdb", _check_file),
         serving_dir=path("BANKMART_SERVING_DIR", data / "serving"),
+        spark_dir=path("BANKMART_SPARK_DIR", data / "spark"),
         raw_format=read("BANKMART_RAW_FORMAT", DEFAULT_RAW_FORMAT, check_raw_format),
         threads=read("BANKMART_THREADS", str(DEFAULT_THREADS), check_threads),
         memory_limit=read("BANKMART_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT, check_memory_limit),
