@@ -40,10 +40,7 @@
     {%- endif -%}
 
     {#- 1. Folders and files -#}
-    {%- set listing_sql -%}
-        select count(*) as file_count from glob({{ sql_text(raw_dir ~ '/**') }})
-    {%- endset -%}
-    {%- if run_query(listing_sql).columns[0].values()[0] == 0 -%}
+    {%- if not raw_folder_has_files(raw_dir) -%}
         {{ stop_raw_check(
             "Raw data check failed: the raw folder " ~ raw_dir ~ " does not exist or is empty.\n"
             ~ "How to fix: generate the demo bank with `make generate` (or `bankmart generate --out DIR`), "
@@ -60,16 +57,7 @@
         ) }}
     {%- endfor -%}
     {%- set listed_tables = tables | rejectattr('name', 'in', declared_absent) | list -%}
-    {%- set files_sql -%}
-        {%- for table in listed_tables %}
-        select {{ sql_text(table.name) }} as raw_table, file
-        from glob({{ sql_text(raw_table_glob(raw_dir, table.name, raw_format)) }})
-        {%- if not loop.last %}
-        union all
-        {%- endif -%}
-        {%- endfor %}
-    {%- endset -%}
-    {%- set file_rows = run_query(files_sql).rows if listed_tables else [] -%}
+    {%- set file_rows = raw_files(raw_dir, listed_tables | map(attribute='name') | list, raw_format) -%}
     {%- set files_by_table = {} -%}
     {%- set table_of_file = {} -%}
     {%- for row in file_rows -%}
@@ -81,10 +69,7 @@
     {%- set absent = [] -%}
     {%- set other_format = 'csv' if raw_format == 'parquet' else 'parquet' -%}
     {%- for table in listed_tables if table.name not in files_by_table -%}
-        {%- set other_sql -%}
-            select count(*) from glob({{ sql_text(raw_table_glob(raw_dir, table.name, other_format)) }})
-        {%- endset -%}
-        {%- if run_query(other_sql).columns[0].values()[0] > 0 -%}
+        {%- if raw_files(raw_dir, [table.name], other_format) -%}
             {%- do problems.append(
                 "raw table " ~ table.name ~ ": " ~ raw_dir ~ "/" ~ table.name ~ "/ holds ." ~ other_format
                 ~ " files but no ." ~ raw_format ~ " files. Set BANKMART_RAW_FORMAT=" ~ other_format
@@ -112,20 +97,10 @@
 
     {#- 2. Readable files (Parquet: the magic bytes at both ends) -#}
     {%- if raw_format == 'parquet' -%}
-        {%- set magic_sql -%}
-            select filename
-            from read_blob([
-                {%- for row in file_rows %}{{ sql_text(row[1]) }}{{ ", " if not loop.last }}{% endfor -%}
-            ])
-            where size < 12
-                or content[1:4] <> 'PAR1'::blob
-                or content[-4:] <> 'PAR1'::blob
-            order by filename
-        {%- endset -%}
-        {%- for row in run_query(magic_sql).rows -%}
-            {%- set table_name = table_of_file.get(row[0], '?') -%}
+        {%- for file in unreadable_parquet_files(file_rows | map(attribute=1) | list) -%}
+            {%- set table_name = table_of_file.get(file, '?') -%}
             {%- do problems.append(
-                "raw table " ~ table_name ~ ": file " ~ row[0] ~ " is not a readable Parquet file "
+                "raw table " ~ table_name ~ ": file " ~ file ~ " is not a readable Parquet file "
                 ~ "(truncated or not Parquet at all). Replace or delete it: re-export the table, or "
                 ~ "regenerate the demo bank with `make generate`."
             ) -%}
@@ -147,73 +122,9 @@
             {%- endfor -%}
         {%- endfor -%}
     {%- endfor -%}
+    {%- do register_raw_tables(raw_dir, raw_format, files_by_table.keys() | list, absent + declared_absent) -%}
     {%- if requirements -%}
-    {%- set columns_sql -%}
-        with
-
-        file_columns as (
-        {%- if raw_format == 'parquet' %}
-            select file_name, lower(name) as column_name
-            from parquet_schema([
-                {%- for row in file_rows %}{{ sql_text(row[1]) }}{{ ", " if not loop.last }}{% endfor -%}
-            ])
-        {%- else %}
-            {%- for row in file_rows %}
-            select {{ sql_text(row[1]) }} as file_name, lower(unnest(Columns).name) as column_name
-            from sniff_csv({{ sql_text(row[1]) }}, header = true)
-            {%- if not loop.last %}
-            union all
-            {%- endif -%}
-            {%- endfor %}
-        {%- endif %}
-        ),
-
-        -- one branch per table (a branch per file would exceed DuckDB's expression depth on
-        -- banks with thousands of partition files)
-        files as (
-            select raw_table, file as file_name
-            from ({{ files_sql }})
-        ),
-
-        requirements as (
-            select * from (values
-                {%- for table_name, requirement, column in requirements %}
-                ({{ sql_text(table_name) }}, {{ sql_text(requirement) }}, {{ sql_text(column | lower) }}){{ "," if not loop.last }}
-                {%- endfor %}
-            ) as requirements (raw_table, requirement, column_name)
-        ),
-
-        -- a requirement is met in a file when any of its columns is there (a group of
-        -- alternatives lists one row per column)
-        required as (
-            select
-                files.raw_table,
-                files.file_name,
-                requirements.requirement,
-                bool_or(file_columns.column_name is not null) as is_met,
-            from files
-            inner join requirements
-                on files.raw_table = requirements.raw_table
-            left join file_columns
-                on files.file_name = file_columns.file_name
-                and requirements.column_name = file_columns.column_name
-            group by files.raw_table, files.file_name, requirements.requirement
-        ),
-
-        missing as (
-            select * from required where not is_met
-        )
-
-        select
-            raw_table,
-            string_agg(distinct requirement, '; ' order by requirement) as missing_columns,
-            count(distinct file_name) as file_count,
-            min(file_name) as first_file,
-        from missing
-        group by raw_table
-        order by raw_table
-    {%- endset -%}
-    {%- for row in run_query(columns_sql).rows -%}
+    {%- for row in raw_missing_required_columns(raw_dir, raw_format, file_rows, requirements) -%}
         {%- set table = tables | selectattr('name', 'equalto', row[0]) | first -%}
         {%- set needed = table.required + (table.groups.values() | map('join', ' or ') | list) -%}
         {%- do problems.append(
@@ -285,12 +196,6 @@
 {# The file pattern of one raw table, as the sources YAML reads it. #}
 {% macro raw_table_glob(raw_dir, table_name, raw_format) -%}
     {{ return(raw_dir ~ '/' ~ table_name ~ '/**/*.' ~ raw_format) }}
-{%- endmacro %}
-
-
-{# A SQL string literal. #}
-{% macro sql_text(value) -%}
-    {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
 {%- endmacro %}
 
 

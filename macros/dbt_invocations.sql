@@ -127,7 +127,7 @@
             'running',
             null,
             null,
-            null,
+            null
         from meta.dbt_invocations
     {%- endset -%}
     {% do run_query(insert_sql) %}
@@ -139,13 +139,46 @@
     {%- if not records_invocation() -%}
         {{ return('') }}
     {%- endif -%}
+    {% do record_invocation_outcome('failed', none, none, message) %}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#
+    record_invocation_outcome(status, counts, failed_nodes, message): completes this run's row
+    (finished now). DuckDB updates it in place; Spark tables without Delta or Iceberg cannot be
+    updated, so there the outcome is a second row of the same invocation_id, appended, which
+    readers take as the run's state (the row with the highest invocation_seq).
+#}
+{% macro record_invocation_outcome(status, counts, failed_nodes, message) %}
+    {{ return(adapter.dispatch('record_invocation_outcome', 'bankmart')(status, counts, failed_nodes, message)) }}
+{% endmacro %}
+
+{% macro default__record_invocation_outcome(status, counts, failed_nodes, message) %}
     {% do run_query(
-        "update meta.dbt_invocations set status = 'failed', finished_at = "
-        ~ sql_utc_timestamp(modules.datetime.datetime.now(modules.pytz.utc))
-        ~ ", message = " ~ sql_text(message)
+        "update meta.dbt_invocations set status = " ~ sql_text(status)
+        ~ ", finished_at = " ~ sql_utc_timestamp(modules.datetime.datetime.now(modules.pytz.utc))
+        ~ (", result_counts = " ~ sql_text(counts) if counts is not none else "")
+        ~ (", failed_nodes = " ~ sql_text_or_null(failed_nodes) if counts is not none else "")
+        ~ ", message = coalesce(message, " ~ sql_text_or_null(message) ~ ")"
         ~ " where invocation_id = " ~ sql_text(invocation_id)
     ) %}
-    {{ return('') }}
+{% endmacro %}
+
+{% macro spark__record_invocation_outcome(status, counts, failed_nodes, message) %}
+    {% do run_query(
+        "insert into meta.dbt_invocations select"
+        ~ " (select max(invocation_seq) from meta.dbt_invocations) + 1, invocation_id, command,"
+        ~ " invocation_command, selected, excluded, selector, resource_types, is_full_refresh,"
+        ~ " is_empty, is_sample, vars, selected_nodes, project_nodes, dbt_version, started_at, "
+        ~ sql_utc_timestamp(modules.datetime.datetime.now(modules.pytz.utc)) ~ ", "
+        ~ sql_text(status) ~ ", "
+        ~ sql_text_or_null(counts) ~ ", "
+        ~ sql_text_or_null(failed_nodes) ~ ", "
+        ~ "coalesce(message, " ~ sql_text_or_null(message) ~ ")"
+        ~ " from meta.dbt_invocations where invocation_id = " ~ sql_text(invocation_id)
+        ~ " and status = 'running'"
+    ) %}
 {% endmacro %}
 
 
@@ -175,23 +208,11 @@
         {%- set message = (not_run | length) ~ " selected node(s) did not run, e.g. " ~ not_run[0] -%}
     {%- endif -%}
     {%- set status = 'success' if not failed and not not_run else 'failed' -%}
-    {%- set finished_at = modules.datetime.datetime.now(modules.pytz.utc) -%}
-
-    {%- set update_sql -%}
-        update meta.dbt_invocations
-        set
-            status = {{ sql_text(status) }},
-            finished_at = {{ sql_utc_timestamp(finished_at) }},
-            result_counts = {{ sql_text(tojson(counts)) }},
-            failed_nodes = {{ sql_text_or_null((failed[:10] | join('\n')) or none) }},
-            message = coalesce(message, {{ sql_text_or_null(message) }})
-        where invocation_id = {{ sql_text(invocation_id) }}
-    {%- endset -%}
 
     {%- if flags.WHICH == 'build' -%}
         {% do record_invocation_relations() %}
     {%- endif -%}
-    {% do run_query(update_sql) %}
+    {% do record_invocation_outcome(status, tojson(counts), (failed[:10] | join('\n')) or none, message) %}
     {{ return('') }}
 {% endmacro %}
 
@@ -257,7 +278,7 @@
                 schema_name,
                 table_name,
                 'table' as relation_type,
-                md5(string_agg(column_name || ' ' || data_type, ', ' order by column_index)) as structure_md5,
+                md5(string_agg(column_name || ' ' || data_type, ', ' order by column_index)) as structure_md5
             from duckdb_tables()
             inner join duckdb_columns() using (database_name, schema_name, table_name)
             where database_name = current_database()

@@ -6,11 +6,15 @@
     its memory does not grow with the number of distinct keys.
 #}
 {% macro repeated_hashes(hash_expression, relation, where=none) -%}
+    {{ return(adapter.dispatch('repeated_hashes', 'bankmart')(hash_expression, relation, where)) }}
+{%- endmacro %}
+
+{% macro default__repeated_hashes(hash_expression, relation, where) -%}
     select distinct key_hash
     from (
         select
             key_hash,
-            lag(key_hash) over (order by key_hash) as previous_hash,
+            lag(key_hash) over (order by key_hash) as previous_hash
         from (
             select {{ hash_expression }} as key_hash
             from {{ relation }}
@@ -20,4 +24,15 @@
         ) as key_hashes
     ) as sorted_hashes
     where key_hash = previous_hash
+{%- endmacro %}
+
+{#- Spark: a window over one global order runs in one task; grouping spreads over the cluster. -#}
+{% macro spark__repeated_hashes(hash_expression, relation, where) -%}
+    select {{ hash_expression }} as key_hash
+    from {{ relation }}
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
+    group by 1
+    having count(*) > 1
 {%- endmacro %}

@@ -12,7 +12,7 @@ age_bands as (
         age_band as band,
         min_age as lower_bound,
         max_age as upper_bound,
-        lag(max_age) over (order by min_age) + 1 as expected_lower_bound,
+        lag(max_age) over (order by min_age) + 1 as expected_lower_bound
     from {{ ref('age_bands') }}
 ),
 
@@ -22,7 +22,7 @@ income_bands as (
         income_band as band,
         min_income as lower_bound,
         max_income as upper_bound,
-        lag(max_income) over (order by min_income) as expected_lower_bound,
+        lag(max_income) over (order by min_income) as expected_lower_bound
     from {{ ref('income_bands') }}
 ),
 

@@ -32,7 +32,7 @@ with
 {%- for fact, stored in checked %}
 
 previous_{{ loop.index }} as (
-    select relations.row_count,
+    select relations.row_count
     from meta.dbt_invocation_relations as relations
     inner join meta.dbt_invocations as invocations
         on relations.invocation_id = invocations.invocation_id
@@ -46,7 +46,7 @@ previous_{{ loop.index }} as (
 current_{{ loop.index }} as (
     select
         count(*) as row_count,
-        count(*) filter (where loaded_at = {{ run_loaded_at() }}) as loaded_rows,
+        count(*) filter (where loaded_at = {{ run_loaded_at() }}) as loaded_rows
     from {{ stored }}
 ),
 {%- endfor %}
@@ -58,7 +58,7 @@ compared as (
         {{ sql_text(stored.identifier) }} as stored_in,
         previous_{{ loop.index }}.row_count as previous_rows,
         current_{{ loop.index }}.loaded_rows,
-        current_{{ loop.index }}.row_count as current_rows,
+        current_{{ loop.index }}.row_count as current_rows
     from current_{{ loop.index }}
     cross join previous_{{ loop.index }}
     {%- if not loop.last %}
@@ -79,7 +79,7 @@ select
     null as stored_in,
     null as previous_rows,
     null as loaded_rows,
-    null as current_rows,
+    null as current_rows
 where false
 
 {%- endif %}

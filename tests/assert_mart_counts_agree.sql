@@ -20,7 +20,7 @@ counts as (
         '{{ check.what }}' as invariant,
         '{{ check.model }}' as model_name,
         {{ sql_text(check.expression) }} as counted_as,
-        (select cast(coalesce({{ check.expression }}, 0) as hugeint) from {{ ref(check.model) }}) as counted,
+        (select cast(coalesce({{ check.expression }}, 0) as bigint) from {{ ref(check.model) }}) as counted
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -32,7 +32,7 @@ final as (
         invariant,
         model_name,
         counted_as,
-        counted,
+        counted
     from counts
     qualify min(counted) over (partition by invariant) <> max(counted) over (partition by invariant)
 )

@@ -14,7 +14,7 @@ categories as (
         count(distinct is_discretionary) as discretionary_flag_count,
         count(distinct is_essential) as essential_flag_count,
         count(distinct in_purchase_mix) as purchase_mix_flag_count,
-        bool_or(is_discretionary and is_essential) as is_both,
+        bool_or(is_discretionary and is_essential) as is_both
     from merchant_categories
     group by category
 )

@@ -42,13 +42,7 @@
 with
 
 served_columns as (
-    select
-        table_schema,
-        table_name,
-        lower(column_name) as column_name,
-    from information_schema.columns
-    where lower(table_catalog) = lower({{ sql_text(target.database) }})
-        and lower(table_schema) in {{ served_schemas_sql() }}
+    {{ catalog_columns_sql(var('served_schemas')) }}
 ),
 
 sensitive_columns as (
@@ -68,7 +62,7 @@ final as (
     select
         served_columns.table_schema,
         served_columns.table_name,
-        served_columns.column_name,
+        served_columns.column_name
     from served_columns
     inner join sensitive_columns
         on served_columns.column_name = sensitive_columns.column_name

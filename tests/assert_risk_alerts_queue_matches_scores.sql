@@ -11,7 +11,7 @@ scores as (select * from {{ ref('customer_risk_scores') }}),
 expected as (
     select
         customer_id,
-        cast(row_number() over (order by risk_score desc, customer_id asc) as integer) as alert_rank,
+        cast(row_number() over (order by risk_score desc, customer_id asc) as integer) as alert_rank
     from scores
     where risk_tier in ('Medium', 'High')
 ),
@@ -20,7 +20,7 @@ final as (
     select
         coalesce(expected.customer_id, alerts.customer_id) as customer_id,
         expected.alert_rank as expected_rank,
-        alerts.alert_rank as actual_rank,
+        alerts.alert_rank as actual_rank
     from expected
     full outer join alerts
         on expected.customer_id = alerts.customer_id

@@ -12,7 +12,7 @@ transaction_codes as (
         channel,
         payment_type,
         category,
-        currency,
+        currency
     from {{ ref('stg_core__transactions') }}
 ),
 
@@ -23,69 +23,69 @@ merchants as (select * from {{ ref('stg_core__merchants') }}),
 used_codes as (
     select distinct
         'channel' as code_set,
-        channel as code,
+        channel as code
     from transaction_codes
     where channel is not null
     union all
     select distinct
         'payment_type' as code_set,
-        payment_type as code,
+        payment_type as code
     from transaction_codes
     where payment_type is not null
     union all
     select distinct
         'category' as code_set,
-        category as code,
+        category as code
     from transaction_codes
     where category is not null
     union all
     select distinct
         'category' as code_set,
-        category as code,
+        category as code
     from merchants
     union all
     select distinct
         'currency' as code_set,
-        currency as code,
+        currency as code
     from transaction_codes
     where currency is not null
     union all
     select distinct
         'currency' as code_set,
-        currency as code,
+        currency as code
     from accounts
     where currency is not null
     union all
     select distinct
         'account_type' as code_set,
-        account_type as code,
+        account_type as code
     from accounts
 ),
 
 seed_codes as (
     select
         'channel' as code_set,
-        channel as code,
+        channel as code
     from {{ ref('channels') }}
     union all
     select
         'payment_type' as code_set,
-        payment_type as code,
+        payment_type as code
     from {{ ref('payment_types') }}
     union all
     select distinct
         'category' as code_set,
-        category as code,
+        category as code
     from {{ ref('merchant_categories') }}
     union all
     select
         'currency' as code_set,
-        currency_code as code,
+        currency_code as code
     from {{ ref('currencies') }}
     union all
     select
         'account_type' as code_set,
-        account_type as code,
+        account_type as code
     from {{ ref('account_types') }}
 )
 

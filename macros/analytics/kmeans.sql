@@ -14,11 +14,16 @@
     iterations, `iterations` of them (a cluster that loses every point drops out).
 #}
 {% macro kmeans_ctes(name, points, id, features, k_values, iterations=25) -%}
+{%- set scaled = [] -%}
+{%- for f in features -%}
+    {%- do scaled.append('z_' ~ f) -%}
+{%- endfor -%}
+{%- set sum_of_scaled = scaled | join(' + ') -%}
 {{ name }}_scaled as (
     select
         {{ id }},
         {%- for f in features %}
-        coalesce(({{ f }} - avg({{ f }}) over ()) / nullif(stddev_pop({{ f }}) over (), 0), 0) as z_{{ f }},
+        coalesce(({{ f }} - avg({{ f }}) over ()) / nullif(stddev_pop({{ f }}) over (), 0), 0) as z_{{ f }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ points }}
 ),
@@ -26,48 +31,15 @@
 {{ name }}_seeded as (
     select
         ks.k,
-        ntile(ks.k) over (partition by ks.k order by {% for f in features %}z_{{ f }}{{ ' + ' if not loop.last }}{% endfor %}, {{ id }}) as cluster,
+        {{ ntile_of('ks.k', k_values, 'partition by ks.k order by ' ~ sum_of_scaled ~ ', ' ~ id) }} as cluster,
         {%- for f in features %}
-        z_{{ f }},
+        z_{{ f }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ name }}_scaled
-    cross join (select unnest([{{ k_values | join(', ') }}]) as k) as ks
+    cross join (values {% for k in k_values %}({{ k }}){{ ', ' if not loop.last }}{% endfor %}) as ks (k)
 ),
 
-{{ name }}_centroids as (
-    select
-        0 as iteration,
-        k,
-        cluster,
-        {%- for f in features %}
-        avg(z_{{ f }}) as c_{{ f }},
-        {%- endfor %}
-    from {{ name }}_seeded
-    group by k, cluster
-    union all
-    select
-        iteration + 1,
-        k,
-        cluster,
-        {%- for f in features %}
-        avg(z_{{ f }}),
-        {%- endfor %}
-    from (
-        select
-            centroids.iteration,
-            centroids.k,
-            points.{{ id }},
-            {%- for f in features %}
-            any_value(points.z_{{ f }}) as z_{{ f }},
-            {%- endfor %}
-            arg_min(centroids.cluster, {% for f in features %}(points.z_{{ f }} - centroids.c_{{ f }}) ^ 2{{ ' + ' if not loop.last }}{% endfor %}) as cluster,
-        from {{ name }}_scaled as points
-        cross join {{ name }}_centroids as centroids
-        group by centroids.iteration, centroids.k, points.{{ id }}
-    ) as assigned
-    where iteration < {{ iterations }}
-    group by iteration, k, cluster
-),
+{{ kmeans_centroid_iterations(name, id, features, iterations) }},
 
 {{ name }}_final_centroids as (
     select
@@ -76,7 +48,7 @@
         {%- for f in features %}
         c_{{ f }},
         {%- endfor %}
-        row_number() over (partition by k order by {% for f in features %}c_{{ f }}{{ ', ' if not loop.last }}{% endfor %}) as ordered_cluster,
+        row_number() over (partition by k order by {% for f in features %}c_{{ f }}{{ ', ' if not loop.last }}{% endfor %}) as ordered_cluster
     from {{ name }}_centroids
     where iteration = {{ iterations }}
 ),
@@ -85,8 +57,8 @@
     select
         centroids.k,
         points.{{ id }},
-        arg_min(centroids.ordered_cluster, {% for f in features %}(points.z_{{ f }} - centroids.c_{{ f }}) ^ 2{{ ' + ' if not loop.last }}{% endfor %}) as cluster,
-        min({% for f in features %}(points.z_{{ f }} - centroids.c_{{ f }}) ^ 2{{ ' + ' if not loop.last }}{% endfor %}) as sq_distance,
+        min_by(centroids.ordered_cluster, {% for f in features %}pow(points.z_{{ f }} - centroids.c_{{ f }}, 2){{ ' + ' if not loop.last }}{% endfor %}) as cluster,
+        min({% for f in features %}pow(points.z_{{ f }} - centroids.c_{{ f }}, 2){{ ' + ' if not loop.last }}{% endfor %}) as sq_distance
     from {{ name }}_scaled as points
     cross join {{ name }}_final_centroids as centroids
     group by centroids.k, points.{{ id }}
@@ -99,10 +71,100 @@
         cast(nearest.cluster as integer) as cluster,
         nearest.sq_distance,
         {%- for f in features %}
-        avg(points.{{ f }}) over (partition by nearest.k, nearest.cluster) as centroid_{{ f }},
+        avg(points.{{ f }}) over (partition by nearest.k, nearest.cluster) as centroid_{{ f }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ name }}_nearest as nearest
     inner join {{ points }} as points
         on nearest.{{ id }} = points.{{ id }}
+)
+{%- endmacro %}
+
+
+{#
+    The CTE <name>_centroids: the centroids of every Lloyd iteration 0..`iterations` (columns
+    iteration, k, cluster, c_<feature>), from <name>_seeded and <name>_scaled. DuckDB iterates
+    in a recursive CTE. Spark allows no aggregate over a recursive reference, so there the
+    iterations are written out, one CTE each, and <name>_centroids holds the last.
+#}
+{% macro kmeans_centroid_iterations(name, id, features, iterations) -%}
+    {{ return(adapter.dispatch('kmeans_centroid_iterations', 'bankmart')(name, id, features, iterations)) }}
+{%- endmacro %}
+
+{% macro default__kmeans_centroid_iterations(name, id, features, iterations) -%}
+{{ name }}_centroids as (
+    select
+        0 as iteration,
+        k,
+        cluster,
+        {%- for f in features %}
+        avg(z_{{ f }}) as c_{{ f }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ name }}_seeded
+    group by k, cluster
+    union all
+    select
+        iteration + 1,
+        k,
+        cluster,
+        {%- for f in features %}
+        avg(z_{{ f }}){{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            centroids.iteration,
+            centroids.k,
+            points.{{ id }},
+            {%- for f in features %}
+            any_value(points.z_{{ f }}) as z_{{ f }},
+            {%- endfor %}
+            min_by(centroids.cluster, {% for f in features %}pow(points.z_{{ f }} - centroids.c_{{ f }}, 2){{ ' + ' if not loop.last }}{% endfor %}) as cluster
+        from {{ name }}_scaled as points
+        cross join {{ name }}_centroids as centroids
+        group by centroids.iteration, centroids.k, points.{{ id }}
+    ) as assigned
+    where iteration < {{ iterations }}
+    group by iteration, k, cluster
+)
+{%- endmacro %}
+
+{% macro spark__kmeans_centroid_iterations(name, id, features, iterations) -%}
+{{ name }}_centroids_0 as (
+    select
+        k,
+        cluster,
+        {%- for f in features %}
+        avg(z_{{ f }}) as c_{{ f }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ name }}_seeded
+    group by k, cluster
+),
+{%- for iteration in range(1, iterations + 1) %}
+
+{{ name }}_centroids_{{ iteration }} as (
+    select
+        k,
+        cluster,
+        {%- for f in features %}
+        avg(z_{{ f }}) as c_{{ f }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            centroids.k,
+            points.{{ id }},
+            {%- for f in features %}
+            any_value(points.z_{{ f }}) as z_{{ f }},
+            {%- endfor %}
+            min_by(centroids.cluster, {% for f in features %}pow(points.z_{{ f }} - centroids.c_{{ f }}, 2){{ ' + ' if not loop.last }}{% endfor %}) as cluster
+        from {{ name }}_scaled as points
+        cross join {{ name }}_centroids_{{ iteration - 1 }} as centroids
+        group by centroids.k, points.{{ id }}
+    ) as assigned
+    group by k, cluster
+),
+{%- endfor %}
+
+{{ name }}_centroids as (
+    select {{ iterations }} as iteration, *
+    from {{ name }}_centroids_{{ iterations }}
 )
 {%- endmacro %}

@@ -38,7 +38,7 @@
         select
             coalesce(listed.source_file_name, loaded.source_file_name) as source_file_name,
             listed.source_file_name is not null as is_listed,
-            loaded.source_file_name is not null as is_loaded,
+            loaded.source_file_name is not null as is_loaded
         from listed
         full outer join loaded
             on listed.source_file_name = loaded.source_file_name

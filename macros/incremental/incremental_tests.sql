@@ -38,7 +38,9 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set loaded_by = (node.config.meta or {}).get('loaded_by') -%}
-    {%- if not loaded_by or ('model.' ~ project_name ~ '.' ~ loaded_by) not in selected_resources -%}
+    {%- set loader = graph.nodes.get('model.' ~ project_name ~ '.' ~ loaded_by) if loaded_by else none -%}
+    {#- a loader built as a table (on Spark, see incremental_materialization()) loads every row -#}
+    {%- if loader is none or loader.unique_id not in selected_resources or loader.config.materialized != 'incremental' -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return('loaded_at = ' ~ run_loaded_at()) }}

@@ -88,7 +88,7 @@
             data_window.window_start,
             {%- endif %}
             {{ as_of }} as as_of_timestamp,
-            cast({{ as_of }} as date) as as_of_date,
+            cast({{ as_of }} as date) as as_of_date
         from {{ raw_relation }} as raw_rows
         {%- if date_columns %}
         cross join {{ date_order_pivot(table, date_columns) }} as date_orders
@@ -101,8 +101,12 @@
         {%- endif %}
     )
 {%- endset -%}
-{%- set key_hash = 'hash(' ~ (key_expressions | join(', ')) ~ ')' -%}
-{%- set typed_key_hash = 'hash(typed.' ~ (key | join(', typed.')) ~ ')' -%}
+{%- set key_hash = hash_values(key_expressions) -%}
+{%- set typed_key = [] -%}
+{%- for column in key -%}
+    {%- do typed_key.append('typed.' ~ column) -%}
+{%- endfor -%}
+{%- set typed_key_hash = hash_values(typed_key) -%}
 {%- set all_flags = [] -%}
 {%- for name, value, attribute_checks in attributes -%}
     {%- for condition, flag, detail in attribute_checks -%}
@@ -123,9 +127,9 @@ duplicate_keys as (
     {%- if loads_new_files_only %}
     -- and the new keys that are already loaded
     union
-    select hash({{ key | join(', ') }})
+    select {{ hash_values(key) }}
     from {{ this }}
-    where hash({{ key | join(', ') }}) in (
+    where {{ hash_values(key) }} in (
         select {{ key_hash }}
         from {{ raw_rows }} as raw_rows
     )
@@ -142,7 +146,7 @@ duplicate_keys as (
         {%- for name, expression in typed %}
         {{ expression }} as {{ name }},
         {%- endfor %}
-        {{ row_fingerprint('core', table, prefix='raw_') }} as row_fingerprint,
+        {{ row_fingerprint('core', table, prefix='raw_') }} as row_fingerprint
     from {{ raw_rows }} as raw_rows
     {%- if rows == 'duplicated' %}
     where {{ key_hash }} in (select key_hash from duplicate_keys)
@@ -154,13 +158,13 @@ duplicate_keys as (
         *,
         {{ first_issue_code(checks) }} as row_issue,
         {{ first_issue_detail(checks) }} as row_issue_detail,
-        false as is_loaded,
+        false as is_loaded
     from (
         select
-            typed.*,
+            typed.*
             {%- for relation, alias, condition, lookup_columns in lookups %}
-            {%- for name, expression in lookup_columns %}
-            {{ expression }} as {{ name }},
+            {%- for name, expression in lookup_columns %},
+            {{ expression }} as {{ name }}
             {%- endfor %}
             {%- endfor %}
         from {{ rows }}_typed as typed
@@ -197,11 +201,11 @@ previous as (
         row_fingerprint,
         row_issue,
         row_issue_detail,
-        true as is_loaded,
+        true as is_loaded
     from {{ this }}
     -- a loaded row without a key is never replaced (delete+insert matches keys), so it is
     -- never read back either
-    where {% for column in key %}{{ column }} is not null and {% endfor %}hash({{ key | join(', ') }}) in (select key_hash from duplicate_keys)
+    where {% for column in key %}{{ column }} is not null and {% endfor %}{{ hash_values(key) }} in (select key_hash from duplicate_keys)
 ),
 {%- endif %}
 
@@ -221,7 +225,7 @@ flagged as (
     select
         *,
         {{ quarantine_reason(key) }} as quarantine_reason,
-        {{ quarantine_detail(key) }} as quarantine_detail,
+        {{ quarantine_detail(key) }} as quarantine_detail
     from ranked
 ),
 
@@ -250,7 +254,7 @@ judged as (
                     case when {{ condition }} then coalesce({{ detail }}, '{{ column }} flagged {{ flag }}') end
                     {%- endfor %}
                 ), '')
-        end as dq_detail,
+        end as dq_detail
     from flagged
 ),
 
@@ -298,12 +302,12 @@ final as (
             when quarantine_reason is null and dq_flags is null then null
             else {{ raw_record_json('core', table, prefix='raw_') }}
         end as raw_record,
-        row_fingerprint,
-        {%- if incremental %}
+        row_fingerprint
+        {%- if incremental %},
         source_file_row_number,
         row_issue,
         row_issue_detail,
-        {{ run_loaded_at() }} as loaded_at,
+        {{ run_loaded_at() }} as loaded_at
         {%- endif %}
     from judged
 )
@@ -325,7 +329,7 @@ select * from final
             coalesce(
                 max(case when column_name = '{{ column }}' then date_order end),
                 '{{ fallback_date_order() }}'
-            ) as date_order__{{ column }},
+            ) as date_order__{{ column }}{{ ',' if not loop.last }}
             {%- endfor %}
         from {{ ref('base_core__date_orders') }}
         where table_name = '{{ table }}'
@@ -346,9 +350,9 @@ select * from final
             select
                 {{ key_column }} as parent_key,
                 bool_or(quarantine_reason is null) as is_clean,
-                min(quarantine_reason) as parent_reason,
-                {%- for column in carry %}
-                min({{ column }}) filter (where quarantine_reason is null) as {{ column }},
+                min(quarantine_reason) as parent_reason
+                {%- for column in carry %},
+                min({{ column }}) filter (where quarantine_reason is null) as {{ column }}
                 {%- endfor %}
             from {{ ref(base_model) }}
             where {{ key_column }} is not null

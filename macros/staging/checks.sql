@@ -44,7 +44,7 @@
 {# NaN or infinity: numeric text that is not a finite number. #}
 {% macro check_finite(value, name) -%}
     {{ return((
-        'not isfinite(' ~ value ~ ')',
+        'not ' ~ is_finite(value),
         'not_a_number',
         "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' is not a finite number'"
     )) }}
@@ -108,7 +108,7 @@
     ] -%}
     {%- if minimum == 'positive' -%}
         {%- do checks.append((value ~ ' <= 0', 'non_positive_amount', "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' is not positive'")) -%}
-        {%- do checks.append(('round(' ~ value ~ ', minor_units) = 0', 'below_minor_unit',
+        {%- do checks.append((round_to_minor_units(value) ~ ' = 0', 'below_minor_unit',
             "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' rounds to 0 in " ~ var('home_currency', 'INR') ~ " (' || minor_units || ' decimals)'")) -%}
     {%- elif minimum == 'zero' -%}
         {%- do checks.append((value ~ ' < 0', 'non_positive_amount', "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' is negative'")) -%}
@@ -128,9 +128,9 @@
 {% macro rounded_amount_flag(value, name) -%}
     {{ return((
         name,
-        value ~ ' <> round(' ~ value ~ ', minor_units)',
+        value ~ ' <> ' ~ round_to_minor_units(value),
         'rounded_amount',
-        "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' rounded to ' || cast(round(" ~ value ~ ", minor_units) as string)"
+        "'" ~ name ~ " ' || cast(" ~ value ~ " as string) || ' rounded to ' || cast(" ~ round_to_minor_units(value) ~ " as string)"
     )) }}
 {%- endmacro %}
 

@@ -29,13 +29,12 @@
 
 {% macro default__clean_text(expression) -%}
     {%- set text = 'cast(' ~ expression ~ ' as string)' -%}
+    {%- set whitespace = whitespace_class() | string -%}
+    {%- set invisible = invisible_characters_class() | string -%}
     case
-        when not regexp_matches({{ text }}, '[\s\p{Z}\x{200B}-\x{200D}\x{2060}\x{FEFF}\x{00AD}]')
+        when not {{ regex_contains(text, whitespace[:-1] ~ invisible[1:]) }}
             then nullif({{ text }}, '')
-        else nullif(trim(regexp_replace(
-            regexp_replace({{ text }}, '{{ invisible_characters_class() }}', '', 'g'),
-            '{{ whitespace_class() }}+', ' ', 'g'
-        )), '')
+        else nullif(trim({{ regex_replace_all(regex_replace_all(text, invisible, ''), whitespace ~ '+', ' ') }}), '')
     end
 {%- endmacro %}
 
@@ -63,10 +62,8 @@
 {%- endmacro %}
 
 {% macro default__normalise_code(expression) -%}
-    nullif(trim(regexp_replace(
-        lower(regexp_replace(cast({{ expression }} as string), '{{ invisible_characters_class() }}', '', 'g')),
-        '[^a-z0-9]+', '_', 'g'
-    ), '_'), '')
+    {%- set visible = regex_replace_all('cast(' ~ expression ~ ' as string)', invisible_characters_class() | string, '') -%}
+    nullif({{ trim_characters(regex_replace_all('lower(' ~ visible ~ ')', '[^a-z0-9]+', '_'), '_') }}, '')
 {%- endmacro %}
 
 
@@ -81,6 +78,13 @@
             string_split(lower({{ clean_text(expression) }}), ' '),
             lambda word: upper(left(word, 1)) || substr(word, 2)
         ),
+        ' '
+    )
+{%- endmacro %}
+
+{% macro spark__title_case(expression) -%}
+    array_join(
+        transform(split(lower({{ clean_text(expression) }}), ' '), word -> upper(left(word, 1)) || substr(word, 2)),
         ' '
     )
 {%- endmacro %}
@@ -109,20 +113,7 @@
 #}
 {% macro default__parse_date(expression, order, kind, as_of) -%}
     {%- set day_month = "split_part(replace(t, 'T', ' '), ' ', 1)" -%}
-    list_transform([{{ clean_text(expression) }}], lambda t:
-        case
-            when regexp_matches(t, '^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]|$)')
-                then try_cast(replace({{ day_month }}, '.', '-') as date)
-            when regexp_matches(t, '^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?:[ T]|$)')
-                then cast(case
-                    when {{ order }} = 'mdy' then try_strptime({{ day_month }}, ['%m/%d/%Y', '%m-%d-%Y', '%m.%d.%Y'])
-                    else try_strptime({{ day_month }}, ['%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y'])
-                end as date)
-            when regexp_matches(t, '^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:[ T]|$)')
-                then list_transform([cast(case
-                    when {{ order }} = 'mdy' then try_strptime({{ day_month }}, ['%m/%d/%y', '%m-%d-%y', '%m.%d.%y'])
-                    else try_strptime({{ day_month }}, ['%d/%m/%y', '%d-%m-%y', '%d.%m.%y'])
-                end as date)], lambda d:
+    {%- set century_rule -%}
                     {%- if kind == 'any' %}
                     case
                         when year(d) > year({{ as_of }}) + 50 then cast(d - interval 100 year as date)
@@ -136,9 +127,27 @@
                         else d
                     end
                     {%- endif %}
-                )[1]
+    {%- endset -%}
+    {%- set two_digit_year -%}
+cast(case
+                    when {{ order }} = 'mdy' then {{ parse_timestamp_formats(day_month, ['%m/%d/%y', '%m-%d-%y', '%m.%d.%y']) }}
+                    else {{ parse_timestamp_formats(day_month, ['%d/%m/%y', '%d-%m-%y', '%d.%m.%y']) }}
+                end as date)
+    {%- endset -%}
+    {%- set parsed -%}
+        case
+            when {{ regex_contains('t', '^\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}(?:[ T]|$)') }}
+                then {{ date_from_year_first_text(day_month) }}
+            when {{ regex_contains('t', '^\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{4}(?:[ T]|$)') }}
+                then cast(case
+                    when {{ order }} = 'mdy' then {{ parse_timestamp_formats(day_month, ['%m/%d/%Y', '%m-%d-%Y', '%m.%d.%Y']) }}
+                    else {{ parse_timestamp_formats(day_month, ['%d/%m/%Y', '%d-%m-%Y', '%d.%m.%Y']) }}
+                end as date)
+            when {{ regex_contains('t', '^\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{2}(?:[ T]|$)') }}
+                then {{ let_value('d', two_digit_year, century_rule) }}
         end
-    )[1]
+    {%- endset -%}
+    {{ let_value('t', clean_text(expression), parsed) }}
 {%- endmacro %}
 
 
@@ -153,30 +162,25 @@
 {%- endmacro %}
 
 {% macro default__parse_time(expression) -%}
-    list_transform([nullif(trim(cast({{ expression }} as string)), '')], lambda t:
-        case
-            when regexp_full_match(t, '\d{1,6}(\.0+)?')
-                then list_transform([lpad(regexp_extract(t, '^(\d{1,6})', 1), 6, '0')], lambda hhmmss:
+    {%- set field_ok -%}
                     case
                         when cast(substr(hhmmss, 1, 2) as integer) <= 23
                             and cast(substr(hhmmss, 3, 2) as integer) <= 59
                             and cast(substr(hhmmss, 5, 2) as integer) <= 59
-                            then make_time(
-                                cast(substr(hhmmss, 1, 2) as bigint),
-                                cast(substr(hhmmss, 3, 2) as bigint),
-                                cast(substr(hhmmss, 5, 2) as double)
-                            )
+                            then {{ make_time_of_day('substr(hhmmss, 1, 2)', 'substr(hhmmss, 3, 2)', 'substr(hhmmss, 5, 2)') }}
                     end
-                )[1]
-            when regexp_full_match(t, '([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?')
+    {%- endset -%}
+    {%- set parsed -%}
+        case
+            when {{ regex_full_match('t', '\\d{1,6}(\\.0+)?') }}
+                then {{ let_value('hhmmss', "lpad(regexp_extract(t, '^(\\d{1,6})', 1), 6, '0')", field_ok) }}
+            when {{ regex_full_match('t', '([01]?\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?') }}
                 then try_cast(t as time)
-            when regexp_full_match(upper(t), '(0?[1-9]|1[0-2]):[0-5]\d(:[0-5]\d)? ?[AP]\.?M\.?')
-                then cast(try_strptime(
-                    regexp_replace(upper(t), '(\d) ?([AP])\.?M\.?$', '\1 \2M'),
-                    ['%I:%M %p', '%I:%M:%S %p']
-                ) as time)
+            when {{ regex_full_match('upper(t)', '(0?[1-9]|1[0-2]):[0-5]\\d(:[0-5]\\d)? ?[AP]\\.?M\\.?') }}
+                then cast({{ parse_timestamp_formats(regex_replace_all('upper(t)', '(\\d) ?([AP])\\.?M\\.?$', '\\1 \\2M'), ['%I:%M %p', '%I:%M:%S %p']) }} as time)
         end
-    )[1]
+    {%- endset -%}
+    {{ let_value('t', "nullif(trim(cast(" ~ expression ~ " as string)), '')", parsed) }}
 {%- endmacro %}
 
 
@@ -192,8 +196,8 @@
 {% macro default__parse_offset_timestamp(expression) -%}
     {%- set text = clean_text(expression) -%}
     case
-        when regexp_matches({{ text }}, '^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)? ?(Z|[+-]\d{2}:?\d{2})$')
-            then timezone('{{ var("bank_timezone", "Asia/Kolkata") }}', try_cast({{ text }} as timestamptz))
+        when {{ regex_contains(text, '^\\d{4}-\\d{2}-\\d{2}[ T]\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d+)?)? ?(Z|[+-]\\d{2}:?\\d{2})$') }}
+            then {{ offset_timestamp_at_zone(text, var("bank_timezone", "Asia/Kolkata")) }}
     end
 {%- endmacro %}
 
@@ -206,10 +210,10 @@
 {% macro default__parse_month(expression, order) -%}
     {%- set as_text = 'cast(' ~ expression ~ ' as string)' -%}
     case
-        when length({{ as_text }}) = 7 and try_strptime({{ as_text }}, '%Y-%m') is not null
-            then cast(try_strptime({{ as_text }}, '%Y-%m') as date)
+        when length({{ as_text }}) = 7 and {{ parse_timestamp_formats(as_text, ['%Y-%m']) }} is not null
+            then cast({{ parse_timestamp_formats(as_text, ['%Y-%m']) }} as date)
         else coalesce(
-            cast(try_strptime({{ clean_text(expression) }}, '%Y-%m') as date),
+            cast({{ parse_timestamp_formats(clean_text(expression), ['%Y-%m']) }} as date),
             cast({{ dbt.date_trunc('month', parse_date(expression, order)) }} as date)
         )
     end
@@ -268,7 +272,11 @@
     {%- if not execute or model is not defined or model.resource_type == 'unit_test' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set manifest_path = (var('raw_dir') | string).rstrip('/') ~ '/_manifest.json' -%}
+    {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
+    {{ return(adapter.dispatch('read_manifest_as_of_date', 'bankmart')(raw_dir, raw_dir ~ '/_manifest.json')) }}
+{%- endmacro %}
+
+{% macro default__read_manifest_as_of_date(raw_dir, manifest_path) -%}
     {%- set found_sql -%}
         select count(*) from glob({{ sql_text(manifest_path) }})
     {%- endset -%}
@@ -280,6 +288,19 @@
         from read_json_auto({{ sql_text(manifest_path) }}, maximum_object_size = 104857600)
     {%- endset -%}
     {%- set value = run_query(date_sql).columns[0].values()[0] -%}
+    {{ return(value if value else none) }}
+{%- endmacro %}
+
+{% macro spark__read_manifest_as_of_date(raw_dir, manifest_path) -%}
+    {%- set qualified = spark_qualified_dir(raw_dir) ~ '/_manifest.json' -%}
+    {%- if qualified not in spark_raw_listing(raw_dir, '_manifest.json') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- do run_query(
+        "create or replace temporary view bankmart_raw_manifest using json options (path "
+        ~ sql_text(qualified) ~ ", multiLine 'true')"
+    ) -%}
+    {%- set value = run_query("select cast(try_cast(as_of_date as date) as string) from bankmart_raw_manifest").columns[0].values()[0] -%}
     {{ return(value if value else none) }}
 {%- endmacro %}
 
@@ -301,11 +322,11 @@
 #}
 {% macro quote_raw(expression) -%}
     coalesce(
-        '''' || replace(case
+        {{ sql_text("'") }} || replace(case
             when length(cast({{ expression }} as string)) > 80
                 then left(cast({{ expression }} as string), 77) || '...'
             else cast({{ expression }} as string)
-        end, '|', '/') || '''',
+        end, '|', '/') || {{ sql_text("'") }},
         '<empty>'
     )
 {%- endmacro %}

@@ -56,12 +56,12 @@
     select
         *,
         1 as key_rank,
-        {{ fingerprint_column }} as kept_fingerprint,
+        {{ fingerprint_column }} as kept_fingerprint
     from {{ unique_rows }}
-    union all by name
+    {{ union_all_by_name() }}
     select
         *,
-        {{ duplicate_ranking(key_columns, fingerprint_column=fingerprint_column) }},
+        {{ duplicate_ranking(key_columns, fingerprint_column=fingerprint_column) }}
     from {{ shared_rows }}
 {%- endmacro %}
 

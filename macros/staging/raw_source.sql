@@ -58,10 +58,40 @@
 {%- endmacro %}
 
 
+{% macro spark__raw_source(source_name, table_name, prefix) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- set present = [] -%}
+    {%- if raw_table_is_present(table_name) and execute -%}
+        {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- endif -%}
+    {#- The registered table carries the union of its files' columns; a declared column none of
+        them has is a typed NULL. file:/ paths are spelt as DuckDB spells them. -#}
+    (
+        select
+            {%- for column in raw_columns(source_name, table_name) %}
+            {% if column.name | lower in present -%}
+            {{ adapter.quote(column.name) }}
+            {%- else -%}
+            cast(null as {{ column.data_type }})
+            {%- endif %} as {{ adapter.quote(prefix ~ column.name) }},
+            {%- endfor %}
+            {% if present -%}
+            regexp_replace(_metadata.file_path, '^file:', '') as source_file_name,
+            {{ 'cast(null as bigint)' if var('raw_format', 'parquet') | lower == 'csv' else '_metadata.row_index' }} as source_file_row_number
+        from {{ relation }}
+            {%- else -%}
+            cast(null as string) as source_file_name,
+            cast(null as bigint) as source_file_row_number
+        where false
+            {%- endif %}
+    )
+{%- endmacro %}
+
+
 {#
     Whether the bank delivered a raw table: false when var absent_raw_tables lists it, or when its
-    folder holds no file of var raw_format. Always true while parsing and in unit tests (their
-    fixtures stand in for the files).
+    folder holds no file of var raw_format (Spark: when the raw check registered no table for
+    it). Always true while parsing and in unit tests (their fixtures stand in for the files).
 #}
 {% macro raw_table_is_present(table_name) -%}
     {%- if not execute or (model is defined and model.resource_type == 'unit_test') -%}
@@ -70,12 +100,20 @@
     {%- if table_name in declared_absent_raw_tables() -%}
         {{ return(false) }}
     {%- endif -%}
+    {{ return(adapter.dispatch('raw_table_has_files', 'bankmart')(table_name)) }}
+{%- endmacro %}
+
+{% macro default__raw_table_has_files(table_name) -%}
     {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
     {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
     {%- set listing_sql -%}
         select count(*) from glob({{ sql_text(raw_table_glob(raw_dir, table_name, raw_format)) }})
     {%- endset -%}
     {{ return(run_query(listing_sql).columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
+{% macro spark__raw_table_has_files(table_name) -%}
+    {{ return(adapter.get_relation(database=none, schema=var('raw_schema', 'raw'), identifier=table_name) is not none) }}
 {%- endmacro %}
 
 
@@ -106,6 +144,14 @@
     ) as string)
 {%- endmacro %}
 
+{% macro spark__raw_record_json(source_name, table_name, prefix) -%}
+    to_json(named_struct(
+        {%- for column in raw_columns(source_name, table_name) %}
+        '{{ column.name }}', {{ adapter.quote(prefix ~ column.name) }}{{ "," if not loop.last }}
+        {%- endfor %}
+    ), map('ignoreNullFields', 'false'))
+{%- endmacro %}
+
 
 {#
     row_fingerprint(source_name, table_name, prefix=''): a hash of every raw value of the row. Two
@@ -124,15 +170,33 @@
     hash({{ columns | join(', ') if columns else 'null' }})
 {%- endmacro %}
 
+{#- Spark's xxhash64 skips NULLs, so which values are NULL is hashed too. -#}
+{% macro spark__row_fingerprint(source_name, table_name, prefix) -%}
+    {%- set columns = [] -%}
+    {%- for column in raw_columns(source_name, table_name) -%}
+        {%- do columns.append(adapter.quote(prefix ~ column.name)) -%}
+    {%- endfor -%}
+    xxhash64({{ columns | join(', ') }}, concat({% for column in columns %}cast(isnull({{ column }}) as int){{ ', ' if not loop.last }}{% endfor %}))
+{%- endmacro %}
+
 
 {#
     Two sums over a column of 64-bit row fingerprints, as HUGEINT (no overflow): the
     fingerprints and a rehash of each. Equal sums and counts mean the same multiset of rows
-    but for a coincidence of both 64-bit sums at once. Ends with a comma, for a select list.
+    but for a coincidence of both 64-bit sums at once.
 #}
 {% macro fingerprint_sums(column) -%}
+    {{ return(adapter.dispatch('fingerprint_sums', 'bankmart')(column)) }}
+{%- endmacro %}
+
+{% macro default__fingerprint_sums(column) -%}
     sum(cast({{ column }} as hugeint)) as fingerprint_sum,
-    sum(cast(hash({{ column }}) as hugeint)) as rehash_sum,
+    sum(cast(hash({{ column }}) as hugeint)) as rehash_sum
+{%- endmacro %}
+
+{% macro spark__fingerprint_sums(column) -%}
+    sum(cast({{ column }} as decimal(38, 0))) as fingerprint_sum,
+    sum(cast(xxhash64({{ column }}) as decimal(38, 0))) as rehash_sum
 {%- endmacro %}
 
 
@@ -204,6 +268,11 @@
     {%- set files = sql_text(raw_table_glob(raw_dir, table_name, raw_format)) -%}
     {%- if not raw_table_is_present(table_name) -%}
         (select cast(null as string) as column_name where false)
+    {%- elif target.type == 'spark' -%}
+        {%- set relation = api.Relation.create(schema=var('raw_schema', 'raw'), identifier=table_name) -%}
+        (select distinct column_name from values {% for column in adapter.get_columns_in_relation(relation) -%}
+            ({{ sql_text(column.name | lower) }}){{ ', ' if not loop.last }}
+        {%- endfor %} as file_columns (column_name))
     {%- elif raw_format == 'csv' -%}
         (select distinct lower(column_name) as column_name from (describe select * from read_csv({{ files }}, header = true, all_varchar = true, union_by_name = true)))
     {%- else -%}

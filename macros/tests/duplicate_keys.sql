@@ -13,7 +13,7 @@
     {%- set key_list = columns | join(', ') -%}
     select
         {{ key_list }},
-        count(*) as occurrences,
+        count(*) as occurrences
     from {{ model }}
     where hash({{ key_list }}) in (
         {{ repeated_hashes('hash(' ~ key_list ~ ')', model, where) | indent(8) }}
@@ -34,7 +34,7 @@
 {% macro default__test_unique(model, column_name) -%}
 select
     unique_field,
-    occurrences as n_records,
+    occurrences as n_records
 from (
     {{ duplicate_keys(model, [column_name], where=column_name ~ ' is not null') | indent(4) }}
 ) as duplicated (unique_field, occurrences)

@@ -14,7 +14,7 @@ loans as (select * from {{ ref('stg_core__loans') }}),
 held_accounts as (
     select
         customer_id,
-        case when account_type = 'business_loan' then 'loan' else account_type end as product,
+        case when account_type = 'business_loan' then 'loan' else account_type end as product
     from accounts
     where closed_date is null
         and coalesce(status, 'open') <> 'closed'
@@ -23,14 +23,14 @@ held_accounts as (
 borrowers as (
     select distinct
         customer_id,
-        'loan' as product,
+        'loan' as product
     from loans
 ),
 
 first_opened as (
     select
         customer_id,
-        min(opened_date) as first_account_opened_date,
+        min(opened_date) as first_account_opened_date
     from accounts
     group by customer_id
 ),
@@ -54,7 +54,7 @@ held as (
             where product in (
                 'current', 'savings', 'credit_card', 'loan', 'deposit', 'foreign_currency'
             )
-        ) as integer) as product_count,
+        ) as integer) as product_count
     from holdings
     group by customer_id
 ),
@@ -69,7 +69,7 @@ final as (
         coalesce(held.has_deposit, false) as has_deposit,
         coalesce(held.has_foreign_currency_account, false) as has_foreign_currency_account,
         coalesce(held.product_count, 0) as product_count,
-        first_opened.first_account_opened_date,
+        first_opened.first_account_opened_date
     from held
     full outer join first_opened
         on held.customer_id = first_opened.customer_id

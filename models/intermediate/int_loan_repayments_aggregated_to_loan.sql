@@ -12,7 +12,7 @@ final as (
         cast(count(*) as integer) as repayment_count,
         cast(sum(amount) as decimal(18, 2)) as repaid_amount,
         min(paid_date) as first_paid_date,
-        max(paid_date) as last_paid_date,
+        max(paid_date) as last_paid_date
     from repayments
     group by loan_id
 )

@@ -15,7 +15,7 @@ features as (
         cast(avg_repayment_days as double) as avg_repayment_days,
         cast(loan_count as double) as loan_count,
         cast(loan_avg_amount as double) as loan_avg_amount,
-        cast(loan_total_amount as double) as loan_total_amount,
+        cast(loan_total_amount as double) as loan_total_amount
     from {{ ref('customer_features') }}
     where loan_count > 0
 ),

@@ -14,39 +14,39 @@ with
 activity as (
     select
         min(transaction_date) as first_date,
-        max(transaction_date) as last_date,
+        max(transaction_date) as last_date
     from {{ ref('stg_core__transactions') }}
     union all
     select
         min(balance_month) as first_date,
-        max({{ dbt.last_day('balance_month', 'month') }}) as last_date,
+        max({{ dbt.last_day('balance_month', 'month') }}) as last_date
     from {{ ref('stg_core__account_balances') }}
     union all
     select
         min(disbursed_date) as first_date,
-        max(disbursed_date) as last_date,
+        max(disbursed_date) as last_date
     from {{ ref('stg_core__loans') }}
     union all
     select
         min(paid_date) as first_date,
-        max(paid_date) as last_date,
+        max(paid_date) as last_date
     from {{ ref('stg_core__loan_repayments') }}
     union all
     select
         min(spend_month) as first_date,
-        max({{ dbt.last_day('spend_month', 'month') }}) as last_date,
+        max({{ dbt.last_day('spend_month', 'month') }}) as last_date
     from {{ ref('stg_core__monthly_spend') }}
     union all
     select
         min(snapshot_date) as first_date,
-        max(snapshot_date) as last_date,
+        max(snapshot_date) as last_date
     from {{ ref('stg_core__customer_holdings') }}
 ),
 
 transactions as (
     select
         min(transaction_date) as first_transaction_date,
-        max(transaction_date) as last_transaction_date,
+        max(transaction_date) as last_transaction_date
     from {{ ref('stg_core__transactions') }}
 ),
 
@@ -54,7 +54,7 @@ bounds as (
     select
         coalesce(min(first_date), {{ as_of_date() }}) as first_activity_date,
         coalesce(max(last_date), {{ as_of_date() }}) as last_activity_date,
-        count(first_date) > 0 as has_activity,
+        count(first_date) > 0 as has_activity
     from activity
 ),
 
@@ -66,7 +66,7 @@ final as (
         cast({{ dbt.date_trunc('month', 'bounds.last_activity_date') }} as date) as last_activity_month,
         bounds.has_activity,
         transactions.first_transaction_date,
-        transactions.last_transaction_date,
+        transactions.last_transaction_date
     from bounds
     cross join transactions
 )

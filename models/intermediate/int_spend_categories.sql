@@ -13,7 +13,7 @@ final as (
         min(category_label) as category_label,
         bool_or(is_discretionary) as is_discretionary,
         bool_or(is_essential) as is_essential,
-        bool_or(in_purchase_mix) as in_purchase_mix,
+        bool_or(in_purchase_mix) as in_purchase_mix
     from merchant_categories
     group by category
 )

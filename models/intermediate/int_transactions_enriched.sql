@@ -37,7 +37,7 @@ transactions as (
         account_type,
         home_country_code,
         merchant_category,
-        loaded_at,
+        loaded_at
     from {{ ref('stg_core__transactions') }}
 ),
 
@@ -47,7 +47,7 @@ channels as (
     select
         channel,
         is_online,
-        is_atm,
+        is_atm
     from {{ ref('channels') }}
 ),
 
@@ -68,7 +68,7 @@ categorised as (
             when merchant_category is not null then 'merchant'
             when channel in ('atm_withdrawal', 'transfer') then 'channel'
             else 'default'
-        end as category_source,
+        end as category_source
     from transactions
 ),
 
@@ -76,7 +76,7 @@ timed as (
     select
         *,
         cast({{ dbt.date_trunc('month', 'transaction_date') }} as date) as transaction_month,
-        cast(hour(transaction_at) as integer) as hour_of_day,
+        cast(hour(transaction_at) as integer) as hour_of_day
     from categorised
 ),
 
@@ -114,7 +114,7 @@ final as (
         timed.fraud_label is not null as has_fraud_label,
         timed.dq_flags,
         timed.derived_columns,
-        timed.loaded_at,
+        timed.loaded_at
     from timed
     left join spend_categories
         on timed.category = spend_categories.category

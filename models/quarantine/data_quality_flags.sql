@@ -16,7 +16,7 @@ with
         source_file_name,
         dq_flags,
         dq_detail,
-        raw_record,
+        raw_record
     from {{ ref('base_core__' ~ raw_table) }}
     where quarantine_reason is null
         and dq_flags is not null
@@ -40,8 +40,7 @@ exploded as (
         source_row_key,
         source_file_name,
         raw_record,
-        unnest(string_split(dq_flags, ';')) as column_flag,
-        unnest(string_split(dq_detail, ' | ')) as flag_detail,
+        {{ unnest_side_by_side([split_text('dq_flags', ';'), split_text('dq_detail', ' | ')], ['column_flag', 'flag_detail']) }}
     from flagged
 ),
 
@@ -56,7 +55,7 @@ final as (
         exploded.flag_detail,
         flag_descriptions.description as flag_description,
         exploded.raw_record,
-        exploded.source_file_name,
+        exploded.source_file_name
     from exploded
     left join flag_descriptions
         on split_part(exploded.column_flag, ':', 2) = flag_descriptions.flag_code

@@ -17,7 +17,7 @@ with
         quarantine_reason as reason_code,
         quarantine_detail as reason_detail,
         raw_record,
-        row_fingerprint,
+        row_fingerprint
     from {{ ref('base_core__' ~ raw_table) }}
     where quarantine_reason is not null
 ),
@@ -44,7 +44,7 @@ final as (
         quarantine_reasons.description as reason_description,
         rejected.raw_record,
         rejected.source_file_name,
-        rejected.row_fingerprint,
+        rejected.row_fingerprint
     from rejected
     left join quarantine_reasons
         on rejected.reason_code = quarantine_reasons.reason_code

@@ -3,6 +3,7 @@ that reproduce them as BI rules: one run, two outputs (assignments, thresholds).
 
 from bankmart.ml.config import TierConfig
 from bankmart.ml.outputs import stack_outputs
+from bankmart.ml.relations import to_pandas
 from bankmart.ml.tiers import assign_quantile_tiers, tier_thresholds
 
 
@@ -10,7 +11,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     measure = dbt.config.meta_get("tier_measure")
     tiers = TierConfig.from_mapping(dbt.config.meta_get("tiers"))
-    features = dbt.ref("customer_features").project(f"customer_id, {measure}").df()
+    features = to_pandas(dbt.ref("customer_features"), ["customer_id", measure])
     assigned = assign_quantile_tiers(features, column=measure, **tiers.kwargs())
     assigned = assigned.rename(columns={measure: "measure_value"})
     thresholds = tier_thresholds(

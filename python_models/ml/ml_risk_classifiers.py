@@ -3,21 +3,19 @@ applied to every customer's current features."""
 
 from bankmart.ml.config import ClassifierConfig
 from bankmart.ml.outputs import stack_outputs
+from bankmart.ml.relations import to_pandas
 from bankmart.ml.risk import train_risk_classifiers
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     config = ClassifierConfig.from_mapping(dbt.config.meta_get("classifiers"))
-    features = ", ".join(["customer_id", *config.feature_columns])
+    features = ["customer_id", *config.feature_columns]
     # a fixed row order: the forest and the holdout split depend on it
-    training = (
-        dbt.ref("int_risk_training_set")
-        .project(f"{features}, {config.label_column}")
-        .order("customer_id")
-        .df()
+    training = to_pandas(
+        dbt.ref("int_risk_training_set"), [*features, config.label_column], order_by="customer_id"
     )
-    current = dbt.ref("customer_features").project(features).order("customer_id").df()
+    current = to_pandas(dbt.ref("customer_features"), features, order_by="customer_id")
     result = train_risk_classifiers(training, config, score_df=current)
     return stack_outputs(
         {

@@ -3,6 +3,7 @@ outputs (assignments, profiles, k diagnostics)."""
 
 from bankmart.ml.config import SegmentConfig
 from bankmart.ml.outputs import stack_outputs
+from bankmart.ml.relations import to_pandas
 from bankmart.ml.segments import fit_segments
 
 
@@ -10,10 +11,12 @@ def model(dbt, session):
     dbt.config(materialized="table")
     config = SegmentConfig.from_mapping(dbt.config.meta_get("segments"))
     availability = dbt.ref("data_availability")
-    carried = availability.filter("object_type = 'feature' and carries_information")
-    available = carried.project("column_name").df()["column_name"].tolist()
-    columns = ", ".join(["customer_id", *config.feature_names, *config.profile_names])
-    features = dbt.ref("customer_features").project(columns).order("customer_id").df()
+    carried = to_pandas(
+        availability, ["column_name"], where="object_type = 'feature' and carries_information"
+    )
+    available = carried["column_name"].tolist()
+    columns = ["customer_id", *config.feature_names, *config.profile_names]
+    features = to_pandas(dbt.ref("customer_features"), columns, order_by="customer_id")
     result = fit_segments(features, config, available=available)
     names = [*config.feature_names, *config.profile_names]
     profiles = result.profiles.rename(columns={f: f"centroid_{f}" for f in names})

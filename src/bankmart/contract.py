@@ -27,10 +27,12 @@ version: 2
 # BANKMART_RAW_DIR), files read in place by DuckDB. Staging reads these through `raw_source()`,
 # which fills optional columns a file set lacks with typed NULLs and reads a table the bank does
 # not have as no rows; the on-run-start hook `check_raw_sources()` stops a build early when the
-# customers folder, a file or a required column is missing.
+# customers folder, a file or a required column is missing. On Spark the same hook registers
+# each table's files as an external table in schema var raw_schema (default raw).
 
 sources:
   - name: core
+    schema: "{{ var('raw_schema', 'raw') }}"
     description: >
       Raw files of the bank's core systems, as `bankmart generate` writes them or as an importer
       maps a public data set onto the raw contract. Dates and timestamps are text, so that

@@ -9,14 +9,14 @@ with
 days as (
     select
         {{ column_name }} as date_day,
-        lead({{ column_name }}) over (order by {{ column_name }}) as next_day,
+        lead({{ column_name }}) over (order by {{ column_name }}) as next_day
     from {{ model }}
 ),
 
 broken as (
     select
         date_day,
-        next_day,
+        next_day
     from days
     where next_day is not null
         and next_day <> date_day + interval 1 day

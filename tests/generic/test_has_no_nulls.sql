@@ -10,7 +10,7 @@ with
 null_counts as (
     select
         {%- for column in columns %}
-        count(*) - count({{ column }}) as null_rows_{{ loop.index }},
+        count(*) - count({{ column }}) as null_rows_{{ loop.index }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ model }}
 ),
@@ -19,7 +19,7 @@ final as (
     {%- for column in columns %}
     select
         {{ sql_text(column) }} as column_name,
-        null_rows_{{ loop.index }} as null_rows,
+        null_rows_{{ loop.index }} as null_rows
     from null_counts
     where null_rows_{{ loop.index }} > 0
     {%- if not loop.last %}

@@ -49,7 +49,7 @@ raw_rows as (
         {{ fingerprint_sums('row_fingerprint') }}
     from (
         select
-            {{ row_fingerprint('core', source_table) }} as row_fingerprint,
+            {{ row_fingerprint('core', source_table) }} as row_fingerprint
         {%- if files is none %}
         from {{ raw_source('core', source_table) }} as raw
         {%- else %}
@@ -90,7 +90,7 @@ compared as (
         = coalesce(clean_rows.fingerprint_sum, 0) + coalesce(quarantined_rows.fingerprint_sum, 0)
         and coalesce(raw_rows.rehash_sum, 0)
         = coalesce(clean_rows.rehash_sum, 0) + coalesce(quarantined_rows.rehash_sum, 0)
-            as fingerprints_match,
+            as fingerprints_match
     from raw_rows
     cross join clean_rows
     cross join quarantined_rows

@@ -13,7 +13,7 @@ features as (
 
 final as (
     select
-        {{ star_except(ref('int_customer_features_by_cutoff'), ['cutoff']) }},
+        {{ star_except(ref('int_customer_features_by_cutoff'), ['cutoff']) }}
     from features
 )
 

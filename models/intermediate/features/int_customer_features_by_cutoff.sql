@@ -69,7 +69,7 @@ customers as (
         age,
         monthly_income,
         tenure_months,
-        product_count,
+        product_count
     from {{ ref('dim_customer') }}
 ),
 
@@ -77,7 +77,7 @@ loans as (
     select
         customer_id,
         disbursed_date,
-        principal_amount,
+        principal_amount
     from {{ ref('fct_loans') }}
 ),
 
@@ -86,7 +86,7 @@ repayments as (
         customer_id,
         paid_date,
         days_to_repay,
-        is_late,
+        is_late
     from {{ ref('fct_loan_repayments') }}
 ),
 
@@ -95,11 +95,11 @@ period as (select * from {{ ref('int_reporting_period') }}),
 cutoffs as (
     select
         'current' as cutoff,
-        0 as months_held_out,
+        0 as months_held_out
     union all
     select
         'before_outcome_window' as cutoff,
-        {{ var('risk_outcome_months', 3) }} as months_held_out,
+        {{ var('risk_outcome_months', 3) }} as months_held_out
 ),
 
 -- Read apart from `monthly`, which DuckDB would otherwise store whole (a CTE read twice). A bank
@@ -118,7 +118,7 @@ bounds as (
             (select sum(monthly.fraud_labelled_txn_count) from {{ ref('customer_monthly_features') }} as monthly),
             0
         ) > 0 as has_fraud_labels,
-        (select count(*) from {{ ref('fct_loans') }}) > 0 as has_loans,
+        (select count(*) from {{ ref('fct_loans') }}) > 0 as has_loans
     from period
 ),
 
@@ -130,7 +130,7 @@ observation as (
         bounds.has_loans,
         cast({{ cutoff_last_month }} as date) as last_month,
         cast({{ dbt.last_day(cutoff_last_month, 'month') }} as date) as as_of_date,
-        cast({{ dbt.dateadd('month', 1 - recent_months, cutoff_last_month) }} as date) as recent_from,
+        cast({{ dbt.dateadd('month', 1 - recent_months, cutoff_last_month) }} as date) as recent_from
     from cutoffs
     cross join bounds
 ),
@@ -139,7 +139,7 @@ observed_months as (
     select
         monthly.*,
         observation.cutoff,
-        monthly.month_start_date >= observation.recent_from as is_recent,
+        monthly.month_start_date >= observation.recent_from as is_recent
     from monthly
     inner join observation
         on monthly.month_start_date <= observation.last_month
@@ -193,7 +193,7 @@ spend as (
         avg(case when not is_recent then atm_spend end) as baseline_monthly_atm_spend,
         avg(case when is_recent then cross_border_txn_count end) as recent_monthly_cross_border_txns,
         avg(case when not is_recent then cross_border_txn_count end) as baseline_monthly_cross_border_txns,
-        avg(end_of_month_balance) as avg_end_of_month_balance,
+        avg(end_of_month_balance) as avg_end_of_month_balance
     from observed_months
     group by customer_id, cutoff
 ),
@@ -206,7 +206,7 @@ compared as (
             recent_months > 0
             and baseline_months >= {{ baseline_min_months }}
             and baseline_monthly_spend > 0
-        ) as has_baseline,
+        ) as has_baseline
     from spend
 ),
 
@@ -216,7 +216,7 @@ borrowing as (
         observation.cutoff,
         count(*) as loan_count,
         avg(loans.principal_amount) as loan_avg_amount,
-        sum(loans.principal_amount) as loan_total_amount,
+        sum(loans.principal_amount) as loan_total_amount
     from loans
     inner join observation
         on loans.disbursed_date <= observation.as_of_date
@@ -228,7 +228,7 @@ repaying as (
         repayments.customer_id,
         observation.cutoff,
         avg(repayments.days_to_repay) as avg_repayment_days,
-        avg(case when repayments.is_late then 1.0 else 0.0 end) as late_repayment_share,
+        avg(case when repayments.is_late then 1.0 else 0.0 end) as late_repayment_share
     from repayments
     inner join observation
         on repayments.paid_date <= observation.as_of_date
@@ -335,7 +335,7 @@ final as (
                     then spend.recent_monthly_cross_border_txns - spend.baseline_monthly_cross_border_txns
             end
             as double
-        ) as cross_border_txn_surge,
+        ) as cross_border_txn_surge
     from customers
     cross join observation
     left join compared as spend

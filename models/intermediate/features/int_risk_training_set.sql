@@ -13,7 +13,7 @@ monthly as (
     select
         customer_id,
         month_start_date,
-        fraud_txn_count,
+        fraud_txn_count
     from {{ ref('customer_monthly_features') }}
 ),
 
@@ -21,7 +21,7 @@ repayments as (
     select
         customer_id,
         paid_date,
-        is_late,
+        is_late
     from {{ ref('fct_loan_repayments') }}
 ),
 
@@ -29,19 +29,19 @@ loans as (
     select
         customer_id,
         due_date,
-        loan_status,
+        loan_status
     from {{ ref('fct_loans') }}
 ),
 
 outcome_window as (
-    select distinct observation_end_date as window_starts_after,
+    select distinct observation_end_date as window_starts_after
     from features
 ),
 
 fraud_outcomes as (
     select
         monthly.customer_id,
-        sum(monthly.fraud_txn_count) as outcome_fraud_txn_count,
+        sum(monthly.fraud_txn_count) as outcome_fraud_txn_count
     from monthly
     cross join outcome_window
     where monthly.month_start_date > outcome_window.window_starts_after
@@ -51,7 +51,7 @@ fraud_outcomes as (
 late_outcomes as (
     select
         repayments.customer_id,
-        count(*) as outcome_late_repayment_count,
+        count(*) as outcome_late_repayment_count
     from repayments
     cross join outcome_window
     where repayments.paid_date > outcome_window.window_starts_after
@@ -62,7 +62,7 @@ late_outcomes as (
 overdue_outcomes as (
     select
         loans.customer_id,
-        count(*) as outcome_overdue_loan_count,
+        count(*) as outcome_overdue_loan_count
     from loans
     cross join outcome_window
     where loans.due_date > outcome_window.window_starts_after
@@ -88,7 +88,7 @@ final as (
                 else 0
             end
             as integer
-        ) as is_at_risk,
+        ) as is_at_risk
     from features
     left join fraud_outcomes
         on features.customer_id = fraud_outcomes.customer_id

@@ -10,7 +10,7 @@ with
 customers as (
     select
         customer_id,
-        city,
+        city
     from {{ ref('dim_customer') }}
     where city is not null
 ),
@@ -20,7 +20,7 @@ features as (
         customer_id,
         recency_days,
         frequency,
-        total_spend,
+        total_spend
     from {{ ref('customer_features') }}
 ),
 
@@ -28,14 +28,14 @@ segments as (
     select
         customer_id,
         segment_id,
-        segment_name,
+        segment_name
     from {{ ref('customer_segments') }}
 ),
 
 top_cities as (
     select
         city,
-        count(*) as city_customers,
+        count(*) as city_customers
     from customers
     group by city
     order by city_customers desc, city asc
@@ -47,7 +47,7 @@ city_rfm as (
         customers.city,
         avg(features.recency_days) as avg_recency_days,
         avg(features.frequency) as avg_frequency,
-        avg(features.total_spend) as avg_spend,
+        avg(features.total_spend) as avg_spend
     from customers
     inner join top_cities
         on customers.city = top_cities.city
@@ -70,7 +70,7 @@ city_rfm_normalised as (
             as norm_frequency,
         (avg_spend - min(avg_spend) over ())
         / nullif(max(avg_spend) over () - min(avg_spend) over (), 0)
-            as norm_spend,
+            as norm_spend
     from city_rfm
 ),
 
@@ -79,7 +79,7 @@ city_segments as (
         customers.city,
         segments.segment_id,
         segments.segment_name,
-        count(*) as customers,
+        count(*) as customers
     from customers
     inner join top_cities
         on customers.city = top_cities.city
@@ -101,7 +101,7 @@ final as (
         cast(city_rfm_normalised.avg_spend as double) as avg_spend,
         cast(coalesce(city_rfm_normalised.norm_recency, 0) as double) as norm_recency,
         cast(coalesce(city_rfm_normalised.norm_frequency, 0) as double) as norm_frequency,
-        cast(coalesce(city_rfm_normalised.norm_spend, 0) as double) as norm_spend,
+        cast(coalesce(city_rfm_normalised.norm_spend, 0) as double) as norm_spend
     from city_segments
     inner join top_cities
         on city_segments.city = top_cities.city

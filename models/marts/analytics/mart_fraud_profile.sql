@@ -12,7 +12,7 @@ transactions as (
     select
         hour_of_day,
         cast(amount as double) as amount,
-        is_fraud,
+        is_fraud
     from {{ ref('int_transactions_enriched') }}
     where has_fraud_label
 ),
@@ -24,7 +24,7 @@ banded as (
             {%- for edge in edges | reverse %}
             when amount >= {{ edge }} then {{ loop.revindex }}
             {%- endfor %}
-        end as amount_band_order,
+        end as amount_band_order
     from transactions
 ),
 
@@ -41,7 +41,7 @@ final as (
         cast(count(*) filter (where is_fraud) as bigint) as fraud_transactions,
         cast(count(*) filter (where is_fraud) / count(*) as double) as fraud_rate,
         cast(sum(amount) as double) as total_amount,
-        cast(coalesce(sum(amount) filter (where is_fraud), 0) as double) as fraud_amount,
+        cast(coalesce(sum(amount) filter (where is_fraud), 0) as double) as fraud_amount
     from banded
     group by all
 )

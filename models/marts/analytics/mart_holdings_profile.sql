@@ -16,7 +16,7 @@ holdings as (
         fct.product,
         fct.product_label,
         fct.balance,
-        fct.quantity,
+        fct.quantity
     from {{ ref('fct_customer_holdings') }} as fct
     inner join {{ ref('customer_holdings_features') }} as latest
         on fct.customer_id = latest.customer_id
@@ -31,7 +31,7 @@ customers as (
         coalesce(cast(dim.risk_weighting as string), 'Unknown') as risk_weighting,
         coalesce(dim.relationship_type, 'Unknown') as relationship_type,
         coalesce(segments.segment_name, 'Unknown') as segment,
-        dim.monthly_income,
+        dim.monthly_income
     from {{ ref('dim_customer') }} as dim
     left join {{ ref('customer_segments') }} as segments
         on dim.customer_id = segments.customer_id
@@ -44,7 +44,7 @@ grouped as (
         '{{ group }}' as group_type,
         {{ group }} as group_value,
         customer_id,
-        monthly_income,
+        monthly_income
     from customers
     {{ 'union all' if not loop.last }}
     {%- endfor %}
@@ -55,7 +55,7 @@ group_sizes as (
         group_type,
         group_value,
         count(*) as customers,
-        avg(monthly_income) as avg_monthly_income,
+        avg(monthly_income) as avg_monthly_income
     from grouped
     group by all
 ),
@@ -78,7 +78,7 @@ by_product as (
         cast(sum(holdings.balance) as double) as total_balance,
         cast(avg(holdings.balance) as double) as avg_balance,
         cast(sum(holdings.quantity) as double) as total_quantity,
-        cast(avg(holdings.quantity) as double) as avg_quantity,
+        cast(avg(holdings.quantity) as double) as avg_quantity
     from grouped
     inner join holdings
         on grouped.customer_id = holdings.customer_id
@@ -108,7 +108,7 @@ final as (
         total_balance,
         avg_balance,
         total_quantity,
-        avg_quantity,
+        avg_quantity
     from by_product
 )
 

@@ -14,7 +14,7 @@ features as (
         total_spend,
         months_observed,
         avg_monthly_spend,
-        monthly_income,
+        monthly_income
     from {{ ref('customer_features') }}
     where monthly_income > 0
         -- a bank that delivers no spend at all (a holdings extract) has no utilisation to
@@ -29,7 +29,7 @@ tiers as (
     select
         customer_id,
         tier_name,
-        tier_rank,
+        tier_rank
     from {{ ref('customer_spend_tiers') }}
 ),
 
@@ -38,7 +38,7 @@ customers as (
         dim.customer_id,
         dim.occupation,
         coalesce(stg.age_group, dim.age_band) as age_group,
-        dim.age_band_sort_order,
+        dim.age_band_sort_order
     from {{ ref('dim_customer') }} as dim
     left join {{ ref('stg_core__customers') }} as stg
         on dim.customer_id = stg.customer_id
@@ -49,7 +49,7 @@ grouped as (
         'spend_tier' as group_type,
         tiers.tier_name as group_value,
         tiers.tier_rank as group_order,
-        features.*,
+        features.*
     from features
     inner join tiers on features.customer_id = tiers.customer_id
     union all
@@ -57,7 +57,7 @@ grouped as (
         'occupation' as group_type,
         coalesce(customers.occupation, 'Unknown') as group_value,
         null as group_order,
-        features.*,
+        features.*
     from features
     inner join customers on features.customer_id = customers.customer_id
     union all
@@ -65,7 +65,7 @@ grouped as (
         'age_group' as group_type,
         coalesce(customers.age_group, 'Unknown') as group_value,
         customers.age_band_sort_order as group_order,
-        features.*,
+        features.*
     from features
     inner join customers on features.customer_id = customers.customer_id
 ),
@@ -79,7 +79,7 @@ final as (
         cast(sum(total_spend) as double) as total_spend,
         cast(avg(avg_monthly_spend) as double) as avg_monthly_spend,
         cast(avg(monthly_income) as double) as avg_monthly_income,
-        cast(avg(avg_monthly_spend) / avg(monthly_income) as double) as income_utilisation,
+        cast(avg(avg_monthly_spend) / avg(monthly_income) as double) as income_utilisation
     from grouped
     group by group_type, group_value
 )

@@ -10,7 +10,7 @@ tiers as (
         customer_id,
         tier_code,
         tier_name,
-        tier_rank,
+        tier_rank
     from {{ ref('customer_spend_tiers') }}
 ),
 
@@ -18,7 +18,7 @@ customers as (
     select
         customer_id,
         coalesce(occupation, 'Unknown') as occupation,
-        coalesce(age_band, 'Unknown') as age_band,
+        coalesce(age_band, 'Unknown') as age_band
     from {{ ref('dim_customer') }}
 ),
 
@@ -29,7 +29,7 @@ counted as (
         tiers.tier_rank,
         customers.occupation,
         customers.age_band,
-        count(*) as customers,
+        count(*) as customers
     from tiers
     inner join customers
         on tiers.customer_id = customers.customer_id
@@ -47,7 +47,7 @@ final as (
         cast(customers / sum(customers) over (partition by tier_code) as double) as share_of_tier,
         cast(
             customers / sum(customers) over (partition by occupation, age_band) as double
-        ) as share_of_group,
+        ) as share_of_group
     from counted
 )
 

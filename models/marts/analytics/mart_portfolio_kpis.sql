@@ -14,7 +14,7 @@ with
 customer_months as (select * from {{ ref('customer_month_kpis') }}),
 
 customers as (
-    select count(*) as customers,
+    select count(*) as customers
     from {{ ref('dim_customer') }}
 ),
 
@@ -22,19 +22,19 @@ customers as (
 alerts as (
     select
         count(*) as alert_count,
-        count(*) filter (where risk_tier = 'High') as high_risk_alerts,
+        count(*) filter (where risk_tier = 'High') as high_risk_alerts
     from {{ ref('risk_alerts') }}
 ),
 
 assessed as (
-    select count(*) filter (where rules_assessed > 0) as risk_assessed_customers,
+    select count(*) filter (where rules_assessed > 0) as risk_assessed_customers
     from {{ ref('customer_risk_scores') }}
 ),
 
 window_bounds as (
     select
         first_activity_month as first_month,
-        last_activity_month as last_month,
+        last_activity_month as last_month
     from {{ ref('int_reporting_period') }}
 ),
 
@@ -47,7 +47,7 @@ totals as (
         sum(income_known_spend) as income_known_spend,
         sum(monthly_income) as stated_income,
         sum(fraud_txn_count) as fraud_txn_count,
-        sum(fraud_labelled_txn_count) as fraud_labelled_txn_count,
+        sum(fraud_labelled_txn_count) as fraud_labelled_txn_count
     from customer_months
 ),
 
@@ -68,7 +68,7 @@ final as (
         cast(totals.fraud_txn_count / nullif(totals.fraud_labelled_txn_count, 0) as double) as fraud_rate,
         cast(alerts.alert_count as bigint) as alert_count,
         cast(alerts.high_risk_alerts as bigint) as high_risk_alerts,
-        cast(assessed.risk_assessed_customers as bigint) as risk_assessed_customers,
+        cast(assessed.risk_assessed_customers as bigint) as risk_assessed_customers
     from totals
     cross join customers
     cross join alerts

@@ -22,7 +22,7 @@ final as (
         ) as avg_spend_per_active_customer,
         cast(sum(income_known_spend) / nullif(sum(monthly_income), 0) as double) as income_utilisation,
         cast(sum(fraud_txn_count) as bigint) as fraud_txn_count,
-        cast(sum(fraud_txn_count) / nullif(sum(fraud_labelled_txn_count), 0) as double) as fraud_rate,
+        cast(sum(fraud_txn_count) / nullif(sum(fraud_labelled_txn_count), 0) as double) as fraud_rate
     from customer_months
     group by month_start_date
 )

@@ -13,7 +13,7 @@ diagnostics as (
         k,
         count(distinct cluster) as clusters,
         count(*) as customers,
-        sum(sq_distance) as inertia,
+        sum(sq_distance) as inertia
     from assigned
     group by k
 ),
@@ -25,7 +25,7 @@ elbow as (
             (1 - (k - min(k) over ()) / nullif(max(k) over () - min(k) over (), 0))
             - (inertia - min(inertia) over ()) / nullif(max(inertia) over () - min(inertia) over (), 0),
             0
-        ) as below_line,
+        ) as below_line
     from diagnostics
 ),
 
@@ -36,7 +36,7 @@ final as (
         cast(customers as bigint) as customers,
         cast(inertia as double) as inertia,
         cast(below_line as double) as elbow_score,
-        row_number() over (order by below_line desc, k asc) = 1 as is_chosen,
+        row_number() over (order by below_line desc, k asc) = 1 as is_chosen
     from elbow
 )
 

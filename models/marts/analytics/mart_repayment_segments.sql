@@ -21,7 +21,7 @@ features as (
         cast(loan_count as double) as loan_count,
         cast(loan_avg_amount as double) as loan_avg_amount,
         cast(loan_total_amount as double) as loan_total_amount,
-        cast(avg_repayment_days as double) as avg_repayment_days,
+        cast(avg_repayment_days as double) as avg_repayment_days
     from {{ ref('customer_features') }}
 ),
 
@@ -38,7 +38,7 @@ final as (
         cast(assigned.centroid_avg_repayment_days as double) as segment_avg_repayment_days,
         cast(assigned.centroid_loan_count as double) as segment_avg_loan_count,
         cast(assigned.centroid_loan_avg_amount as double) as segment_avg_loan_amount,
-        cast(assigned.centroid_loan_total_amount as double) as segment_avg_loan_total_amount,
+        cast(assigned.centroid_loan_total_amount as double) as segment_avg_loan_total_amount
     from assigned
     inner join chosen
         on assigned.k = chosen.k

@@ -21,7 +21,7 @@ top_cities as (
         avg(frequency) as avg_frequency,
         avg(monetary_total) as avg_monetary_total,
         avg(age) as avg_age,
-        row_number() over (order by count(*) desc, city asc) as city_rank,
+        row_number() over (order by count(*) desc, city asc) as city_rank
     from segments
     group by city
     qualify city_rank <= {{ top_n }}
@@ -38,7 +38,7 @@ final as (
         cast(top_cities.avg_recency_days as double) as city_avg_recency_days,
         cast(top_cities.avg_frequency as double) as city_avg_frequency,
         cast(top_cities.avg_monetary_total as double) as city_avg_monetary_total,
-        cast(top_cities.avg_age as double) as city_avg_age,
+        cast(top_cities.avg_age as double) as city_avg_age
     from segments
     inner join top_cities
         on segments.city = top_cities.city

@@ -14,7 +14,7 @@ features as (
         cast(recency_days as double) as recency_days,
         cast(txn_count as double) as frequency,
         cast(monetary_total as double) as monetary_total,
-        cast(age as double) as age,
+        cast(age as double) as age
     from {{ ref('customer_features') }}
     where txn_count > 0
 ),
@@ -31,7 +31,7 @@ features as (
 customers as (
     select
         customer_id,
-        city,
+        city
     from {{ ref('dim_customer') }}
 ),
 
@@ -49,7 +49,7 @@ final as (
         rfm.centroid_frequency as segment_avg_frequency,
         rfm.centroid_monetary_total as segment_avg_monetary_total,
         rfm.centroid_age as segment_avg_age,
-        cast(rfm.sq_distance as double) as sq_distance,
+        cast(rfm.sq_distance as double) as sq_distance
     from features
     inner join rfm_assigned as rfm
         on features.customer_id = rfm.customer_id

@@ -14,7 +14,7 @@ account_types as (select * from {{ ref('account_types') }}),
 transaction_accounts as (
     select
         account_id,
-        min(customer_id) as customer_id,
+        min(customer_id) as customer_id
     from {{ ref('stg_core__transactions') }}
     where account_id is not null
     group by account_id
@@ -36,7 +36,7 @@ listed as (
         accounts.is_open,
         false as is_inferred,
         accounts.dq_flags,
-        accounts.derived_columns,
+        accounts.derived_columns
     from accounts
     left join account_types
         on accounts.account_type = account_types.account_type
@@ -58,7 +58,7 @@ inferred as (
         cast(null as boolean) as is_open,
         true as is_inferred,
         cast(null as string) as dq_flags,
-        cast(null as string) as derived_columns,
+        cast(null as string) as derived_columns
     from transaction_accounts
     anti join accounts
         on transaction_accounts.account_id = accounts.account_id
@@ -74,7 +74,7 @@ final as (
     select
         -- Dense surrogate key in account_id order: the same accounts give the same keys.
         cast(row_number() over (order by account_id) as integer) as account_key,
-        *,
+        *
     from members
 )
 

@@ -25,7 +25,7 @@ income_bands as (select * from {{ ref('income_bands') }}),
 holdings as (select * from {{ ref('int_accounts_aggregated_to_customer') }}),
 
 reporting_period as (
-    select last_activity_month as as_of_month,
+    select last_activity_month as as_of_month
     from {{ ref('int_reporting_period') }}
 ),
 
@@ -35,7 +35,7 @@ located as (
         cities.state,
         cities.region as city_region,
         cities.tier as city_tier,
-        cities.tier_label as city_tier_label,
+        cities.tier_label as city_tier_label
     from customers
     left join cities
         on lower(customers.city) = lower(cities.city)
@@ -47,7 +47,7 @@ banded as (
         age_bands.age_band,
         age_bands.sort_order as age_band_sort_order,
         income_bands.income_band,
-        income_bands.sort_order as income_band_sort_order,
+        income_bands.sort_order as income_band_sort_order
     from located
     left join age_bands
         on located.age between age_bands.min_age and age_bands.max_age
@@ -98,7 +98,7 @@ final as (
         coalesce(holdings.has_foreign_currency_account, false) as has_foreign_currency_account,
         coalesce(holdings.product_count, 0) as product_count,
         banded.dq_flags,
-        banded.derived_columns,
+        banded.derived_columns
     from banded
     cross join reporting_period
     left join holdings

@@ -12,7 +12,7 @@ merchants as (select * from {{ ref('stg_core__merchants') }}),
 spend_categories as (select * from {{ ref('int_spend_categories') }}),
 
 transaction_merchants as (
-    select distinct merchant_id,
+    select distinct merchant_id
     from {{ ref('stg_core__transactions') }}
     where merchant_id is not null
 ),
@@ -31,7 +31,7 @@ described as (
         coalesce(merchants.country_code = '{{ var("home_country", "IN") }}', false) as is_domestic,
         false as is_inferred,
         merchants.dq_flags,
-        merchants.derived_columns,
+        merchants.derived_columns
     from merchants
     left join spend_categories
         on merchants.category = spend_categories.category
@@ -51,7 +51,7 @@ inferred as (
         cast(null as boolean) as is_domestic,
         true as is_inferred,
         cast(null as string) as dq_flags,
-        cast(null as string) as derived_columns,
+        cast(null as string) as derived_columns
     from transaction_merchants
     anti join merchants
         on transaction_merchants.merchant_id = merchants.merchant_id
@@ -72,14 +72,14 @@ no_merchant as (
         cast(null as boolean) as is_domestic,
         false as is_inferred,
         cast(null as string) as dq_flags,
-        cast(null as string) as derived_columns,
+        cast(null as string) as derived_columns
 ),
 
 -- Dense surrogate keys in merchant_id order; the "No merchant" member is -1.
 keyed as (
     select
         cast(row_number() over (order by merchant_id) as integer) as merchant_key,
-        *,
+        *
     from (
         select * from described
         union all
@@ -92,7 +92,7 @@ final as (
     union all
     select
         -1 as merchant_key,
-        *,
+        *
     from no_merchant
 )
 

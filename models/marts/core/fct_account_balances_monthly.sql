@@ -15,14 +15,14 @@ balances as (select * from {{ ref('stg_core__account_balances') }}),
 accounts as (
     select
         account_key,
-        account_id,
+        account_id
     from {{ ref('dim_account') }}
 ),
 
 customers as (
     select
         customer_key,
-        customer_id,
+        customer_id
     from {{ ref('dim_customer') }}
 ),
 
@@ -33,7 +33,7 @@ final as (
         balances.balance_month,
         {{ to_date_key('balances.balance_month') }} as date_key,
         balances.balance,
-        balances.loaded_at,
+        balances.loaded_at
     from balances
     -- Left joins: a balance whose account or owner is missing from its dimension keeps its row
     -- with a NULL key (the relationships tested on stg_core__account_balances rule that out).

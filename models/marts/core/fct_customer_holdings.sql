@@ -22,7 +22,7 @@ final as (
         cast(holdings.balance as decimal(18, 2)) as balance,
         cast(holdings.quantity as double) as quantity,
         holdings.dq_flags,
-        holdings.derived_columns,
+        holdings.derived_columns
     from holdings
     left join account_types
         on holdings.product = account_types.account_type

@@ -17,7 +17,7 @@ joined as (
         loans.due_date,
         repayments.paid_date,
         loans.principal_amount,
-        repayments.amount,
+        repayments.amount
     from repayments
     left join loans
         on repayments.loan_id = loans.loan_id
@@ -40,7 +40,7 @@ final as (
                 then cast(greatest({{ dbt.datediff('due_date', 'paid_date', 'day') | trim }}, 0) as integer)
         end as days_late,
         coalesce(paid_date > due_date, false) as is_late,
-        {{ to_date_key('paid_date') }} as date_key,
+        {{ to_date_key('paid_date') }} as date_key
     from joined
 )
 

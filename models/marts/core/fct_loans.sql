@@ -9,7 +9,7 @@ loans as (select * from {{ ref('stg_core__loans') }}),
 repayments as (select * from {{ ref('int_loan_repayments_aggregated_to_loan') }}),
 
 reporting_period as (
-    select last_activity_date as as_of_date,
+    select last_activity_date as as_of_date
     from {{ ref('int_reporting_period') }}
 ),
 
@@ -28,7 +28,7 @@ joined as (
         repayments.last_paid_date,
         reporting_period.as_of_date,
         loans.dq_flags,
-        loans.derived_columns,
+        loans.derived_columns
     from loans
     cross join reporting_period
     left join repayments
@@ -40,7 +40,7 @@ measured as (
         *,
         repaid_amount >= principal_amount as is_repaid,
         -- The date the loan was cleared; NULL while it is still outstanding.
-        case when repaid_amount >= principal_amount then last_paid_date end as repaid_date,
+        case when repaid_amount >= principal_amount then last_paid_date end as repaid_date
     from joined
 ),
 
@@ -70,7 +70,7 @@ final as (
         end as loan_status,
         {{ to_date_key('disbursed_date') }} as date_key,
         dq_flags,
-        derived_columns,
+        derived_columns
     from measured
 )
 

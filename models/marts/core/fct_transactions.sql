@@ -22,21 +22,21 @@ transactions as (select * from {{ ref('int_transactions_enriched') }}),
 customers as (
     select
         customer_key,
-        customer_id,
+        customer_id
     from {{ ref('dim_customer') }}
 ),
 
 accounts as (
     select
         account_key,
-        account_id,
+        account_id
     from {{ ref('dim_account') }}
 ),
 
 merchants as (
     select
         merchant_key,
-        merchant_id,
+        merchant_id
     from {{ ref('dim_merchant') }}
 ),
 
@@ -68,7 +68,7 @@ final as (
         transactions.has_fraud_label,
         transactions.dq_flags,
         transactions.derived_columns,
-        transactions.loaded_at,
+        transactions.loaded_at
     from transactions
     -- Left joins: a transaction whose member is missing keeps its row with a NULL key, which
     -- the has_no_nulls test on the keys reports, rather than vanishing from the fact.

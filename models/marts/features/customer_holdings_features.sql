@@ -16,13 +16,13 @@ holdings as (select * from {{ ref('fct_customer_holdings') }}),
 latest as (
     select
         customer_id,
-        max(snapshot_date) as snapshot_date,
+        max(snapshot_date) as snapshot_date
     from holdings
     group by customer_id
 ),
 
 current_holdings as (
-    select holdings.*,
+    select holdings.*
     from holdings
     inner join latest
         on holdings.customer_id = latest.customer_id
@@ -43,7 +43,7 @@ final as (
         cast(
             count(distinct case when coalesce(balance, 0) <> 0 or coalesce(quantity, 0) > 0 then product end)
             as integer
-        ) as products_held,
+        ) as products_held
     from current_holdings
     group by customer_id
 )

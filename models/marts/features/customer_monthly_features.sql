@@ -31,11 +31,11 @@
 #}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['customer_id', 'month_start_date'],
         on_schema_change='fail',
-        pre_hook="{{ reset_when_upstream_rebuilt(ref('int_transactions_enriched')) }}",
+        pre_hook="{{ reset_when_upstream_rebuilt(ref('int_transactions_enriched')) }}"
     )
 }}
 {%- set categories = spend_categories() %}
@@ -72,7 +72,7 @@ transactions as (
         is_essential,
         is_fraud,
         has_fraud_label,
-        loaded_at,
+        loaded_at
     from {{ ref('int_transactions_enriched') }}
 ),
 
@@ -89,7 +89,7 @@ monthly_spend as (
         cast(null as boolean) as is_cross_border,
         cast(null as boolean) as is_night,
         spend_categories.is_discretionary,
-        spend_categories.is_essential,
+        spend_categories.is_essential
     from {{ ref('stg_core__monthly_spend') }} as monthly_spend
     left join {{ ref('channels') }} as channels
         on monthly_spend.channel = channels.channel
@@ -100,7 +100,7 @@ monthly_spend as (
 customers as (
     select
         customer_id,
-        joined_date,
+        joined_date
     from {{ ref('dim_customer') }}
 ),
 
@@ -108,7 +108,7 @@ balances as (
     select
         customer_id,
         balance_month,
-        sum(balance) as end_of_month_balance,
+        sum(balance) as end_of_month_balance
     from {{ ref('stg_core__account_balances') }}
     group by customer_id, balance_month
 ),
@@ -116,14 +116,14 @@ balances as (
 -- The watermark, read from the facts apart from `transactions`: a CTE read more than once is
 -- stored whole by DuckDB, and that one holds every transaction.
 watermark as (
-    select coalesce(max(loaded_at), {{ run_loaded_at() }}) as loaded_at,
+    select coalesce(max(loaded_at), {{ run_loaded_at() }}) as loaded_at
     from {{ ref('int_transactions_enriched') }}
 ),
 
 period as (select * from {{ ref('int_reporting_period') }}),
 
 months as (
-    select distinct dates.month_start_date,
+    select distinct dates.month_start_date
     from {{ ref('dim_date') }} as dates
     cross join period
     where dates.month_start_date between period.first_activity_month and period.last_activity_month
@@ -134,7 +134,7 @@ months as (
 all_customer_months as (
     select
         customers.customer_id,
-        months.month_start_date,
+        months.month_start_date
     from customers
     cross join months
     where customers.joined_date is null
@@ -144,23 +144,23 @@ all_customer_months as (
 {% if incremental -%}
 -- Months with facts newer than this table, months new to the window, customers new to the table.
 touched_months as (
-    select distinct transaction_month as month_start_date,
+    select distinct transaction_month as month_start_date
     from {{ ref('int_transactions_enriched') }}
     where loaded_at > {{ loaded_watermark(this) }}
     union
-    select month_start_date,
+    select month_start_date
     from months
     where month_start_date not in (select distinct built.month_start_date from {{ this }} as built)
 ),
 
 new_customers as (
-    select customer_id,
+    select customer_id
     from customers
     where customer_id not in (select distinct built.customer_id from {{ this }} as built)
 ),
 
 customer_months as (
-    select all_customer_months.*,
+    select all_customer_months.*
     from all_customer_months
     where all_customer_months.month_start_date in (select touched_months.month_start_date from touched_months)
         or all_customer_months.customer_id in (select new_customers.customer_id from new_customers)
@@ -210,7 +210,7 @@ from_transactions as (
         sum(case when is_night then 1 else 0 end) as night_txn_count,
         sum(case when is_night is not null then 1 else 0 end) as time_known_txn_count,
         sum(case when is_fraud then 1 else 0 end) as fraud_txn_count,
-        sum(case when has_fraud_label then 1 else 0 end) as fraud_labelled_txn_count,
+        sum(case when has_fraud_label then 1 else 0 end) as fraud_labelled_txn_count
     from touched_transactions
     group by customer_id, transaction_month
 ),
@@ -265,20 +265,22 @@ from_aggregates as (
         0 as night_txn_count,
         0 as time_known_txn_count,
         0 as fraud_txn_count,
-        0 as fraud_labelled_txn_count,
+        0 as fraud_labelled_txn_count
     from monthly_spend
     group by customer_id, spend_month
 ),
 
+-- from_transactions and from_aggregates list the same columns in the same order: Spark
+-- stacks them by position (union_all_by_name()).
 aggregated as (
     select
         *,
-        'transactions' as activity_source,
+        'transactions' as activity_source
     from from_transactions
-    union all by name
+    {{ union_all_by_name() }}
     select
         from_aggregates.*,
-        'monthly_aggregates' as activity_source,
+        'monthly_aggregates' as activity_source
     from from_aggregates
     anti join from_transactions
         on from_aggregates.customer_id = from_transactions.customer_id
@@ -320,7 +322,7 @@ final as (
         cast(coalesce(aggregated.spend_{{ category }}, 0) as double) as spend_{{ category }},
         {%- endfor %}
         cast(balances.end_of_month_balance as double) as end_of_month_balance,
-        watermark.loaded_at,
+        watermark.loaded_at
     from customer_months
     cross join watermark
     left join aggregated

@@ -17,7 +17,7 @@ current_scores as (
     select
         customer_id,
         model,
-        probability,
+        probability
     from classifiers
     where split = 'current'
 ),
@@ -27,7 +27,7 @@ training_scores as (
         customer_id,
         model,
         probability as training_probability,
-        split,
+        split
     from classifiers
     where split <> 'current'
 ),
@@ -38,7 +38,7 @@ final as (
         cast(current_scores.model as string) as model,
         cast(current_scores.probability as double) as probability,
         cast(training_scores.training_probability as double) as training_probability,
-        cast(training_scores.split as string) as split,
+        cast(training_scores.split as string) as split
     from current_scores
     left join training_scores
         on current_scores.customer_id = training_scores.customer_id

@@ -28,7 +28,7 @@ final as (
         cast(severity_late_repayment as double) as severity_late_repayment,
         cast(severity_spend_spike as double) as severity_spend_spike,
         cast(severity_cash_out as double) as severity_cash_out,
-        cast(severity_cross_border_burst as double) as severity_cross_border_burst,
+        cast(severity_cross_border_burst as double) as severity_cross_border_burst
     from scores
 )
 

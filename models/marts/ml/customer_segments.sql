@@ -8,7 +8,7 @@ final as (
         cast(customer_id as string) as customer_id,
         cast(segment_id as string) as segment_id,
         cast(segment_name as string) as segment_name,
-        cast(distance_to_centroid as double) as distance_to_centroid,
+        cast(distance_to_centroid as double) as distance_to_centroid
     from segmentation
     where output = 'assignments'
 )

@@ -17,7 +17,7 @@ final as (
         cast(measure_value as double) as measure_value,
         cast(tier_code as string) as tier_code,
         cast(tier_name as string) as tier_name,
-        cast(tier_rank as integer) as tier_rank,
+        cast(tier_rank as integer) as tier_rank
     from tiers
 )
 

@@ -11,21 +11,21 @@ customers as (
         customer_id,
         city,
         occupation,
-        age_band,
+        age_band
     from {{ ref('dim_customer') }}
 ),
 
 segments as (
     select
         customer_id,
-        segment_name,
+        segment_name
     from {{ ref('customer_segments') }}
 ),
 
 features as (
     select
         customer_id,
-        observation_end_date,
+        observation_end_date
     from {{ ref('customer_features') }}
 ),
 
@@ -45,7 +45,7 @@ final as (
         customers.occupation,
         customers.age_band,
         segments.segment_name,
-        features.observation_end_date,
+        features.observation_end_date
     from scores
     left join customers
         on scores.customer_id = customers.customer_id

@@ -9,7 +9,7 @@ final as (
         cast(feature as string) as feature,
         cast(importance as double) as importance,
         cast(importance_type as string) as importance_type,
-        cast(rank as integer) as importance_rank,
+        cast(rank as integer) as importance_rank
     from classifiers
     where output = 'importances'
 )

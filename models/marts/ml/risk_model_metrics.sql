@@ -8,7 +8,7 @@ final as (
         cast(model as string) as model,
         cast(metric as string) as metric,
         cast(value as double) as value,
-        cast(note as string) as note,
+        cast(note as string) as note
     from classifiers
     where output = 'metrics'
 )

@@ -23,7 +23,7 @@ final as (
         cast(is_assessable as boolean) as is_assessable,
         cast(value_at_medium_cutoff as double) as value_at_medium_cutoff,
         cast(value_at_high_cutoff as double) as value_at_high_cutoff,
-        cast(customers_with_reason as bigint) as customers_with_reason,
+        cast(customers_with_reason as bigint) as customers_with_reason
     from rules
 )
 

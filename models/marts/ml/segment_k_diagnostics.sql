@@ -16,7 +16,7 @@ final as (
         cast(silhouette_sample_rows as bigint) as silhouette_sample_rows,
         cast(features_used as string) as features_used,
         cast(log_features as string) as log_features,
-        cast(warnings as string) as warnings,
+        cast(warnings as string) as warnings
     from segmentation
     where output = 'diagnostics'
 )

@@ -41,7 +41,7 @@ final as (
         cast(centroid_late_repayment_share as double) as centroid_late_repayment_share,
         cast(match_score as double) as match_score,
         cast(description as string) as description,
-        cast(recommended_action as string) as recommended_action,
+        cast(recommended_action as string) as recommended_action
     from segmentation
     where output = 'profiles'
 )

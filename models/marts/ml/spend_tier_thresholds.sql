@@ -23,7 +23,7 @@ final as (
         cast(upper_edge as double) as upper_edge,
         cast(customers as bigint) as customers,
         cast(mean_value as double) as mean_value,
-        cast(method as string) as method,
+        cast(method as string) as method
     from thresholds
 )
 

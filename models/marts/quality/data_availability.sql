@@ -44,7 +44,7 @@ with
         {%- endif %}
         {%- endfor %}
         (select count(*) from {{ ref('base_core__' ~ table) }}) as raw_rows,
-        count(*) as clean_rows,
+        count(*) as clean_rows
     from {{ ref('stg_core__' ~ table) }}
 ),
 
@@ -60,7 +60,7 @@ with
         {{ 'true' if raw_table_is_present(table) else 'false' }} as is_present,
         raw_rows as rows,
         clean_rows as values_present,
-        clean_rows > 0 as varies,
+        clean_rows > 0 as varies
     from {{ table }}_stats
     {%- for column in columns %}
     union all
@@ -75,7 +75,7 @@ with
         ) as is_present,
         clean_rows as rows,
         {{ column.name }}__values as values_present,
-        {{ column.name }}__varies as varies,
+        {{ column.name }}__varies as varies
     from {{ table }}_stats
     {%- endfor %}
 ),
@@ -88,7 +88,7 @@ features as (
         count({{ column }}) as {{ column }}__values,
         coalesce(min({{ column }}) is distinct from max({{ column }}), false) as {{ column }}__varies,
         {%- endfor %}
-        count(*) as customers,
+        count(*) as customers
     from {{ feature_relation }}
 ),
 
@@ -101,7 +101,7 @@ feature_rows as (
         true as is_present,
         customers as rows,
         {{ column }}__values as values_present,
-        {{ column }}__varies as varies,
+        {{ column }}__varies as varies
     from features
     {%- if not loop.last %}
     union all
@@ -115,7 +115,7 @@ feature_rows as (
         true as is_present,
         cast(0 as bigint) as rows,
         cast(0 as bigint) as values_present,
-        false as varies,
+        false as varies
     where false
     {%- endif %}
 ),
@@ -138,7 +138,7 @@ final as (
         cast(case when is_present then coalesce(values_present, 0) else 0 end as bigint) as values_present,
         cast(case when is_present then coalesce(values_present, 0) else 0 end / nullif(rows, 0) as double)
             as non_null_share,
-        is_present and coalesce(values_present, 0) > 0 and coalesce(varies, false) as carries_information,
+        is_present and coalesce(values_present, 0) > 0 and coalesce(varies, false) as carries_information
     from unioned
 )
 

@@ -8,7 +8,7 @@ with
 
 raw_rows as (
     {%- for table in raw_contract() %}
-    select '{{ table }}' as table_name, count(*) as raw_rows,
+    select '{{ table }}' as table_name, count(*) as raw_rows
     from {{ ref('base_core__' ~ table) }}
     {%- if not loop.last %}
     union all
@@ -23,7 +23,7 @@ quarantined as (
         cast(null as string) as column_name,
         reason_code as code,
         min(reason_description) as description,
-        count(*) as rows,
+        count(*) as rows
     from {{ ref('quarantined_rows') }}
     group by source_table, reason_code
 ),
@@ -35,7 +35,7 @@ flagged as (
         column_name,
         flag_code as code,
         min(flag_description) as description,
-        count(*) as rows,
+        count(*) as rows
     from {{ ref('data_quality_flags') }}
     group by source_table, column_name, flag_code
 ),
@@ -55,7 +55,7 @@ final as (
         counted.description,
         cast(counted.rows as bigint) as rows,
         cast(raw_rows.raw_rows as bigint) as raw_rows,
-        cast(counted.rows / nullif(raw_rows.raw_rows, 0) as double) as share_of_raw_rows,
+        cast(counted.rows / nullif(raw_rows.raw_rows, 0) as double) as share_of_raw_rows
     from counted
     left join raw_rows
         on counted.table_name = raw_rows.table_name

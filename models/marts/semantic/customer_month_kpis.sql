@@ -19,14 +19,14 @@ months as (
         total_spend,
         txn_count,
         fraud_txn_count,
-        fraud_labelled_txn_count,
+        fraud_labelled_txn_count
     from {{ ref('customer_monthly_features') }}
 ),
 
 customers as (
     select
         customer_id,
-        monthly_income,
+        monthly_income
     from {{ ref('dim_customer') }}
 ),
 
@@ -43,7 +43,7 @@ final as (
         months.fraud_labelled_txn_count,
         cast(case when customers.monthly_income > 0 then customers.monthly_income end as double)
             as monthly_income,
-        case when customers.monthly_income > 0 then months.total_spend end as income_known_spend,
+        case when customers.monthly_income > 0 then months.total_spend end as income_known_spend
     from months
     left join customers
         on months.customer_id = customers.customer_id

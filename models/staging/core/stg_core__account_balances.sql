@@ -16,7 +16,7 @@ final as (
         derived_columns,
         customer_id,
         account_type,
-        loaded_at,
+        loaded_at
     from account_balances
     where quarantine_reason is null
 )

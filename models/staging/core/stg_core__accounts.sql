@@ -19,7 +19,7 @@ final as (
         status,
         is_open,
         dq_flags,
-        derived_columns,
+        derived_columns
     from accounts
     where quarantine_reason is null
 )

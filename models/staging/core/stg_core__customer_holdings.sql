@@ -15,7 +15,7 @@ final as (
         balance,
         quantity,
         dq_flags,
-        derived_columns,
+        derived_columns
     from customer_holdings
     where quarantine_reason is null
 )

@@ -30,7 +30,7 @@ final as (
         risk_weighting,
         has_sentinel_birth_date,
         dq_flags,
-        derived_columns,
+        derived_columns
     from customers
     where quarantine_reason is null
 )

@@ -12,7 +12,7 @@ final as (
         paid_date,
         amount,
         dq_flags,
-        derived_columns,
+        derived_columns
     from loan_repayments
     where quarantine_reason is null
 )

@@ -15,7 +15,7 @@ final as (
         due_date,
         interest_rate,
         dq_flags,
-        derived_columns,
+        derived_columns
     from loans
     where quarantine_reason is null
 )

@@ -15,7 +15,7 @@ final as (
         city,
         country_code,
         dq_flags,
-        derived_columns,
+        derived_columns
     from merchants
     where quarantine_reason is null
 )

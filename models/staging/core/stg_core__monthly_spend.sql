@@ -17,7 +17,7 @@ final as (
         amount,
         transaction_count,
         dq_flags,
-        derived_columns,
+        derived_columns
     from monthly_spend
     where quarantine_reason is null
 )

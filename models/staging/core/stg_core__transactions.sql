@@ -36,7 +36,7 @@ final as (
         account_type,
         home_country_code,
         merchant_category,
-        loaded_at,
+        loaded_at
     from transactions
     where quarantine_reason is null
 )

@@ -28,55 +28,55 @@ seed_codes as (
     select
         'channel' as code_set,
         channel as spelling,
-        channel as code,
+        channel as code
     from channels
     union all
     select
         'payment_type' as code_set,
         payment_type as spelling,
-        payment_type as code,
+        payment_type as code
     from payment_types
     union all
     select
         'account_type' as code_set,
         account_type as spelling,
-        account_type as code,
+        account_type as code
     from account_types
     union all
     select distinct
         'category' as code_set,
         category as spelling,
-        category as code,
+        category as code
     from merchant_categories
     union all
     select
         'mcc' as code_set,
         cast(mcc as string) as spelling,
-        category as code,
+        category as code
     from merchant_categories
     union all
     select
         'currency' as code_set,
         currency_code as spelling,
-        currency_code as code,
+        currency_code as code
     from currencies
     union all
     select
         'country_code' as code_set,
         country_code as spelling,
-        country_code as code,
+        country_code as code
     from countries
     union all
     select
         'country_code' as code_set,
         country_name as spelling,
-        country_code as code,
+        country_code as code
     from countries
     union all
     select
         'city' as code_set,
         city as spelling,
-        city as code,
+        city as code
     from cities
 ),
 
@@ -84,7 +84,7 @@ aliases as (
     select
         code_set,
         alias as spelling,
-        code,
+        code
     from code_aliases
 ),
 
@@ -98,7 +98,7 @@ final as (
     select distinct
         code_set,
         {{ normalise_code('spelling') }} as lookup_key,
-        code,
+        code
     from spellings
 )
 

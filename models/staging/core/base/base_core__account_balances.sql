@@ -19,11 +19,11 @@
 #}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['account_id', 'balance_month'],
         on_schema_change='fail',
-        pre_hook="{{ reset_when_raw_reload('account_balances') }}",
+        pre_hook="{{ reset_when_raw_reload('account_balances') }}"
     )
 }}
 
@@ -59,9 +59,9 @@
     columns=[
         ('account_id', 'account_id'),
         ('balance_month', 'balance_month'),
-        ('balance', 'cast(case when quarantine_reason is null then round(balance_value, minor_units) end as decimal(18, 2))'),
+        ('balance', 'cast(case when quarantine_reason is null then ' ~ round_to_minor_units('balance_value') ~ ' end as decimal(18, 2))'),
         ('derived_columns', 'derived_columns_text'),
         ('customer_id', 'account_customer_id'),
         ('account_type', 'account_account_type'),
-    ],
+    ]
 ) }}

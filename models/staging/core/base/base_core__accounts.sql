@@ -64,5 +64,5 @@
         ('status', "coalesce(status, case when closed_date is not null then 'closed' else 'open' end)"),
         ('is_open', "coalesce(status, case when closed_date is not null then 'closed' else 'open' end) <> 'closed' and closed_date is null"),
         ('derived_columns', 'derived_columns_text'),
-    ],
+    ]
 ) }}

@@ -52,8 +52,8 @@
         ('customer_id', 'customer_id'),
         ('snapshot_date', 'snapshot_date'),
         ('product', 'product'),
-        ('balance', 'cast(case when quarantine_reason is null then round(balance, minor_units) end as decimal(18, 2))'),
+        ('balance', 'cast(case when quarantine_reason is null then ' ~ round_to_minor_units('balance') ~ ' end as decimal(18, 2))'),
         ('quantity', 'cast(quantity as double)'),
         ('derived_columns', 'derived_columns_text'),
-    ],
+    ]
 ) }}

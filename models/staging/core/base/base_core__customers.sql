@@ -90,7 +90,7 @@
             ~ dbt.datediff('birth_date', 'as_of_date', 'year')
             ~ " - case when " ~ dbt.dateadd('year', dbt.datediff('birth_date', 'as_of_date', 'year'), 'birth_date') ~ " > as_of_date then 1 else 0 end,"
             ~ " age,"
-            ~ " (try_cast(regexp_extract(age_group, '^(\\d+)\\s*(-|to)\\s*(\\d+)$', 1) as integer) + try_cast(regexp_extract(age_group, '^(\\d+)\\s*(-|to)\\s*(\\d+)$', 3) as integer)) // 2,"
+            ~ " " ~ integer_divide("(try_cast(regexp_extract(age_group, '^(\\d+)\\s*(-|to)\\s*(\\d+)$', 1) as integer) + try_cast(regexp_extract(age_group, '^(\\d+)\\s*(-|to)\\s*(\\d+)$', 3) as integer))", '2') ~ ","
             ~ " try_cast(regexp_extract(age_group, '^(\\d+)\\s*\\+$', 1) as integer) + 5"
             ~ ") as integer)"),
         ('age_group', 'age_group'),
@@ -109,5 +109,5 @@
         ('risk_weighting', 'risk_weighting'),
         ('has_sentinel_birth_date', "coalesce(parsed_birth_date <= cast('1900-01-01' as date), false)"),
         ('derived_columns', 'derived_columns_text'),
-    ],
+    ]
 ) }}

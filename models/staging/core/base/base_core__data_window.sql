@@ -45,7 +45,7 @@ fields as (
         profile.year_text,
         profile.first_field,
         case when orders.date_order = 'mdy' then profile.first_field else profile.second_field end as month_field,
-        case when orders.date_order = 'mdy' then profile.second_field else profile.first_field end as day_field,
+        case when orders.date_order = 'mdy' then profile.second_field else profile.first_field end as day_field
     from profile
     inner join orders
         on profile.table_name = orders.table_name
@@ -70,15 +70,15 @@ dated as (
         fields.value_count,
         case
             when fields.form in ('ymd', 'ym')
-                then try(make_date(cast(fields.year_text as integer), fields.first_field, 1))
+                then {{ try_make_date('cast(fields.year_text as integer)', 'fields.first_field', '1') }}
             when length(fields.year_text) = 4
-                then try(make_date(cast(fields.year_text as integer), fields.month_field, 1))
+                then {{ try_make_date('cast(fields.year_text as integer)', 'fields.month_field', '1') }}
             when
-                try(make_date(2000 + cast(fields.year_text as integer), fields.month_field, fields.day_field))
+                {{ try_make_date('2000 + cast(fields.year_text as integer)', 'fields.month_field', 'fields.day_field') }}
                 <= as_of.as_of_date
-                then try(make_date(2000 + cast(fields.year_text as integer), fields.month_field, 1))
-            else try(make_date(1900 + cast(fields.year_text as integer), fields.month_field, 1))
-        end as activity_month,
+                then {{ try_make_date('2000 + cast(fields.year_text as integer)', 'fields.month_field', '1') }}
+            else {{ try_make_date('1900 + cast(fields.year_text as integer)', 'fields.month_field', '1') }}
+        end as activity_month
     from fields
     cross join as_of
 ),
@@ -86,7 +86,7 @@ dated as (
 months as (
     select
         dated.activity_month,
-        sum(dated.value_count) as value_count,
+        sum(dated.value_count) as value_count
     from dated
     cross join as_of
     where dated.activity_month is not null
@@ -98,7 +98,7 @@ gaps as (
     select
         *,
         {{ dbt.datediff('lag(activity_month) over (order by activity_month)', 'activity_month', 'month') | trim }}
-            as months_since_previous,
+            as months_since_previous
     from months
 ),
 
@@ -112,7 +112,7 @@ runs as (
                     then 1
                 else 0
             end
-        ) over (order by activity_month rows between unbounded preceding and current row) as run_number,
+        ) over (order by activity_month rows between unbounded preceding and current row) as run_number
     from gaps
 ),
 
@@ -121,7 +121,7 @@ run_sizes as (
         run_number,
         min(activity_month) as first_month,
         max(activity_month) as last_month,
-        sum(value_count) as value_count,
+        sum(value_count) as value_count
     from runs
     group by run_number
 ),
@@ -134,7 +134,7 @@ decided as (
             )
         ) as detected_start,
         count(*) as runs,
-        sum(value_count) as dated_values,
+        sum(value_count) as dated_values
     from run_sizes
 ),
 
@@ -158,7 +158,7 @@ final as (
         end as decided_by,
         {%- endif %}
         as_of.as_of_date as window_end,
-        cast(coalesce(decided.dated_values, 0) as bigint) as dated_values,
+        cast(coalesce(decided.dated_values, 0) as bigint) as dated_values
     from decided
     cross join as_of
 )

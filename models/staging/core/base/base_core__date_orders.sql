@@ -42,7 +42,7 @@ evidence as (
         sum(value_count) filter (where form = 'dm') as day_month_values,
         sum(value_count) filter (where form = 'dm' and first_field > 12) as first_above_12,
         sum(value_count) filter (where form = 'dm' and second_field > 12) as second_above_12,
-        sum(value_count) filter (where form = 'dm' and length(year_text) = 2) as two_digit_years,
+        sum(value_count) filter (where form = 'dm' and length(year_text) = 2) as two_digit_years
     from profile
     group by table_name, column_name
 ),
@@ -55,7 +55,7 @@ detected as (
         coalesce(evidence.day_month_values, 0) as day_month_values,
         coalesce(evidence.first_above_12, 0) as first_above_12,
         coalesce(evidence.second_above_12, 0) as second_above_12,
-        coalesce(evidence.two_digit_years, 0) as two_digit_years,
+        coalesce(evidence.two_digit_years, 0) as two_digit_years
     from columns
     left join evidence
         on columns.table_name = evidence.table_name
@@ -97,7 +97,7 @@ final as (
             when day_month_values > 0
                 then 'no value tells the order (days and months all 12 or less): var ambiguous_date_order'
             else 'no day/month values'
-        end as decided_by,
+        end as decided_by
     from detected
 )
 

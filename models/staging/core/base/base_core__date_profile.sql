@@ -11,6 +11,8 @@
     Values of no known form (text, empty) are not profiled: the base models judge them.
 #}
 {%- set date_columns = raw_date_columns() -%}
+{%- set day_month_fields = '^(\\d{1,2})[/.-](\\d{1,2})[/.-](\\d{4}|\\d{2})' -%}
+{%- set day_month_pattern = day_month_fields ~ '(?:[ T]|$)' -%}
 
 with
 
@@ -22,14 +24,14 @@ with
         year_text,
         first_field,
         second_field,
-        sum(value_count) as value_count,
+        sum(value_count) as value_count
     from (
         select
             case
                 when value like '____-__-__%' then 'ymd'
-                when regexp_matches(value, '^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]|$)') then 'ymd'
-                when not is_cut and regexp_matches(value, '^\d{4}-\d{1,2}$') then 'ym'
-                when regexp_matches(value, '^\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})(?:[ T]|$)') then 'dm'
+                when {{ regex_contains('value', '^\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}(?:[ T]|$)') }} then 'ymd'
+                when not is_cut and {{ regex_contains('value', '^\\d{4}-\\d{1,2}$') }} then 'ym'
+                when {{ regex_contains('value', day_month_pattern) }} then 'dm'
             end as form,
             case
                 when value like '____-__-__%' then substr(value, 1, 4)
@@ -40,18 +42,17 @@ with
                 when form in ('ymd', 'ym') then try_cast(regexp_extract(value, '^\d{4}[-/.](\d{1,2})', 1) as integer)
             end as ymd_month,
             case
-                when form = 'dm'
-                    then regexp_extract(
-                        value, '^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})', ['first', 'second', 'year']
-                    )
-            end as dm_parts,
-            case when form = 'dm' then struct_extract(dm_parts, 'year') else ymd_year end as year_text,
+                when form = 'dm' then regexp_extract(value, {{ regex_literal(day_month_fields) }}, 3)
+                else ymd_year
+            end as year_text,
             case
-                when form = 'dm' then try_cast(struct_extract(dm_parts, 'first') as integer)
+                when form = 'dm' then try_cast(regexp_extract(value, {{ regex_literal(day_month_fields) }}, 1) as integer)
                 else ymd_month
             end as first_field,
-            case when form = 'dm' then try_cast(struct_extract(dm_parts, 'second') as integer) end as second_field,
-            value_count,
+            case
+                when form = 'dm' then try_cast(regexp_extract(value, {{ regex_literal(day_month_fields) }}, 2) as integer)
+            end as second_field,
+            value_count
         from (
             -- The date part of each value, counted: the forms only look at it, and a column
             -- holds far fewer dates than values, so the patterns run once per distinct date.
@@ -60,14 +61,14 @@ with
             select
                 date_text as value,
                 length(date_text) < length(value) as is_cut,
-                count(*) as value_count,
+                count(*) as value_count
             from (
                 select
                     value,
                     case when value like '____-__-__%' then left(value, 10) else split_part(value, ' ', 1) end
-                        as date_text,
+                        as date_text
                 from (
-                    select trim(cast(raw_{{ column }} as string)) as value,
+                    select trim(cast(raw_{{ column }} as string)) as value
                     from {{ raw_source('core', table, prefix='raw_') }} as raw_rows
                     where raw_{{ column }} is not null
                 ) as raw_values
@@ -92,7 +93,7 @@ final as (
         year_text,
         cast(first_field as integer) as first_field,
         cast(second_field as integer) as second_field,
-        cast(value_count as bigint) as value_count,
+        cast(value_count as bigint) as value_count
     from {{ table }}__{{ column }}
     {%- if not (outer.last and loop.last) %}
     union all

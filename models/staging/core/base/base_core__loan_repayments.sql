@@ -35,7 +35,7 @@
         ('repayment_id', 'repayment_id'),
         ('loan_id', 'loan_id'),
         ('paid_date', 'paid_date'),
-        ('amount', 'cast(case when quarantine_reason is null then round(amount_value, minor_units) end as decimal(18, 2))'),
+        ('amount', 'cast(case when quarantine_reason is null then ' ~ round_to_minor_units('amount_value') ~ ' end as decimal(18, 2))'),
         ('derived_columns', 'derived_columns_text'),
-    ],
+    ]
 ) }}

@@ -58,9 +58,9 @@
         ('customer_id', 'customer_id'),
         ('account_id', 'account_id'),
         ('disbursed_date', 'disbursed_date'),
-        ('principal_amount', 'cast(case when quarantine_reason is null then round(principal_value, minor_units) end as decimal(18, 2))'),
+        ('principal_amount', 'cast(case when quarantine_reason is null then ' ~ round_to_minor_units('principal_value') ~ ' end as decimal(18, 2))'),
         ('due_date', 'due_date'),
         ('interest_rate', 'interest_rate'),
         ('derived_columns', 'derived_columns_text'),
-    ],
+    ]
 ) }}

@@ -13,7 +13,7 @@
         ('merchant_id', clean_text('raw_merchant_id')),
         ('merchant_name_text', clean_text('raw_merchant_name')),
         ('mcc_text', clean_text('raw_mcc')),
-        ('mcc_code', "case when regexp_full_match(mcc_text, '\\d{1,4}') then lpad(mcc_text, 4, '0') end"),
+        ('mcc_code', "case when " ~ regex_full_match('mcc_text', '\\d{1,4}') ~ " then lpad(mcc_text, 4, '0') end"),
         ('category_key', normalise_code('raw_category')),
         ('city_key', normalise_code('raw_city')),
         ('city_text', clean_text('raw_city')),
@@ -49,5 +49,5 @@
         ('city', 'city'),
         ('country_code', 'coalesce(country_code, city_country_code)'),
         ('derived_columns', 'derived_columns_text'),
-    ],
+    ]
 ) }}

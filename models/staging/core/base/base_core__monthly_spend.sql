@@ -56,8 +56,8 @@
         ('category', 'category'),
         ('payment_type', 'payment_type'),
         ('channel', 'channel'),
-        ('amount', 'cast(case when quarantine_reason is null then round(amount_value, minor_units) end as decimal(18, 2))'),
+        ('amount', 'cast(case when quarantine_reason is null then ' ~ round_to_minor_units('amount_value') ~ ' end as decimal(18, 2))'),
         ('transaction_count', 'cast(transaction_count as bigint)'),
         ('derived_columns', 'derived_columns_text'),
-    ],
+    ]
 ) }}

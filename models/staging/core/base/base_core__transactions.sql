@@ -32,11 +32,11 @@
 #}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='transaction_id',
         on_schema_change='fail',
-        pre_hook="{{ reset_when_raw_reload('transactions') }}",
+        pre_hook="{{ reset_when_raw_reload('transactions') }}"
     )
 }}
 
@@ -59,7 +59,7 @@
         ('account_key', clean_text('raw_account_id')),
         ('customer_key', clean_text('raw_customer_id')),
         ('merchant_key', clean_text('raw_merchant_id')),
-        ('exact_timestamp', "case when length(" ~ at_text ~ ") = 19 then try_strptime(" ~ at_text ~ ", '%Y-%m-%d %H:%M:%S') end"),
+        ('exact_timestamp', "case when length(" ~ at_text ~ ") = 19 then " ~ parse_timestamp_formats(at_text, ['%Y-%m-%d %H:%M:%S']) ~ " end"),
         ('uses_transaction_at', "case when exact_timestamp is not null then true when raw_transaction_at is null then false else not " ~ is_blank('raw_transaction_at') ~ " end"),
         ('offset_timestamp', "case when exact_timestamp is null and uses_transaction_at then " ~ parse_offset_timestamp('raw_transaction_at') ~ " end"),
         ('parsed_date', "case"
@@ -109,7 +109,7 @@
         ('parsed_date is null', 'unparseable_timestamp',
             "case when uses_transaction_at then 'transaction_at ' || " ~ quote_raw('raw_transaction_at')
             ~ " else 'transaction_date ' || " ~ quote_raw('raw_transaction_date') ~ " end || ' is not a date or timestamp'"),
-        ('case when parsed_time is not null then parsed_date + parsed_time > as_of_timestamp else parsed_date > as_of_date end',
+        ('case when parsed_time is not null then ' ~ date_at_time('parsed_date', 'parsed_time') ~ ' > as_of_timestamp else parsed_date > as_of_date end',
             'future_dated',
             "'transaction on ' || cast(parsed_date as string) || coalesce(' ' || cast(parsed_time as string), '') || ' is after the as-of instant ' || cast(as_of_timestamp as string)"),
         check_data_window('parsed_date', 'transaction date'),
@@ -139,7 +139,7 @@
         ('account_id', 'account_key is not null and not coalesce(account_is_clean, false)', 'unknown_account',
             "'account_id ' || " ~ quote_raw('account_key') ~ " || ' is not a clean account: linked to customer_id ' || " ~ quote_raw('customer_key')),
         ('customer_id', "account_is_clean and customer_key is not null and customer_key <> account_customer_id", 'customer_mismatch',
-            "'customer_id ' || " ~ quote_raw('customer_key') ~ " || ' differs from the account''s customer ' || " ~ quote_raw('account_customer_id') ~ " || ': the account''s is kept'"),
+            "'customer_id ' || " ~ quote_raw('customer_key') ~ " || " ~ sql_text(" differs from the account's customer ") ~ " || " ~ quote_raw('account_customer_id') ~ " || ': the account''s is kept'"),
     ] + ([
         ('merchant_id', 'merchant_key is not null and not coalesce(merchant_is_clean, false)', 'unknown_merchant',
             "'merchant_id ' || " ~ quote_raw('merchant_key') ~ " || case when merchant_parent_reason is null then ' is not in merchants' else ' was quarantined in merchants (' || merchant_parent_reason || ')' end"),
@@ -150,8 +150,8 @@
         ('customer_id', 'case when account_is_clean then account_customer_id else customer_key end'),
         ('merchant_id', 'merchant_key'),
         ('transaction_date', 'parsed_date'),
-        ('transaction_at', 'parsed_date + transaction_time'),
-        ('amount', 'cast(case when quarantine_reason is null then round(amount_value, minor_units) end as decimal(18, 2))'),
+        ('transaction_at', date_at_time('parsed_date', 'transaction_time')),
+        ('amount', 'cast(case when quarantine_reason is null then ' ~ round_to_minor_units('amount_value') ~ ' end as decimal(18, 2))'),
         ('currency', "case when currency_key is null then '" ~ var('home_currency', 'INR') ~ "' else currency end"),
         ('channel', 'channel'),
         ('payment_type', 'payment_type'),
@@ -163,5 +163,5 @@
         ('account_type', 'account_account_type'),
         ('home_country_code', 'customer_country_code'),
         ('merchant_category', 'merchant_category'),
-    ],
+    ]
 ) }}
