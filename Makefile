@@ -50,7 +50,7 @@ generate: install  ## write the demo bank's raw files (skipped when the raw fold
 build: install  ## dbt build (models + tests) into $(BANKMART_DUCKDB_PATH), then a summary
 	$(BIN)/bankmart build
 
-test: install browser-deps lint score  ## lint, score, then every test on a small generated bank (pytest + real dbt runs, sqlfluff)
+test: install browser-deps spark-deps lint score  ## lint, score, then every test on a small generated bank (pytest + real dbt runs on DuckDB and Spark, sqlfluff)
 	$(BIN)/pytest
 
 # The serving copy for BI tools and the dashboard: data/serving, or the BANKMART_SERVING_DIR environment variable.

@@ -235,6 +235,14 @@
     (bankmart.invocations.current_relations) and refuses a warehouse that differs.
 #}
 {% macro record_invocation_relations() %}
+    {{ return(adapter.dispatch('record_invocation_relations', 'bankmart')()) }}
+{% endmacro %}
+
+{#- Spark: nothing yet. The record serves `bankmart publish`, which publishes DuckDB builds. -#}
+{% macro spark__record_invocation_relations() %}
+{% endmacro %}
+
+{% macro default__record_invocation_relations() %}
     {%- set listing_sql -%}
         select schema_name, table_name, 'table' as relation_type
         from duckdb_tables()

@@ -291,17 +291,10 @@ cast(case
     {{ return(value if value else none) }}
 {%- endmacro %}
 
+{#- Spark's file listing hides files whose name starts with '_', so the manifest cannot be
+    found from SQL: `bankmart build --target spark` reads it and sets var as_of_timestamp. -#}
 {% macro spark__read_manifest_as_of_date(raw_dir, manifest_path) -%}
-    {%- set qualified = spark_qualified_dir(raw_dir) ~ '/_manifest.json' -%}
-    {%- if qualified not in spark_raw_listing(raw_dir, '_manifest.json') -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- do run_query(
-        "create or replace temporary view bankmart_raw_manifest using json options (path "
-        ~ sql_text(qualified) ~ ", multiLine 'true')"
-    ) -%}
-    {%- set value = run_query("select cast(try_cast(as_of_date as date) as string) from bankmart_raw_manifest").columns[0].values()[0] -%}
-    {{ return(value if value else none) }}
+    {{ return(none) }}
 {%- endmacro %}
 
 

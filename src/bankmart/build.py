@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -34,6 +36,7 @@ examples:
   bankmart build --full-refresh                rebuild the incremental models from the raw files
   bankmart build --unit-tests                  the dbt unit tests too
   bankmart build --vars 'absurd_amount_threshold: 5000000'
+  bankmart build --target spark                the same project on a local Spark
   bankmart build -- --fail-fast --threads 1     any other dbt build flag, after --"""
 
 
@@ -58,9 +61,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vars", metavar="YAML",
                         help="dbt vars as a YAML dict, e.g. 'raw_format: csv'")
     parser.add_argument("-t", "--target", metavar="NAME",
-                        help="profile target (profiles.yml has dev)")
+                        help="profile target: dev (DuckDB, the default) or spark (a local Spark "
+                        "in this process; `make spark-deps` installs it)")
     parser.add_argument("dbt_args", nargs="*", metavar="-- DBT_ARGS",
                         help="anything after -- is passed to `dbt build` unchanged")
+
+
+def spark_vars(raw_dir: Path, given: str | None) -> str | None:
+    """--vars for a Spark build: the user's, plus as_of_timestamp from the raw folder's
+    _manifest.json when they set none. DuckDB's build reads the manifest itself
+    (raw_manifest_as_of_date()); Spark's file listing hides files whose name starts with '_'."""
+    import json
+
+    import yaml
+
+    try:
+        values = yaml.safe_load(given) if given else {}
+    except yaml.YAMLError as exc:
+        raise BankmartError(f"--vars is not YAML: {first_line(exc)}") from None
+    if not isinstance(values, dict):
+        raise BankmartError("--vars must be a YAML mapping, e.g. 'raw_format: csv'")
+    manifest = raw_dir / "_manifest.json"
+    if values.get("as_of_timestamp") in (None, "", "None", "null") and manifest.is_file():
+        try:
+            as_of_date = str(json.loads(manifest.read_text(encoding="utf-8")).get("as_of_date") or "")
+        except (OSError, ValueError, AttributeError):
+            as_of_date = ""
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of_date):
+            values["as_of_timestamp"] = f"{as_of_date} 23:59:59.999999"
+    return json.dumps(values, default=str) if values else None
 
 
 def dbt_build_args(args: argparse.Namespace) -> list[str]:
@@ -96,14 +125,38 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(settings: Settings, *args: str) -> int:
+def run_dbt(settings: Settings, *args: str, spark: bool = False) -> int:
     """Run one dbt command in the project with absolute paths; output streams to the terminal.
 
     The project is the working folder and DBT_PROFILES_DIR points at it, so the command line
     dbt records (meta.dbt_invocations, which publish quotes) is just what the user asked for.
+    On Spark, dbt runs through bankmart.spark.dbt, which runs Python models in the session.
     """
-    command = [dbt_executable(), *args]
-    return subprocess.run(command, env=settings.dbt_env(), cwd=settings.project_dir).returncode
+    runner = [sys.executable, "-m", "bankmart.spark.dbt"] if spark else [dbt_executable()]
+    return subprocess.run([*runner, *args], env=settings.dbt_env(), cwd=settings.project_dir).returncode
+
+
+#: The profile target that builds on the local Spark (profiles.yml).
+SPARK_TARGET = "spark"
+
+
+def check_spark_installed() -> None:
+    """The Spark target needs pyspark and dbt-spark (the [spark] extra) and a Java runtime."""
+    import importlib.util
+
+    from bankmart.settings import spark_java_home
+
+    missing = [name for name in ("pyspark", "dbt.adapters.spark") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise BankmartError(
+            f"the spark target needs {' and '.join(missing)}, which are not installed: run "
+            "`make spark-deps` (it installs the pinned dbt-spark and pyspark, and a JDK 17)."
+        )
+    if spark_java_home() is None and shutil.which("java") is None:
+        raise BankmartError(
+            "the spark target needs a Java 17 runtime and none was found (JAVA_HOME, "
+            "/usr/lib/jvm or java on the PATH): run `make spark-deps`, or set JAVA_HOME."
+        )
 
 
 def check_warehouse_free(settings: Settings) -> None:
@@ -140,17 +193,29 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             "`make generate` (or `bankmart generate --out DIR`), or point BANKMART_RAW_DIR "
             "at your own raw files."
         )
-    check_warehouse_free(settings)
-    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    spark = args.target == SPARK_TARGET
+    if spark:
+        check_spark_installed()
+    else:
+        check_warehouse_free(settings)
+        settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"bankmart build: raw files from {settings.raw_dir}", flush=True)
-    print(f"bankmart build: warehouse {settings.duckdb_path}", flush=True)
+    if spark:
+        print(f"bankmart build: Spark warehouse and metastore in {settings.spark_dir}", flush=True)
+    else:
+        print(f"bankmart build: warehouse {settings.duckdb_path}", flush=True)
     started = time.perf_counter()
-    if run_dbt(settings, "build", *dbt_build_args(args)) != 0:
+    if spark:
+        args.vars = spark_vars(settings.raw_dir, args.vars)
+    if run_dbt(settings, "build", *dbt_build_args(args), spark=spark) != 0:
         raise BankmartError(
             "dbt build failed: the messages above name the model, test or raw file. "
             "Nothing was published; the last good serving copy is unchanged."
         )
     elapsed = time.perf_counter() - started
+    if spark:
+        print(f"\nBuilt on Spark in {elapsed:,.1f} s: tables under {settings.spark_dir / 'warehouse'}.")
+        return 0
     print(summarise(settings.duckdb_path, elapsed))
     if is_partial(args):
         print(

@@ -84,6 +84,7 @@ class Settings:
             env["BANKMART_SPARK_DIR"] = str(self.spark_dir)
         # The Spark driver's heap (target spark) from the same memory budget, in whole MiB.
         env["BANKMART_SPARK_MEMORY"] = f"{memory_bytes(self.memory_limit) // 1024**2}m"
+        env.setdefault("BANKMART_SPARK_LOG4J", str(Path(__file__).parent / "spark" / "log4j2.properties"))
         # Spark in this process binds to loopback: no network, no name lookups of the host.
         env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         java_home = spark_java_home()

@@ -46,8 +46,22 @@ def register() -> None:
     SparkAdapter.default_python_submission_method = property(default_python_submission_method)  # type: ignore[assignment]
 
 
+def quiet_pyspark() -> None:
+    """PySpark logs every failed query as a JSON document with the JVM's stack trace; dbt
+    reports the same error in one message. pandas-on-Spark advises about an index that
+    dbt-spark's table writer drops on purpose."""
+    import logging
+    import warnings
+
+    from pyspark.logger import PySparkLogger
+
+    PySparkLogger.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", message=".*index_col.*", module="pyspark.pandas.*")
+
+
 def main() -> None:
     register()
+    quiet_pyspark()
     from dbt.cli.main import cli
 
     cli()  # dbt's own entry point: parses sys.argv and exits with dbt's exit code

@@ -1,0 +1,49 @@
+"""Reading what a local Spark build left, from Python (the equality test, a notebook).
+
+The local Spark target keeps its tables in a warehouse folder and their definitions in an
+embedded Derby metastore under BANKMART_SPARK_DIR (profiles.yml). :func:`local_session`
+opens a SparkSession on those with the settings the build used; Derby admits one process at
+a time, so a session can only be opened while no build runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def local_session(spark_dir: Path) -> Any:
+    """A SparkSession (local master) on the warehouse and metastore under `spark_dir`."""
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master("local[2]")
+        .appName("bankmart-read")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.warehouse.dir", str(spark_dir / "warehouse"))
+        .config(
+            "spark.hadoop.javax.jdo.option.ConnectionURL",
+            f"jdbc:derby:;databaseName={spark_dir / 'metastore_db'};create=true",
+        )
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir / 'derby'}")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.timeType.enabled", "true")
+        .enableHiveSupport()
+        .getOrCreate()
+    )
+
+
+def relation_names(session: Any, schema: str) -> list[str]:
+    """The tables and views of `schema`, sorted."""
+    return sorted(row.tableName for row in session.sql(f"show tables in {schema}").collect()
+                  if not row.isTemporary)
+
+
+def to_pandas(session: Any, schema: str, name: str) -> pd.DataFrame:
+    """One relation as pandas; DECIMAL as float64, as DuckDB hands it over."""
+    from bankmart.ml.relations import to_pandas as relation_to_pandas
+
+    frame = session.table(f"{schema}.{name}")
+    return relation_to_pandas(frame, [f"`{column}`" for column in frame.columns])
