@@ -110,3 +110,27 @@ def test_bench_bad_sizes_exit_2_naming_the_option(tmp_path: Path, args: list[str
     assert proc.returncode == 2, proc.stderr
     assert option in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_spark_build_takes_the_as_of_date_from_the_manifest(tmp_path: Path) -> None:
+    """Spark's file listing hides _manifest.json, so `bankmart build --target spark` passes its
+    as-of date as var as_of_timestamp, unless the user set one; other vars are kept."""
+    from bankmart.build import spark_vars
+    from bankmart.errors import BankmartError
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    assert spark_vars(raw, None) is None
+    (raw / "_manifest.json").write_text(json.dumps({"as_of_date": "2026-10-31"}))
+    assert json.loads(spark_vars(raw, None)) == {"as_of_timestamp": "2026-10-31 23:59:59.999999"}
+    assert json.loads(spark_vars(raw, "raw_format: csv")) == {
+        "raw_format": "csv",
+        "as_of_timestamp": "2026-10-31 23:59:59.999999",
+    }
+    assert json.loads(spark_vars(raw, "as_of_timestamp: '2025-01-01 12:00:00'")) == {
+        "as_of_timestamp": "2025-01-01 12:00:00"
+    }
+    (raw / "_manifest.json").write_text(json.dumps({"as_of_date": "not a date"}))
+    assert spark_vars(raw, None) is None
+    with pytest.raises(BankmartError, match="--vars must be a YAML mapping"):
+        spark_vars(raw, "[1, 2]")

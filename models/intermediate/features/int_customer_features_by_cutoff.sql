@@ -228,7 +228,8 @@ repaying as (
         repayments.customer_id,
         observation.cutoff,
         avg(repayments.days_to_repay) as avg_repayment_days,
-        avg(case when repayments.is_late then 1.0 else 0.0 end) as late_repayment_share
+        -- 1 and 0, not 1.0 and 0.0: Spark averages a decimal literal as a decimal of five places
+        avg(case when repayments.is_late then 1 else 0 end) as late_repayment_share
     from repayments
     inner join observation
         on repayments.paid_date <= observation.as_of_date

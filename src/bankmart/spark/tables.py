@@ -22,6 +22,8 @@ def local_session(spark_dir: Path) -> Any:
         SparkSession.builder.master("local[2]")
         .appName("bankmart-read")
         .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "2g")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.warehouse.dir", str(spark_dir / "warehouse"))
         .config(
             "spark.hadoop.javax.jdo.option.ConnectionURL",
