@@ -40,7 +40,9 @@ exploded as (
         source_row_key,
         source_file_name,
         raw_record,
-        {{ unnest_side_by_side([split_text('dq_flags', ';'), split_text('dq_detail', ' | ')], ['column_flag', 'flag_detail']) }}
+        {{ unnest_side_by_side(
+            [split_text('dq_flags', ';'), split_text('dq_detail', ' | ')], ['column_flag', 'flag_detail']
+        ) }}
     from flagged
 ),
 

@@ -3,7 +3,7 @@ method, `bankmart build --target spark`) equals its DuckDB build, relation by re
 
 Every table and view of the served schemas and the quarantine is compared whole: the same
 columns in the same order, the same rows (as multisets; numbers to a relative 1e-6, dates and
-times as text). Left out are only what differs by design: each engine's 64-bit
+times as text, the numbers inside detail messages spelt one way). Left out are only what differs by design: each engine's 64-bit
 row fingerprint (DuckDB's hash(), Spark's xxhash64) and the load time of the build.
 """
 
@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,18 @@ def _value(value: object) -> str | float | None:
     return str(value)
 
 
+#: A decimal number in text: each engine spells a DOUBLE its own way when a message casts it
+#: to text (DuckDB 6340992000000.0, Spark 6.340992E12).
+_NUMBER_IN_TEXT = re.compile(r"(?<![\w.])-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)")
+
+
+def _detail(value: object) -> str | None:
+    """A message with every decimal number in it spelt one way."""
+    if value is None:
+        return None
+    return _NUMBER_IN_TEXT.sub(lambda m: repr(float(m.group(0))), str(value))
+
+
 def _raw_record(value: object) -> str | None:
     """JSON text as a canonical document (key order and number spelling aside)."""
     return None if value is None else json.dumps(json.loads(str(value)), sort_keys=True)
@@ -80,8 +93,10 @@ def comparable(frame: pd.DataFrame) -> list[tuple]:
     """The rows of a relation as tuples of canonical values, NOT_COMPARED left out, sorted."""
     columns = [c for c in frame.columns if c not in NOT_COMPARED]
     rows = [
-        tuple(_raw_record(v) if c == "raw_record" else _value(v)
-              for c, v in zip(columns, record, strict=True))
+        tuple(
+            _raw_record(v) if c == "raw_record" else _detail(v) if c.endswith("detail") else _value(v)
+            for c, v in zip(columns, record, strict=True)
+        )
         for record in frame[columns].itertuples(index=False, name=None)
     ]
     return sorted(rows, key=_sort_key)

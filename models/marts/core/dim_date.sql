@@ -64,7 +64,9 @@ final as (
         {{ iso_day_of_week('date_day') }} in (6, 7) as is_weekend,
         -- Weeks start on Monday; week 1 is the week holding 1 January (Power BI WEEKNUM(d, 2)).
         cast(
-            {{ integer_divide('(dayofyear(date_day) + ' ~ iso_day_of_week('make_date(year(date_day), 1, 1)') ~ ' - 2)', '7') }} + 1
+            {{ integer_divide(
+                '(dayofyear(date_day) + ' ~ iso_day_of_week('make_date(year(date_day), 1, 1)') ~ ' - 2)', '7'
+            ) }} + 1
             as integer
         ) as week_of_year,
         cast(weekofyear(date_day) as integer) as iso_week,

@@ -74,7 +74,9 @@ dated as (
             when length(fields.year_text) = 4
                 then {{ try_make_date('cast(fields.year_text as integer)', 'fields.month_field', '1') }}
             when
-                {{ try_make_date('2000 + cast(fields.year_text as integer)', 'fields.month_field', 'fields.day_field') }}
+                {{ try_make_date(
+                    '2000 + cast(fields.year_text as integer)', 'fields.month_field', 'fields.day_field'
+                ) }}
                 <= as_of.as_of_date
                 then {{ try_make_date('2000 + cast(fields.year_text as integer)', 'fields.month_field', '1') }}
             else {{ try_make_date('1900 + cast(fields.year_text as integer)', 'fields.month_field', '1') }}

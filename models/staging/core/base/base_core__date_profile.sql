@@ -13,6 +13,7 @@
 {%- set date_columns = raw_date_columns() -%}
 {%- set day_month_fields = '^(\\d{1,2})[/.-](\\d{1,2})[/.-](\\d{4}|\\d{2})' -%}
 {%- set day_month_pattern = day_month_fields ~ '(?:[ T]|$)' -%}
+{%- set day_month = regex_literal(day_month_fields) -%}
 
 with
 
@@ -42,15 +43,15 @@ with
                 when form in ('ymd', 'ym') then try_cast(regexp_extract(value, '^\d{4}[-/.](\d{1,2})', 1) as integer)
             end as ymd_month,
             case
-                when form = 'dm' then regexp_extract(value, {{ regex_literal(day_month_fields) }}, 3)
+                when form = 'dm' then regexp_extract(value, {{ day_month }}, 3)
                 else ymd_year
             end as year_text,
             case
-                when form = 'dm' then try_cast(regexp_extract(value, {{ regex_literal(day_month_fields) }}, 1) as integer)
+                when form = 'dm' then try_cast(regexp_extract(value, {{ day_month }}, 1) as integer)
                 else ymd_month
             end as first_field,
             case
-                when form = 'dm' then try_cast(regexp_extract(value, {{ regex_literal(day_month_fields) }}, 2) as integer)
+                when form = 'dm' then try_cast(regexp_extract(value, {{ day_month }}, 2) as integer)
             end as second_field,
             value_count
         from (
