@@ -71,16 +71,28 @@ def _value(value: object) -> str | float | None:
 _NUMBER_IN_TEXT = re.compile(r"(?<![\w.])-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)")
 
 
+#: How each engine spells a DOUBLE that is not finite, in text and in JSON.
+_NOT_FINITE = {"Infinity": "inf", "-Infinity": "-inf", "NaN": "nan"}
+
+
 def _detail(value: object) -> str | None:
     """A message with every decimal number in it spelt one way."""
     if value is None:
         return None
-    return _NUMBER_IN_TEXT.sub(lambda m: repr(float(m.group(0))), str(value))
+    text = re.sub(r"-?Infinity|NaN", lambda m: _NOT_FINITE[m.group(0)], str(value))
+    return _NUMBER_IN_TEXT.sub(lambda m: repr(float(m.group(0))), text)
 
 
 def _raw_record(value: object) -> str | None:
-    """JSON text as a canonical document (key order and number spelling aside)."""
-    return None if value is None else json.dumps(json.loads(str(value)), sort_keys=True)
+    """JSON text as a canonical document (key order and number spelling aside; Spark writes a
+    value that is not finite as a string, DuckDB as a bare Infinity or NaN)."""
+    if value is None:
+        return None
+    record = {
+        key: float(item) if item in _NOT_FINITE else item
+        for key, item in json.loads(str(value)).items()
+    }
+    return json.dumps(record, sort_keys=True)
 
 
 def _sort_key(row: tuple) -> tuple:
