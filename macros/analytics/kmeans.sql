@@ -57,8 +57,8 @@
     select
         centroids.k,
         points.{{ id }},
-        min_by(centroids.ordered_cluster, {% for f in features %}pow(points.z_{{ f }} - centroids.c_{{ f }}, 2){{ ' + ' if not loop.last }}{% endfor %}) as cluster,
-        min({% for f in features %}pow(points.z_{{ f }} - centroids.c_{{ f }}, 2){{ ' + ' if not loop.last }}{% endfor %}) as sq_distance
+        min_by(centroids.ordered_cluster, {{ kmeans_sq_distance(features) }}) as cluster,
+        min({{ kmeans_sq_distance(features) }}) as sq_distance
     from {{ name }}_scaled as points
     cross join {{ name }}_final_centroids as centroids
     group by centroids.k, points.{{ id }}
@@ -96,9 +96,7 @@
         0 as iteration,
         k,
         cluster,
-        {%- for f in features %}
-        avg(z_{{ f }}) as c_{{ f }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ kmeans_centroid_columns(features) }}
     from {{ name }}_seeded
     group by k, cluster
     union all
@@ -106,22 +104,8 @@
         iteration + 1,
         k,
         cluster,
-        {%- for f in features %}
-        avg(z_{{ f }}){{ ',' if not loop.last }}
-        {%- endfor %}
-    from (
-        select
-            centroids.iteration,
-            centroids.k,
-            points.{{ id }},
-            {%- for f in features %}
-            any_value(points.z_{{ f }}) as z_{{ f }},
-            {%- endfor %}
-            min_by(centroids.cluster, {% for f in features %}pow(points.z_{{ f }} - centroids.c_{{ f }}, 2){{ ' + ' if not loop.last }}{% endfor %}) as cluster
-        from {{ name }}_scaled as points
-        cross join {{ name }}_centroids as centroids
-        group by centroids.iteration, centroids.k, points.{{ id }}
-    ) as assigned
+        {{ kmeans_centroid_columns(features) }}
+    from ({{ kmeans_assignment(name, id, features, name ~ '_centroids', ['iteration', 'k']) }}) as assigned
     where iteration < {{ iterations }}
     group by iteration, k, cluster
 )
@@ -132,9 +116,7 @@
     select
         k,
         cluster,
-        {%- for f in features %}
-        avg(z_{{ f }}) as c_{{ f }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ kmeans_centroid_columns(features) }}
     from {{ name }}_seeded
     group by k, cluster
 ),
@@ -144,21 +126,8 @@
     select
         k,
         cluster,
-        {%- for f in features %}
-        avg(z_{{ f }}) as c_{{ f }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from (
-        select
-            centroids.k,
-            points.{{ id }},
-            {%- for f in features %}
-            any_value(points.z_{{ f }}) as z_{{ f }},
-            {%- endfor %}
-            min_by(centroids.cluster, {% for f in features %}pow(points.z_{{ f }} - centroids.c_{{ f }}, 2){{ ' + ' if not loop.last }}{% endfor %}) as cluster
-        from {{ name }}_scaled as points
-        cross join {{ name }}_centroids_{{ iteration - 1 }} as centroids
-        group by centroids.k, points.{{ id }}
-    ) as assigned
+        {{ kmeans_centroid_columns(features) }}
+    from ({{ kmeans_assignment(name, id, features, name ~ '_centroids_' ~ (iteration - 1), ['k']) }}) as assigned
     group by k, cluster
 ),
 {%- endfor %}
@@ -167,4 +136,40 @@
     select {{ iterations }} as iteration, *
     from {{ name }}_centroids_{{ iterations }}
 )
+{%- endmacro %}
+
+
+{#
+    The pieces of a Lloyd iteration that kmeans_ctes() writes on every engine. Squared distance
+    of a scaled point (alias points) to a centroid (alias centroids):
+#}
+{% macro kmeans_sq_distance(features) -%}
+    {%- for f in features %}pow(points.z_{{ f }} - centroids.c_{{ f }}, 2){{ ' + ' if not loop.last }}{% endfor -%}
+{%- endmacro %}
+
+{# The centroid of each cluster, one c_<feature> column per feature (rows: scaled points). #}
+{% macro kmeans_centroid_columns(features) -%}
+    {%- for f in features %}
+        avg(z_{{ f }}) as c_{{ f }}{{ ',' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#
+    A query assigning every scaled point to its nearest centroid of `centroids`, per value of
+    `group_columns` (columns of the centroids, k among them): those columns, <id>, the point's
+    z_<feature> and its cluster.
+#}
+{% macro kmeans_assignment(name, id, features, centroids, group_columns) -%}
+        select
+            {%- for column in group_columns %}
+            centroids.{{ column }},
+            {%- endfor %}
+            points.{{ id }},
+            {%- for f in features %}
+            any_value(points.z_{{ f }}) as z_{{ f }},
+            {%- endfor %}
+            min_by(centroids.cluster, {{ kmeans_sq_distance(features) }}) as cluster
+        from {{ name }}_scaled as points
+        cross join {{ centroids }} as centroids
+        group by {% for column in group_columns %}centroids.{{ column }}, {% endfor %}points.{{ id }}
 {%- endmacro %}
