@@ -68,8 +68,11 @@
     {%- set problems = [] -%}
     {%- set absent = [] -%}
     {%- set other_format = 'csv' if raw_format == 'parquet' else 'parquet' -%}
-    {%- for table in listed_tables if table.name not in files_by_table -%}
-        {%- if raw_files(raw_dir, [table.name], other_format) -%}
+    {%- set without_files = listed_tables | rejectattr('name', 'in', files_by_table) | list -%}
+    {%- set with_other_format = raw_files(raw_dir, without_files | map(attribute='name') | list, other_format)
+        | map(attribute=0) | list -%}
+    {%- for table in without_files -%}
+        {%- if table.name in with_other_format -%}
             {%- do problems.append(
                 "raw table " ~ table.name ~ ": " ~ raw_dir ~ "/" ~ table.name ~ "/ holds ." ~ other_format
                 ~ " files but no ." ~ raw_format ~ " files. Set BANKMART_RAW_FORMAT=" ~ other_format

@@ -39,8 +39,9 @@
 
 {% macro spark__raw_files(raw_dir, table_names, file_format) -%}
     {%- set found = [] -%}
+    {%- set prefix_length = (spark_qualified_dir(raw_dir) | length) + 1 -%}
     {%- for path in spark_raw_listing(raw_dir) -%}
-        {%- set relative = path[(spark_qualified_dir(raw_dir) | length) + 1:] -%}
+        {%- set relative = path[prefix_length:] -%}
         {%- set table_name = relative.split('/')[0] -%}
         {%- if '/' in relative and table_name in table_names and path.endswith('.' ~ file_format) -%}
             {%- do found.append((table_name, path)) -%}
@@ -133,10 +134,9 @@
 {%- endmacro %}
 
 {% macro spark__register_raw_tables(raw_dir, raw_format, present, absent) -%}
-    {%- set schema = var('raw_schema', 'raw') -%}
-    {%- do run_query('create schema if not exists ' ~ schema) -%}
+    {%- do run_query('create schema if not exists ' ~ var('raw_schema', 'raw')) -%}
     {%- for table_name in present + absent -%}
-        {%- do run_query('drop table if exists ' ~ schema ~ '.' ~ table_name) -%}
+        {%- do run_query('drop table if exists ' ~ spark_raw_relation(table_name)) -%}
     {%- endfor -%}
     {%- for table_name in present -%}
         {%- set options = [
@@ -145,7 +145,7 @@
             'pathGlobFilter ' ~ sql_text('*.' ~ raw_format),
         ] + (["header 'true'", "inferSchema 'false'"] if raw_format == 'csv' else ["mergeSchema 'true'"]) -%}
         {%- do run_query(
-            'create table ' ~ schema ~ '.' ~ table_name ~ ' using ' ~ raw_format
+            'create table ' ~ spark_raw_relation(table_name) ~ ' using ' ~ raw_format
             ~ ' options (' ~ (options | join(', ')) ~ ')'
         ) -%}
     {%- endfor -%}
@@ -238,8 +238,7 @@
 {% macro spark__raw_missing_required_columns(raw_dir, raw_format, file_rows, requirements) -%}
     {%- set missing = {} -%}
     {%- for table_name in requirements | map(attribute=0) | unique -%}
-        {%- set relation = api.Relation.create(schema=var('raw_schema', 'raw'), identifier=table_name) -%}
-        {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- set present = spark_raw_table_columns(table_name) -%}
         {%- set met = [] -%}
         {%- for table, requirement, column in requirements if table == table_name and column | lower in present -%}
             {%- do met.append(requirement) -%}
@@ -254,4 +253,15 @@
         {%- do rows.append((table_name, requirements_missing | unique | sort | join('; '), files | length, files | first)) -%}
     {%- endfor -%}
     {{ return(rows) }}
+{%- endmacro %}
+
+
+{# Spark: the external table the raw check registers for a raw table (schema var raw_schema). #}
+{% macro spark_raw_relation(table_name) -%}
+    {{ return(api.Relation.create(schema=var('raw_schema', 'raw'), identifier=table_name)) }}
+{%- endmacro %}
+
+{# Spark: the columns of a raw table's registered table (the union over its files), lower case. #}
+{% macro spark_raw_table_columns(table_name) -%}
+    {{ return(adapter.get_columns_in_relation(spark_raw_relation(table_name)) | map(attribute='name') | map('lower') | list) }}
 {%- endmacro %}

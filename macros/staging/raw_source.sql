@@ -60,10 +60,7 @@
 
 {% macro spark__raw_source(source_name, table_name, prefix) -%}
     {%- set relation = source(source_name, table_name) -%}
-    {%- set present = [] -%}
-    {%- if raw_table_is_present(table_name) and execute -%}
-        {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-    {%- endif -%}
+    {%- set present = spark_raw_table_columns(table_name) if execute and raw_table_is_present(table_name) else [] -%}
     {#- The registered table carries the union of its files' columns; a declared column none of
         them has is a typed NULL. file:/ paths are spelt as DuckDB spells them. -#}
     (
@@ -113,7 +110,7 @@
 {%- endmacro %}
 
 {% macro spark__raw_table_has_files(table_name) -%}
-    {{ return(adapter.get_relation(database=none, schema=var('raw_schema', 'raw'), identifier=table_name) is not none) }}
+    {{ return(adapter.get_relation(database=none, schema=spark_raw_relation(table_name).schema, identifier=table_name) is not none) }}
 {%- endmacro %}
 
 
@@ -263,19 +260,26 @@
     never open a raw file (the raw check reports unreadable ones when a build starts).
 #}
 {% macro raw_file_columns_sql(table_name) -%}
+    {%- if not raw_table_is_present(table_name) -%}
+        {{ return('(select cast(null as string) as column_name where false)') }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('raw_file_columns_sql', 'bankmart')(table_name)) }}
+{%- endmacro %}
+
+{% macro default__raw_file_columns_sql(table_name) -%}
     {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
     {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
     {%- set files = sql_text(raw_table_glob(raw_dir, table_name, raw_format)) -%}
-    {%- if not raw_table_is_present(table_name) -%}
-        (select cast(null as string) as column_name where false)
-    {%- elif target.type == 'spark' -%}
-        {%- set relation = api.Relation.create(schema=var('raw_schema', 'raw'), identifier=table_name) -%}
-        (select distinct column_name from values {% for column in adapter.get_columns_in_relation(relation) -%}
-            ({{ sql_text(column.name | lower) }}){{ ', ' if not loop.last }}
-        {%- endfor %} as file_columns (column_name))
-    {%- elif raw_format == 'csv' -%}
+    {%- if raw_format == 'csv' -%}
         (select distinct lower(column_name) as column_name from (describe select * from read_csv({{ files }}, header = true, all_varchar = true, union_by_name = true)))
     {%- else -%}
         (select distinct lower(name) as column_name from parquet_schema({{ files }}))
     {%- endif -%}
+{%- endmacro %}
+
+{#- Spark: the registered table's columns (the union over its files), known while compiling. -#}
+{% macro spark__raw_file_columns_sql(table_name) -%}
+    (select column_name from values {% for column in spark_raw_table_columns(table_name) -%}
+        ({{ sql_text(column) }}){{ ', ' if not loop.last }}
+    {%- endfor %} as file_columns (column_name))
 {%- endmacro %}
