@@ -248,6 +248,64 @@
 {%- endmacro %}
 
 
+{#
+    union_all_of_columns(left, left_columns, right, right_columns): every row of the relations
+    left and right, matched by column name, a column one side lacks NULL on that side. DuckDB
+    matches the names itself (UNION ALL BY NAME); Spark SQL has no such union, so each side
+    selects the union of both column lists (left's, then right's others) in one order.
+    columns_of_union(relation, left_columns, right_columns): the rows of a relation with those
+    left columns shaped like that union (on DuckDB the relation itself, which UNION ALL BY NAME
+    matches), to stack under it with a further union.
+#}
+{% macro union_all_of_columns(left, left_columns, right, right_columns) -%}
+    {{ return(adapter.dispatch('union_all_of_columns', 'bankmart')(left, left_columns, right, right_columns)) }}
+{%- endmacro %}
+
+{% macro default__union_all_of_columns(left, left_columns, right, right_columns) -%}
+    select * from {{ left }} union all by name select * from {{ right }}
+{%- endmacro %}
+
+{% macro spark__union_all_of_columns(left, left_columns, right, right_columns) -%}
+    {%- set all_columns = union_column_list(left_columns, right_columns) -%}
+    {{ select_columns_as(left, left_columns, all_columns) }}
+    union all
+    {{ select_columns_as(right, right_columns, all_columns) }}
+{%- endmacro %}
+
+
+{% macro columns_of_union(relation, left_columns, right_columns) -%}
+    {{ return(adapter.dispatch('columns_of_union', 'bankmart')(relation, left_columns, right_columns)) }}
+{%- endmacro %}
+
+{% macro default__columns_of_union(relation, left_columns, right_columns) -%}
+    {{ relation }}
+{%- endmacro %}
+
+{% macro spark__columns_of_union(relation, left_columns, right_columns) -%}
+    ({{ select_columns_as(relation, left_columns, union_column_list(left_columns, right_columns)) }}) as {{ relation }}
+{%- endmacro %}
+
+
+{# The columns of a union by name: the left list, then the right list's other names. #}
+{% macro union_column_list(left_columns, right_columns) -%}
+    {%- set all_columns = left_columns | list -%}
+    {%- for column in right_columns if column not in left_columns -%}
+        {%- do all_columns.append(column) -%}
+    {%- endfor -%}
+    {{ return(all_columns) }}
+{%- endmacro %}
+
+
+{# select of a relation holding the columns `present`, giving all_columns in order (NULL where absent). #}
+{% macro select_columns_as(relation, present, all_columns) -%}
+    select
+        {%- for column in all_columns %}
+        {{ column if column in present else 'null as ' ~ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+{%- endmacro %}
+
+
 {# Integer division of whole numbers (the quotient rounded down, for non-negative operands). #}
 {% macro integer_divide(dividend, divisor) -%}
     {{ return(adapter.dispatch('integer_divide', 'bankmart')(dividend, divisor)) }}

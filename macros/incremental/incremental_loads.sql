@@ -21,41 +21,22 @@
     {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
     {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
     {{ require_loaded_at(this) }}
-    {%- set listing_sql -%}
-        with
-
-        listed as (
-            select file as source_file_name
-            from glob({{ sql_text(raw_table_glob(raw_dir, table_name, raw_format)) }})
-        ),
-
-        loaded as (
-            select distinct source_file_name
-            from {{ this }}
-            where source_file_name is not null
-        )
-
-        select
-            coalesce(listed.source_file_name, loaded.source_file_name) as source_file_name,
-            listed.source_file_name is not null as is_listed,
-            loaded.source_file_name is not null as is_loaded
-        from listed
-        full outer join loaded
-            on listed.source_file_name = loaded.source_file_name
-        order by 1
-    {%- endset -%}
-    {%- set new_files = [] -%}
-    {%- set state = {'missing': 0, 'last_loaded': none, 'loaded': 0} -%}
-    {%- for row in run_query(listing_sql).rows -%}
-        {%- if row[2] -%}
-            {%- do state.update({'loaded': state.loaded + 1, 'last_loaded': row[0]}) -%}
-            {%- if not row[1] -%}
-                {%- do state.update({'missing': state.missing + 1}) -%}
-            {%- endif -%}
-        {%- else -%}
-            {%- do new_files.append(row[0]) -%}
-        {%- endif -%}
+    {%- set listed = [] -%}
+    {%- for listed_table, file in raw_files(raw_dir, [table_name], raw_format) -%}
+        {%- do listed.append(file) -%}
     {%- endfor -%}
+    {%- set loaded_sql -%}
+        select distinct source_file_name
+        from {{ this }}
+        where source_file_name is not null
+    {%- endset -%}
+    {%- set loaded = run_query(loaded_sql).columns[0].values() | list -%}
+    {%- set new_files = listed | reject('in', loaded) | list -%}
+    {%- set state = {
+        'missing': loaded | reject('in', listed) | list | length,
+        'last_loaded': loaded | max if loaded else none,
+        'loaded': loaded | length,
+    } -%}
     {%- set out_of_order = new_files and state.last_loaded is not none and new_files[0] < state.last_loaded -%}
     {%- do plan.update({
         'files': new_files,
@@ -74,6 +55,14 @@
     empty row set of the same shape.
 #}
 {% macro raw_source_files(source_name, table_name, files, prefix='') -%}
+    {{ return(adapter.dispatch('raw_source_files', 'bankmart')(source_name, table_name, files, prefix)) }}
+{%- endmacro %}
+
+{% macro spark__raw_source_files(source_name, table_name, files, prefix) -%}
+    {{ return(spark_raw_rows(source_name, table_name, prefix, files)) }}
+{%- endmacro %}
+
+{% macro default__raw_source_files(source_name, table_name, files, prefix) -%}
     {%- set declared = raw_columns(source_name, table_name) -%}
     {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
     {%- set quoted_files = sql_text_list(files) -%}
@@ -115,7 +104,7 @@
 {% macro reset_when_raw_reload(table_name) -%}
     {%- if execute and is_incremental() and raw_load_plan(table_name).reload -%}
         {%- do log("bankmart: " ~ this ~ " reloads every raw " ~ table_name ~ " file (a loaded file disappeared or a new file sorts before a loaded one)", info=true) -%}
-        delete from {{ this }}
+        {{ empty_table(this) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -136,7 +125,7 @@
         {%- endset -%}
         {%- if run_query(check_sql).columns[0].values()[0] -%}
             {%- do log("bankmart: " ~ upstream ~ " was rebuilt, so " ~ this ~ " is rebuilt from all its rows", info=true) -%}
-            delete from {{ this }}
+            {{ empty_table(this) }}
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

@@ -39,7 +39,7 @@
     {%- endif -%}
     {%- set loaded_by = (node.config.meta or {}).get('loaded_by') -%}
     {%- set loader = graph.nodes.get('model.' ~ project_name ~ '.' ~ loaded_by) if loaded_by else none -%}
-    {#- a loader built as a table (on Spark, see incremental_materialization()) loads every row -#}
+    {#- a loader that is not incremental (a table) loads every row -#}
     {%- if loader is none or loader.unique_id not in selected_resources or loader.config.materialized != 'incremental' -%}
         {{ return(none) }}
     {%- endif -%}

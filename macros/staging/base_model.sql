@@ -28,8 +28,11 @@
                      storing every id twice costs a tenth of their build
         data_window  true for activity tables: their rows get window_start (the first day of
                      base_core__data_window) for check_data_window()
-        incremental  true for the month-partitioned tables, transactions and account balances
-                     (see macros/incremental/incremental_loads.sql)
+        incremental  true for the tables loaded file by file, transactions and account balances
+                     (see macros/incremental/incremental_loads.sql); on Spark, where a build
+                     replaces whole partitions (one per raw file: column source_file_key),
+                     the untouched rows of an older file whose rows a new file's duplicates
+                     rank again are written back
 
     The chain, the same for every table:
       raw rows -> typed -> looked up -> checked (first failing check) -> ranked within the key
@@ -73,6 +76,7 @@
 {%- set plan = raw_load_plan(table) if incremental and is_incremental() else none -%}
 {#- A reload is a full read into the emptied table (see reset_when_raw_reload). -#}
 {%- set loads_new_files_only = plan is not none and not plan.reload -%}
+{%- set partitioned_by_file = incremental and 'source_file_key' in (config.get('partition_by') or []) -%}
 {%- set raw_relation = raw_source_files('core', table, plan.files, prefix='raw_') if loads_new_files_only else raw_source('core', table, prefix='raw_') -%}
 
 {#- The raw rows, written out where they are read: a CTE read twice would be stored whole. -#}
@@ -209,16 +213,46 @@ previous as (
 ),
 {%- endif %}
 
-{%- set sharing_a_key -%}
-    {%- if loads_new_files_only -%}
-    (select * from duplicated_checked union all by name select * from previous) as sharing_a_key
-    {%- else -%}
-    duplicated_checked
+{%- set unique_rows = 'unique_checked' -%}
+{%- if loads_new_files_only -%}
+    {#- the columns of both sides, for engines without UNION ALL BY NAME -#}
+    {%- set checked_columns = [] -%}
+    {%- for column in raw_columns('core', table) -%}
+        {%- do checked_columns.append('raw_' ~ column.name) -%}
+    {%- endfor -%}
+    {%- do checked_columns.extend(['source_file_name', 'source_file_row_number']) -%}
+    {%- for column in date_columns -%}
+        {%- do checked_columns.append('date_order__' ~ column) -%}
+    {%- endfor -%}
+    {%- if data_window -%}
+        {%- do checked_columns.append('window_start') -%}
     {%- endif -%}
-{%- endset %}
+    {%- do checked_columns.extend(['as_of_timestamp', 'as_of_date']) -%}
+    {%- for name, expression in typed -%}
+        {%- do checked_columns.append(name) -%}
+    {%- endfor -%}
+    {%- do checked_columns.append('row_fingerprint') -%}
+    {%- for relation, alias, condition, lookup_columns in lookups -%}
+        {%- for name, expression in lookup_columns -%}
+            {%- do checked_columns.append(name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- do checked_columns.extend(['row_issue', 'row_issue_detail', 'is_loaded']) -%}
+    {%- set previous_columns = key | list -%}
+    {%- for name, expression in columns if name not in key -%}
+        {%- do previous_columns.append('loaded__' ~ name) -%}
+    {%- endfor -%}
+    {%- do previous_columns.extend(['loaded__source_row_key', 'loaded__dq_flags', 'loaded__dq_detail',
+        'loaded__raw_record', 'source_file_name', 'source_file_row_number', 'row_fingerprint', 'row_issue',
+        'row_issue_detail', 'is_loaded']) -%}
+    {%- set sharing_a_key = '(' ~ union_all_of_columns('duplicated_checked', checked_columns, 'previous', previous_columns) ~ ') as sharing_a_key' -%}
+    {%- set unique_rows = columns_of_union('unique_checked', checked_columns, previous_columns) -%}
+{%- else -%}
+    {%- set sharing_a_key = 'duplicated_checked' -%}
+{%- endif %}
 
 ranked as (
-    {{ rank_shared_keys('unique_checked', sharing_a_key, key) }}
+    {{ rank_shared_keys(unique_rows, sharing_a_key, key) }}
 ),
 
 flagged as (
@@ -308,11 +342,44 @@ final as (
         row_issue,
         row_issue_detail,
         {{ run_loaded_at() }} as loaded_at
+        {%- if partitioned_by_file %},
+        {{ hash_values(['source_file_name']) }} as source_file_key
+        {%- endif %}
         {%- endif %}
     from judged
 )
 
 select * from final
+{%- if loads_new_files_only and overwrites_partitions() %}
+{#- insert_overwrite (Spark) replaces each partition the build writes, one per raw file (its
+    source_file_key, a hash of the path: a partition folder named by the path itself could pass
+    the file system's name length): the loaded rows of those partitions, apart from the rows
+    `previous` ranked again, are written back as they are. The partitions written are the new
+    files' and the files `previous` reads from (any other file whose hash collides with one of
+    them is written back whole). -#}
+{%- set output_columns = [] -%}
+{%- for name, expression in columns -%}
+    {%- do output_columns.append(name) -%}
+{%- endfor -%}
+{%- do output_columns.extend(['source_row_key', 'source_file_name', 'quarantine_reason', 'quarantine_detail',
+    'dq_flags', 'dq_detail', 'raw_record', 'row_fingerprint', 'source_file_row_number', 'row_issue',
+    'row_issue_detail', 'loaded_at', 'source_file_key']) %}
+{%- set new_file_keys = [] -%}
+{%- for file in plan.files -%}
+    {%- do new_file_keys.append(hash_values([sql_text(file)])) -%}
+{%- endfor %}
+union all
+select
+    {{ output_columns | join(', ') }}
+from {{ this }}
+where (
+        source_file_key in (select distinct {{ hash_values(['previous.source_file_name']) }} from previous)
+        {%- if new_file_keys %}
+        or source_file_key in ({{ new_file_keys | join(', ') }})
+        {%- endif %}
+    )
+    and not coalesce({% for column in key %}{{ column }} is not null and {% endfor %}{{ hash_values(key) }} in (select key_hash from duplicate_keys), false)
+{%- endif %}
 {%- endmacro %}
 
 

@@ -59,6 +59,15 @@
 
 
 {% macro spark__raw_source(source_name, table_name, prefix) -%}
+    {{ return(spark_raw_rows(source_name, table_name, prefix)) }}
+{%- endmacro %}
+
+
+{#
+    Spark: the rows of a registered raw table as raw_source() shapes them; with files (a list of
+    paths as raw_files() spells them), only the rows of those files (an empty list: no rows).
+#}
+{% macro spark_raw_rows(source_name, table_name, prefix, files=none) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- set present = spark_raw_table_columns(table_name) if execute and raw_table_is_present(table_name) else [] -%}
     {#- The registered table carries the union of its files' columns; a declared column none of
@@ -76,6 +85,9 @@
             regexp_replace(_metadata.file_path, '^file:', '') as source_file_name,
             {{ 'cast(null as bigint)' if var('raw_format', 'parquet') | lower == 'csv' else '_metadata.row_index' }} as source_file_row_number
         from {{ relation }}
+            {%- if files is not none %}
+        where regexp_replace(_metadata.file_path, '^file:', '') in ({{ sql_text_list(files) if files else 'null' }})
+            {%- endif %}
             {%- else -%}
             cast(null as string) as source_file_name,
             cast(null as bigint) as source_file_row_number

@@ -134,3 +134,14 @@ def test_spark_build_takes_the_as_of_date_from_the_manifest(tmp_path: Path) -> N
     assert spark_vars(raw, None) is None
     with pytest.raises(BankmartError, match="--vars must be a YAML mapping"):
         spark_vars(raw, "[1, 2]")
+
+
+def test_publishing_a_spark_build_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    """`bankmart publish --target spark` before any Spark build: a message naming the folder
+    and the command to run, no traceback, nothing written to the serving folder."""
+    env = {**bank_env(tmp_path), "BANKMART_SPARK_DIR": str(tmp_path / "no_spark_here")}
+    proc = run_cli("publish", "--target", "spark", env=env, check=False)
+    assert proc.returncode != 0
+    assert "no Spark build in" in proc.stderr and "bankmart build --target spark" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "serving" / "bankmart.duckdb").exists()

@@ -1,10 +1,19 @@
 """The same project on Apache Spark: the small bank built on a local Spark (dbt-spark's session
 method, `bankmart build --target spark`) equals its DuckDB build, relation by relation.
 
-Every table and view of the served schemas and the quarantine is compared whole: the same
-columns in the same order, the same rows (as multisets; numbers to a relative 1e-6, dates and
-times as text, the numbers inside detail messages spelt one way). Left out are only what differs by design: each engine's 64-bit
-row fingerprint (DuckDB's hash(), Spark's xxhash64) and the load time of the build.
+The Spark build is incremental: it first loads the bank without its last month of transactions
+and balances (the incremental models and what they read), then builds everything with the last
+month, which the incremental models load by overwriting only the partitions it writes
+(insert_overwrite). DuckDB's reference is one full build of the same files.
+
+Every served table is compared as `bankmart publish` serves it from each engine's build (the
+Spark build published with `--target spark`): the same tables, columns, types and
+descriptions, the same rows. The quarantine, which is never served, is compared as Spark holds
+it: the same columns in the same order (Spark stores a table's partition columns last: the only
+difference allowed). Rows are compared as multisets (numbers to a relative 1e-6, dates and times
+as text, the numbers inside detail messages spelt one way), leaving out only what differs by
+design: each engine's 64-bit row fingerprint (DuckDB's hash(), Spark's xxhash64) and the load
+time of the build.
 """
 
 from __future__ import annotations
@@ -14,7 +23,10 @@ import decimal
 import json
 import math
 import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,14 +36,14 @@ from conftest import Bank, run_cli
 
 pytestmark = [pytest.mark.dbt, pytest.mark.spark]
 
-COMPARED_SCHEMAS = ("marts", "reference", "quarantine")
 #: Columns whose values depend on the engine or the moment, by design.
 NOT_COMPARED = {"row_fingerprint", "loaded_at"}
 
 
 @pytest.fixture(scope="module")
 def spark_dir(built_bank: Bank, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small bank built on the local Spark (its DuckDB build is `built_bank`)."""
+    """The small bank built on the local Spark in two loads, the last month of transactions and
+    balances second (its DuckDB build is `built_bank`, one full build)."""
     root = tmp_path_factory.mktemp("spark_build")
     env = {
         **built_bank.env,
@@ -39,8 +51,40 @@ def spark_dir(built_bank: Bank, tmp_path_factory: pytest.TempPathFactory) -> Pat
         "DBT_TARGET_PATH": str(root / "target"),
         "DBT_LOG_PATH": str(root / "logs"),
     }
+    last_months = [last_month_folder(built_bank.raw_dir, table) for table in INCREMENTAL_TABLES]
+    held_back = root / "held_back"
+    try:
+        for folder in last_months:
+            shutil.move(folder, held_back / folder.parent.name / folder.name)
+        run_cli(
+            "build",
+            "--target",
+            "spark",
+            "--select",
+            *(f"+{model}" for model in INCREMENTAL_MODELS),
+            "--",
+            "--exclude-resource-type",
+            "test",
+            env=env,
+        )
+    finally:
+        for folder in last_months:
+            shutil.move(held_back / folder.parent.name / folder.name, folder)
     run_cli("build", "--target", "spark", env=env)
     return root / "spark"
+
+
+#: The raw tables loaded file by file, and the incremental models.
+INCREMENTAL_TABLES = ("transactions", "account_balances")
+INCREMENTAL_MODELS = (
+    "base_core__transactions",
+    "base_core__account_balances",
+    "customer_monthly_features",
+)
+
+
+def last_month_folder(raw_dir: Path, table: str) -> Path:
+    return sorted(p for p in (raw_dir / table).iterdir() if p.is_dir())[-1]
 
 
 #: Numbers agree to this relative tolerance: sums and averages of many amounts come out of
@@ -106,7 +150,11 @@ def comparable(frame: pd.DataFrame) -> list[tuple]:
     columns = [c for c in frame.columns if c not in NOT_COMPARED]
     rows = [
         tuple(
-            _raw_record(v) if c == "raw_record" else _detail(v) if c.endswith("detail") else _value(v)
+            _raw_record(v)
+            if c == "raw_record"
+            else _detail(v)
+            if c.endswith("detail")
+            else _value(v)
             for c, v in zip(columns, record, strict=True)
         )
         for record in frame[columns].itertuples(index=False, name=None)
@@ -127,49 +175,160 @@ def differences(duck_rows: list[tuple], spark_rows: list[tuple]) -> list[tuple[t
     if len(duck_rows) != len(spark_rows):
         return [(duck_rows[:1], spark_rows[:1])]
     return [
-        (d, s) for d, s in zip(duck_rows, spark_rows, strict=True)
+        (d, s)
+        for d, s in zip(duck_rows, spark_rows, strict=True)
         if not all(same_value(a, b) for a, b in zip(d, s, strict=True))
     ]
 
 
-def test_every_relation_is_the_same_on_spark_and_duckdb(built_bank: Bank, spark_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def served(built_bank: Bank, spark_dir: Path) -> tuple[Path, Path]:
+    """The serving files `bankmart publish` makes of the DuckDB build and of the Spark build
+    (`--target spark`)."""
+    root = spark_dir.parent
+    duck_env = {**built_bank.env, "BANKMART_SERVING_DIR": str(root / "duckdb_serving")}
+    run_cli("publish", env=duck_env)
+    spark_env = {
+        **built_bank.env,
+        "BANKMART_SPARK_DIR": str(spark_dir),
+        "DBT_TARGET_PATH": str(root / "target"),
+        "BANKMART_SERVING_DIR": str(root / "spark_serving"),
+    }
+    published = run_cli("publish", "--target", "spark", env=spark_env)
+    assert "bankmart publish:" in published.stdout
+    return root / "duckdb_serving" / "bankmart.duckdb", root / "spark_serving" / "bankmart.duckdb"
+
+
+@pytest.fixture(scope="module")
+def session(spark_dir: Path, served: tuple[Path, Path]) -> Iterator[Any]:
+    """A SparkSession on the Spark build's warehouse and metastore (after publishing: Derby
+    admits one process at a time)."""
+    from bankmart.spark.tables import local_session
+
+    spark = local_session(spark_dir)
+    yield spark
+    spark.stop()
+
+
+def compare_frames(
+    label: str, duck: pd.DataFrame, other: pd.DataFrame, problems: list[str]
+) -> None:
+    duck_rows, other_rows = comparable(duck), comparable(other)
+    differing = differences(duck_rows, other_rows)
+    if differing:
+        problems.append(
+            f"{label}: {len(duck_rows)} rows on DuckDB, {len(other_rows)} on Spark, "
+            f"{len(differing)} differ, e.g. DuckDB {differing[0][0]} / Spark {differing[0][1]}"
+        )
+
+
+def relations(con: Any, schema: str) -> list[str]:
+    return sorted(
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [schema]
+        ).fetchall()
+    )
+
+
+def test_what_publish_serves_is_the_same_from_spark_and_duckdb(served: tuple[Path, Path]) -> None:
+    """Every served table (marts, reference, meta's quarantine summary), as `bankmart publish`
+    serves it from each engine's build: the same tables, columns, types and descriptions, the
+    same rows."""
     import duckdb
 
-    from bankmart.spark.tables import local_session, relation_names, to_pandas
+    duck, spark = (duckdb.connect(str(p), read_only=True) for p in served)
+    try:
+        shape = (
+            "select schema_name, table_name, column_name, data_type, comment from duckdb_columns() "
+            "where schema_name in ('marts', 'reference') order by all"
+        )
+        assert duck.execute(shape).fetchall() == spark.execute(shape).fetchall()
+        tables = "select schema_name, table_name, comment from duckdb_tables() where schema_name <> 'meta' order by all"
+        assert duck.execute(tables).fetchall() == spark.execute(tables).fetchall()
+        problems: list[str] = []
+        compared = 0
+        for schema in ("marts", "reference"):
+            for name in relations(duck, schema):
+                query = f'select * from "{schema}"."{name}"'
+                compare_frames(
+                    f"{schema}.{name}",
+                    duck.execute(query).df(),
+                    spark.execute(query).df(),
+                    problems,
+                )
+                compared += 1
+        summary = "select * from meta.quarantine_summary"
+        compare_frames(
+            "meta.quarantine_summary",
+            duck.execute(summary).df(),
+            spark.execute(summary).df(),
+            problems,
+        )
+        assert (
+            spark.execute("select source_file from meta.publish_log")
+            .fetchone()[0]
+            .startswith("Spark warehouse ")
+        )
+    finally:
+        duck.close()
+        spark.close()
+    assert compared >= 45, f"only {compared} relations compared"
+    assert not problems, "\n".join(problems)
 
-    session = local_session(spark_dir)
+
+def test_the_quarantine_is_the_same_on_spark_and_duckdb(built_bank: Bank, session: Any) -> None:
+    """The quarantine schema (never served), read from Spark itself: the same relations,
+    columns in the same order (Spark stores a table's partition columns last) and rows."""
+    import duckdb
+
+    from bankmart.spark.tables import relation_names, to_pandas
+
     con = duckdb.connect(str(built_bank.duckdb_path), read_only=True)
     try:
         problems = []
-        compared = 0
-        for schema in COMPARED_SCHEMAS:
-            duck_names = sorted(
-                row[0] for row in con.execute(
-                    "select table_name from information_schema.tables where table_schema = ?",
-                    [schema],
-                ).fetchall()
-            )
-            spark_names = relation_names(session, schema)
-            if duck_names != spark_names:
-                problems.append(f"{schema}: relations differ: only DuckDB "
-                                f"{sorted(set(duck_names) - set(spark_names))}, only Spark "
-                                f"{sorted(set(spark_names) - set(duck_names))}")
-            for name in sorted(set(duck_names) & set(spark_names)):
-                duck = con.execute(f'select * from "{schema}"."{name}"').df()
-                spark = to_pandas(session, schema, name)
-                compared += 1
-                if list(duck.columns) != list(spark.columns):
-                    problems.append(f"{schema}.{name}: columns {list(duck.columns)} on DuckDB, "
-                                    f"{list(spark.columns)} on Spark")
-                    continue
-                duck_rows, spark_rows = comparable(duck), comparable(spark)
-                differing = differences(duck_rows, spark_rows)
-                if differing:
-                    problems.append(f"{schema}.{name}: {len(duck_rows)} rows on DuckDB, "
-                                    f"{len(spark_rows)} on Spark, {len(differing)} differ, "
-                                    f"e.g. DuckDB {differing[0][0]} / Spark {differing[0][1]}")
+        duck_names, spark_names = (
+            relations(con, "quarantine"),
+            relation_names(session, "quarantine"),
+        )
+        assert duck_names == spark_names
+        for name in duck_names:
+            duck = con.execute(f'select * from "quarantine"."{name}"').df()
+            spark = to_pandas(session, "quarantine", name)
+            partitions = [
+                c.name for c in session.catalog.listColumns(f"quarantine.{name}") if c.isPartition
+            ]
+            expected = [c for c in duck.columns if c not in partitions] + partitions
+            if list(spark.columns) != expected:
+                problems.append(
+                    f"quarantine.{name}: columns {list(duck.columns)} on DuckDB, {list(spark.columns)} on Spark"
+                )
+                continue
+            compare_frames(f"quarantine.{name}", duck, spark[list(duck.columns)], problems)
     finally:
         con.close()
-        session.stop()
-    assert compared >= 50, f"only {compared} relations compared"
+    assert len(duck_names) >= 2
     assert not problems, "\n".join(problems)
+
+
+def test_the_second_spark_build_loaded_only_the_last_month(built_bank: Bank, session: Any) -> None:
+    """Incremental on Spark: the rows of the earlier files keep the first build's load time and
+    the last month's files were read by the second build, partition by partition."""
+    for table in INCREMENTAL_TABLES:
+        last = str(last_month_folder(built_bank.raw_dir, table))
+        loads = session.sql(
+            f"""
+            select source_file_name like '{last}/%' as is_last_month, loaded_at, count(*) as row_count
+            from staging.base_core__{table}
+            group by 1, 2
+            """
+        ).collect()
+        load_times = {row["is_last_month"]: row["loaded_at"] for row in loads}
+        assert len(loads) == 2 and set(load_times) == {True, False}, f"{table}: {loads}"
+        assert load_times[True] > load_times[False], f"{table}: {loads}"
+        partitions = [
+            c.name
+            for c in session.catalog.listColumns(f"staging.base_core__{table}")
+            if c.isPartition
+        ]
+        assert partitions == ["source_file_key"]

@@ -25,14 +25,17 @@
     Incremental: a build recomputes only the customer-months that new facts can change, and
     replaces them (delete+insert on customer_id, month_start_date): every customer's row for each
     month that has transactions newer than this table's watermark (late rows included), every
-    month new to the window, and every month of a customer new to the table. When
+    month new to the window, and every month of a customer new to the table. On Spark the table
+    is partitioned by month and a build overwrites the partitions it writes (insert_overwrite),
+    so a month a new customer has is rebuilt for every customer. When
     the transactions were rebuilt from scratch, the pre-hook empties this table first. Changed
     monthly spend aggregates need a full refresh.
 #}
 {{
     config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        materialized='incremental',
+        incremental_strategy=incremental_strategy(),
+        partition_by=incremental_partitions(['month_start_date']),
         unique_key=['customer_id', 'month_start_date'],
         on_schema_change='fail',
         pre_hook="{{ reset_when_upstream_rebuilt(ref('int_transactions_enriched')) }}"
@@ -142,6 +145,12 @@ all_customer_months as (
 ),
 
 {% if incremental -%}
+new_customers as (
+    select customer_id
+    from customers
+    where customer_id not in (select distinct built.customer_id from {{ this }} as built)
+),
+
 -- Months with facts newer than this table, months new to the window, customers new to the table.
 touched_months as (
     select distinct transaction_month as month_start_date
@@ -151,12 +160,13 @@ touched_months as (
     select month_start_date
     from months
     where month_start_date not in (select distinct built.month_start_date from {{ this }} as built)
-),
-
-new_customers as (
-    select customer_id
-    from customers
-    where customer_id not in (select distinct built.customer_id from {{ this }} as built)
+    {%- if overwrites_partitions() %}
+    -- Spark replaces whole month partitions: every month a new customer has is rebuilt whole
+    union
+    select distinct all_customer_months.month_start_date
+    from all_customer_months
+    where all_customer_months.customer_id in (select new_customers.customer_id from new_customers)
+    {%- endif %}
 ),
 
 customer_months as (

@@ -26,8 +26,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+    parser.add_argument(
+        "-t",
+        "--target",
+        choices=("dev", "spark"),
+        default="dev",
+        help=(
+            "the build to publish: dev (the DuckDB warehouse file, the default) or spark (the "
+            "tables `bankmart build --target spark` left in BANKMART_SPARK_DIR)"
+        ),
+    )
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    result = publish(settings, storage_version=args.storage_version)
+    result = publish(settings, storage_version=args.storage_version, spark=args.target == "spark")
     print(summarise(result))
     return 0
 

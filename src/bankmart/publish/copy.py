@@ -32,12 +32,17 @@ def write_serving_copy(
     storage_version: str,
     published_at: datetime,
     project_dir: Path,
+    source_file: str | None = None,
+    check_relations: bool = True,
 ) -> tuple[list[PublishedTable], str | None, list[str]]:
     """Check the build, then write the new serving file and Parquet folder under temporary
     names; swap nothing.
 
     The checks and the copy read the build file through one read-only attachment: while it is
     held, no dbt run can open the file for writing, so what is copied is what was checked.
+    source_file names the build in the publish log (default: the build file);
+    check_relations=False skips the check that the tables are what the build recorded (a
+    Spark build, staged by bankmart.publish.from_spark, records none).
     """
     notes: list[str] = []
     con = duckdb.connect()
@@ -62,7 +67,8 @@ def write_serving_copy(
             ) from None
         build = publishable_build(read_invocations(con, src, build_path), build_path)
         schemas = served_schemas(project_dir)
-        check_relations_unchanged(con, src, build, build_path, schemas)
+        if check_relations:
+            check_relations_unchanged(con, src, build, build_path, schemas)
         con.execute(
             f"attach {sql_literal(str(tmp_db))} as {quote_identifier(dst)} "
             f"(storage_version {sql_literal(storage_version)})"
@@ -105,7 +111,7 @@ def write_serving_copy(
             previous=previous,
             tables=tables,
             build=build,
-            build_path=build_path,
+            source_file=source_file or str(build_path),
             storage_version=storage_version,
             published_at=published_at,
             project_dir=project_dir,

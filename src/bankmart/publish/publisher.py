@@ -36,12 +36,42 @@ class PublishResult:
 
 
 
-def publish(settings: Settings, *, storage_version: str | None = None) -> PublishResult:
-    """Publish the last build into settings.serving_dir if it is whole, green and complete.
+def publish(
+    settings: Settings, *, storage_version: str | None = None, spark: bool = False
+) -> PublishResult:
+    """Publish the last build into settings.serving_dir if it is whole, green and complete:
+    the DuckDB build file, or with spark=True the Spark target's build (staged first as a
+    DuckDB file beside its warehouse, see bankmart.publish.from_spark).
 
     Raises BankmartError (and changes nothing readers see) otherwise.
     """
     started = time.perf_counter()
+    if spark:
+        from bankmart.publish.from_spark import export_spark_build, spark_warehouse
+
+        export_path = settings.spark_dir / f"publish_stage-{os.getpid()}.duckdb"
+        remove_quietly(export_path)
+        try:
+            export_spark_build(settings, export_path)
+            return _publish_file(
+                settings, export_path, storage_version, started,
+                source_file=f"Spark warehouse {spark_warehouse(settings)}", check_relations=False,
+            )
+        finally:
+            remove_quietly(export_path)
+            remove_quietly(export_path.with_name(export_path.name + ".wal"))
+    return _publish_file(settings, settings.duckdb_path, storage_version, started)
+
+
+def _publish_file(
+    settings: Settings,
+    build_path: Path,
+    storage_version: str | None,
+    started: float,
+    *,
+    source_file: str | None = None,
+    check_relations: bool = True,
+) -> PublishResult:
     if storage_version is None:
         storage_version = settings.storage_version
     else:
@@ -49,7 +79,6 @@ def publish(settings: Settings, *, storage_version: str | None = None) -> Publis
             storage_version = check_storage_version(storage_version)
         except ValueError as exc:
             raise BankmartError(f"--storage-version {storage_version!r}: {exc}.") from None
-    build_path = settings.duckdb_path
     serving_dir = settings.serving_dir
     if build_path.resolve() == settings.serving_path.resolve():
         raise BankmartError(
@@ -84,6 +113,8 @@ def publish(settings: Settings, *, storage_version: str | None = None) -> Publis
                 storage_version=storage_version,
                 published_at=published_at,
                 project_dir=settings.project_dir,
+                source_file=source_file,
+                check_relations=check_relations,
             )
             notes = previous.notes + notes
             dax_path = None

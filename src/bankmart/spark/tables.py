@@ -8,6 +8,7 @@ a time, so a session can only be opened while no build runs.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ def local_session(spark_dir: Path) -> Any:
     """A SparkSession (local master) on the warehouse and metastore under `spark_dir`."""
     from pyspark.sql import SparkSession
 
+    java_options = [f"-Dderby.system.home={spark_dir / 'derby'}"]
+    if os.environ.get("BANKMART_SPARK_LOG4J"):
+        java_options.append(f"-Dlog4j2.configurationFile={os.environ['BANKMART_SPARK_LOG4J']}")
     return (
         SparkSession.builder.master("local[2]")
         .appName("bankmart-read")
@@ -29,7 +33,8 @@ def local_session(spark_dir: Path) -> Any:
             "spark.hadoop.javax.jdo.option.ConnectionURL",
             f"jdbc:derby:;databaseName={spark_dir / 'metastore_db'};create=true",
         )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir / 'derby'}")
+        .config("spark.driver.extraJavaOptions", " ".join(java_options))
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.timeType.enabled", "true")
         .enableHiveSupport()

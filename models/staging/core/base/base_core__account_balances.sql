@@ -19,8 +19,9 @@
 #}
 {{
     config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        materialized='incremental',
+        incremental_strategy=incremental_strategy(),
+        partition_by=incremental_partitions(['source_file_key']),
         unique_key=['account_id', 'balance_month'],
         on_schema_change='fail',
         pre_hook="{{ reset_when_raw_reload('account_balances') }}"

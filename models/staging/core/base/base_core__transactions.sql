@@ -25,15 +25,17 @@
     Incremental (issue 5): the raw files are the delivery batches. A build reads only the files
     the table has not loaded (raw_load_plan()), checks and ranks their rows together with the
     already-loaded rows that share their transaction_id, and replaces those ids (delete+insert
-    on transaction_id), so a duplicate of an old id, in either direction, ends up exactly as a
-    full refresh ranks it. When the loaded files cannot be extended exactly (a loaded file
+    on transaction_id; on Spark, insert_overwrite of the partitions, one per raw file, that the
+    build writes), so a duplicate of an old id, in either direction, ends up exactly as a full
+    refresh ranks it. When the loaded files cannot be extended exactly (a loaded file
     disappeared, or a new file sorts before a loaded one) the pre-hook empties the table and
     every file is read again.
 #}
 {{
     config(
-        materialized=incremental_materialization(),
-        incremental_strategy='delete+insert',
+        materialized='incremental',
+        incremental_strategy=incremental_strategy(),
+        partition_by=incremental_partitions(['source_file_key']),
         unique_key='transaction_id',
         on_schema_change='fail',
         pre_hook="{{ reset_when_raw_reload('transactions') }}"
