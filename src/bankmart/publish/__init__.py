@@ -26,10 +26,13 @@ a damaged serving file is replaced, losing only its publish history.
 The serving file is written in an explicit DuckDB storage format (``--storage-version``) so that
 the DuckDB ODBC driver Power BI users install can open it; see bi/powerbi/README.md.
 
+A Spark build (``bankmart publish --target spark``) is first staged as a DuckDB file shaped
+like a DuckDB build (``from_spark``), then published by the same sequence.
+
 The package, one module per responsibility: ``publisher`` (the whole sequence), ``copy`` (check
 the build, copy it), ``tables`` (what is served), ``personal_data``, ``history`` (the meta schema
 and publish history), ``dax`` (the Power BI measure), ``files`` (temporary names, the swap, the
-lock) and ``cli``.
+lock), ``from_spark`` (staging a Spark build) and ``cli``.
 """
 
 from __future__ import annotations
