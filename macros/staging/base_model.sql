@@ -252,7 +252,7 @@ previous as (
 {%- endif %}
 
 ranked as (
-    {{ rank_shared_keys(unique_rows, sharing_a_key, key) }}
+    {{ rank_shared_keys(unique_rows, sharing_a_key, key, tie_break=raw_text_digest('core', table, 'raw_')) }}
 ),
 
 flagged as (

@@ -30,18 +30,21 @@
 {#
     Duplicates. Rows are ranked within their key (the clean id, or several columns): valid rows
     first, then the first in file order (file name, row number: a later copy never replaces the
-    original), then by raw fingerprint where the reader gives no row numbers, so the kept row is
-    the same on every build. Columns added: key_rank (1 = kept) and kept_fingerprint (the
-    fingerprint of the kept row).
+    original), then, where the reader gives no row numbers (CSV), by tie_break (the base models
+    pass raw_text_digest(): the raw values' text, the same on every engine) and last by raw
+    fingerprint, so the kept row is the same on every build. Columns added: key_rank (1 = kept)
+    and kept_fingerprint (the fingerprint of the kept row).
 #}
-{% macro duplicate_ranking(key_columns, issue_column='row_issue', fingerprint_column='row_fingerprint') -%}
+{% macro duplicate_ranking(key_columns, issue_column='row_issue', fingerprint_column='row_fingerprint', tie_break=none) -%}
+    {%- set order_by = issue_column ~ ' is not null, source_file_name, source_file_row_number, '
+        ~ ((tie_break ~ ', ') if tie_break else '') ~ fingerprint_column -%}
     row_number() over (
         partition by {{ key_columns | join(', ') }}
-        order by {{ issue_column }} is not null, source_file_name, source_file_row_number, {{ fingerprint_column }}
+        order by {{ order_by }}
     ) as key_rank,
     first_value({{ fingerprint_column }}) over (
         partition by {{ key_columns | join(', ') }}
-        order by {{ issue_column }} is not null, source_file_name, source_file_row_number, {{ fingerprint_column }}
+        order by {{ order_by }}
     ) as kept_fingerprint
 {%- endmacro %}
 
@@ -52,7 +55,7 @@
     fingerprint as kept_fingerprint); only the rows sharing a key go through duplicate_ranking().
     Both come out with the columns quarantine_reason() and quarantine_detail() read.
 #}
-{% macro rank_shared_keys(unique_rows, shared_rows, key_columns, fingerprint_column='row_fingerprint') -%}
+{% macro rank_shared_keys(unique_rows, shared_rows, key_columns, fingerprint_column='row_fingerprint', tie_break=none) -%}
     select
         *,
         1 as key_rank,
@@ -61,8 +64,27 @@
     {{ union_all_by_name() }}
     select
         *,
-        {{ duplicate_ranking(key_columns, fingerprint_column=fingerprint_column) }}
+        {{ duplicate_ranking(key_columns, fingerprint_column=fingerprint_column, tie_break=tie_break) }}
     from {{ shared_rows }}
+{%- endmacro %}
+
+
+{#
+    raw_text_digest(source_name, table_name, prefix): the md5 of a raw row's values as text
+    (NULL spelt apart from every text), for ranking rows the reader gives no row numbers: CSV
+    values are text on both engines, so DuckDB and Spark keep the same row, where each engine's
+    64-bit row fingerprint would order them differently. none when the raw files are Parquet,
+    whose row numbers already decide.
+#}
+{% macro raw_text_digest(source_name, table_name, prefix) -%}
+    {%- if (var('raw_format', 'parquet') | string | lower) != 'csv' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set values = [] -%}
+    {%- for column in raw_columns(source_name, table_name) -%}
+        {%- do values.append('coalesce(cast(' ~ adapter.quote(prefix ~ column.name) ~ ' as string), chr(0))') -%}
+    {%- endfor -%}
+    {{ return('md5(concat_ws(chr(31), ' ~ values | join(', ') ~ '))') }}
 {%- endmacro %}
 
 
