@@ -19,7 +19,10 @@ def local_session(spark_dir: Path) -> Any:
     """A SparkSession (local master) on the warehouse and metastore under `spark_dir`."""
     from pyspark.sql import SparkSession
 
-    java_options = [f"-Dderby.system.home={spark_dir / 'derby'}"]
+    java_options = [
+        f"-Dderby.system.home={spark_dir / 'derby'}",
+        f"-Dderby.stream.error.file={spark_dir / 'derby' / 'derby.log'}",
+    ]
     if os.environ.get("BANKMART_SPARK_LOG4J"):
         java_options.append(f"-Dlog4j2.configurationFile={os.environ['BANKMART_SPARK_LOG4J']}")
     return (
