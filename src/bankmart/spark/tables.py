@@ -19,6 +19,7 @@ def local_session(spark_dir: Path) -> Any:
     """A SparkSession (local master) on the warehouse and metastore under `spark_dir`."""
     from pyspark.sql import SparkSession
 
+    threads = int(os.environ.get("BANKMART_THREADS", "2"))
     java_options = [
         f"-Dderby.system.home={spark_dir / 'derby'}",
         f"-Dderby.stream.error.file={spark_dir / 'derby' / 'derby.log'}",
@@ -26,7 +27,7 @@ def local_session(spark_dir: Path) -> Any:
     if os.environ.get("BANKMART_SPARK_LOG4J"):
         java_options.append(f"-Dlog4j2.configurationFile={os.environ['BANKMART_SPARK_LOG4J']}")
     return (
-        SparkSession.builder.master("local[2]")
+        SparkSession.builder.master(f"local[{threads}]")
         .appName("bankmart-read")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", "2g")
@@ -38,6 +39,8 @@ def local_session(spark_dir: Path) -> Any:
         )
         .config("spark.driver.extraJavaOptions", " ".join(java_options))
         .config("spark.ui.showConsoleProgress", "false")
+        # as profiles.yml: a few shuffle partitions on a small machine
+        .config("spark.sql.shuffle.partitions", str(2 * threads))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.timeType.enabled", "true")
         .enableHiveSupport()
