@@ -52,32 +52,43 @@ with
     select * from {{ raw_file_columns_sql(table) }}
 ),
 
-{{ table }}_rows as (
-    select
-        'raw_table' as object_type,
-        '{{ table }}' as table_name,
-        cast(null as string) as column_name,
-        {{ 'true' if raw_table_is_present(table) else 'false' }} as is_present,
-        raw_rows as rows,
-        clean_rows as values_present,
-        clean_rows > 0 as varies
-    from {{ table }}_stats
+-- One row for the table (column_name NULL) and one per contract column, each reading the
+-- single row of stats once: a CTE referenced once per column would be computed once per
+-- column by engines that do not keep a CTE's result (Spark).
+{{ table }}_objects as (
+    select cast(null as string) as column_name
     {%- for column in columns %}
     union all
-    select
-        'raw_column' as object_type,
-        '{{ table }}' as table_name,
-        '{{ column.name }}' as column_name,
-        exists(
-            select 1
-            from {{ table }}_file_columns as file_columns
-            where file_columns.column_name = '{{ column.name | lower }}'
-        ) as is_present,
-        clean_rows as rows,
-        {{ column.name }}__values as values_present,
-        {{ column.name }}__varies as varies
-    from {{ table }}_stats
+    select '{{ column.name }}'
     {%- endfor %}
+),
+
+{{ table }}_rows as (
+    select
+        case when objects.column_name is null then 'raw_table' else 'raw_column' end as object_type,
+        '{{ table }}' as table_name,
+        objects.column_name,
+        case
+            when objects.column_name is null then {{ 'true' if raw_table_is_present(table) else 'false' }}
+            else file_columns.column_name is not null
+        end as is_present,
+        case when objects.column_name is null then stats.raw_rows else stats.clean_rows end as rows,
+        case
+            when objects.column_name is null then stats.clean_rows
+            {%- for column in columns %}
+            when objects.column_name = '{{ column.name }}' then stats.{{ column.name }}__values
+            {%- endfor %}
+        end as values_present,
+        case
+            when objects.column_name is null then stats.clean_rows > 0
+            {%- for column in columns %}
+            when objects.column_name = '{{ column.name }}' then stats.{{ column.name }}__varies
+            {%- endfor %}
+        end as varies
+    from {{ table }}_objects as objects
+    cross join {{ table }}_stats as stats
+    left join (select distinct column_name from {{ table }}_file_columns) as file_columns
+        on lower(objects.column_name) = file_columns.column_name
 ),
 
 {% endfor -%}
@@ -92,32 +103,40 @@ features as (
     from {{ feature_relation }}
 ),
 
-feature_rows as (
+feature_names as (
     {%- for column in feature_columns %}
-    select
-        'feature' as object_type,
-        'customer_features' as table_name,
-        '{{ column }}' as column_name,
-        true as is_present,
-        customers as rows,
-        {{ column }}__values as values_present,
-        {{ column }}__varies as varies
-    from features
+    select '{{ column }}' as column_name
     {%- if not loop.last %}
     union all
     {%- endif %}
     {%- endfor %}
     {%- if not feature_columns %}
+    select cast(null as string) as column_name
+    where false
+    {%- endif %}
+),
+
+feature_rows as (
     select
         'feature' as object_type,
         'customer_features' as table_name,
-        cast(null as string) as column_name,
+        feature_names.column_name,
         true as is_present,
-        cast(0 as bigint) as rows,
-        cast(0 as bigint) as values_present,
-        false as varies
-    where false
-    {%- endif %}
+        features.customers as rows,
+        case
+            {%- for column in feature_columns %}
+            when feature_names.column_name = '{{ column }}' then features.{{ column }}__values
+            {%- endfor %}
+            when false then cast(0 as bigint)
+        end as values_present,
+        case
+            {%- for column in feature_columns %}
+            when feature_names.column_name = '{{ column }}' then features.{{ column }}__varies
+            {%- endfor %}
+            when false then false
+        end as varies
+    from feature_names
+    cross join features
 ),
 
 unioned as (
