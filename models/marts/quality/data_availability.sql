@@ -49,7 +49,7 @@ with
 ),
 
 {{ table }}_file_columns as (
-    select * from {{ raw_file_columns_sql(table) }}
+    select distinct column_name from {{ raw_file_columns_sql(table) }}
 ),
 
 -- One row for the table (column_name NULL) and one per contract column, each reading the
@@ -65,30 +65,30 @@ with
 
 {{ table }}_rows as (
     select
-        case when objects.column_name is null then 'raw_table' else 'raw_column' end as object_type,
+        case when listed.column_name is null then 'raw_table' else 'raw_column' end as object_type,
         '{{ table }}' as table_name,
-        objects.column_name,
+        listed.column_name,
         case
-            when objects.column_name is null then {{ 'true' if raw_table_is_present(table) else 'false' }}
+            when listed.column_name is null then {{ 'true' if raw_table_is_present(table) else 'false' }}
             else file_columns.column_name is not null
         end as is_present,
-        case when objects.column_name is null then stats.raw_rows else stats.clean_rows end as rows,
+        case when listed.column_name is null then stats.raw_rows else stats.clean_rows end as rows,
         case
-            when objects.column_name is null then stats.clean_rows
+            when listed.column_name is null then stats.clean_rows
             {%- for column in columns %}
-            when objects.column_name = '{{ column.name }}' then stats.{{ column.name }}__values
+            when listed.column_name = '{{ column.name }}' then stats.{{ column.name }}__values
             {%- endfor %}
         end as values_present,
         case
-            when objects.column_name is null then stats.clean_rows > 0
+            when listed.column_name is null then stats.clean_rows > 0
             {%- for column in columns %}
-            when objects.column_name = '{{ column.name }}' then stats.{{ column.name }}__varies
+            when listed.column_name = '{{ column.name }}' then stats.{{ column.name }}__varies
             {%- endfor %}
         end as varies
-    from {{ table }}_objects as objects
+    from {{ table }}_objects as listed
     cross join {{ table }}_stats as stats
-    left join (select distinct column_name from {{ table }}_file_columns) as file_columns
-        on lower(objects.column_name) = file_columns.column_name
+    left join {{ table }}_file_columns as file_columns
+        on lower(listed.column_name) = file_columns.column_name
 ),
 
 {% endfor -%}
