@@ -32,16 +32,13 @@
     {%- endset -%}
     {%- set loaded = run_query(loaded_sql).columns[0].values() | list -%}
     {%- set new_files = listed | reject('in', loaded) | list -%}
-    {%- set state = {
-        'missing': loaded | reject('in', listed) | list | length,
-        'last_loaded': loaded | max if loaded else none,
-        'loaded': loaded | length,
-    } -%}
-    {%- set out_of_order = new_files and state.last_loaded is not none and new_files[0] < state.last_loaded -%}
+    {%- set missing = loaded | reject('in', listed) | list -%}
+    {#- listed is sorted: a new file sorting before the last loaded one changes the ranking -#}
+    {%- set out_of_order = new_files and loaded and new_files[0] < loaded | max -%}
     {%- do plan.update({
         'files': new_files,
-        'reload': (state.missing > 0) or (out_of_order | as_bool),
-        'loaded_files': state.loaded,
+        'reload': (missing | length > 0) or (out_of_order | as_bool),
+        'loaded_files': loaded | length,
     }) -%}
     {{ return(plan) }}
 {%- endmacro %}

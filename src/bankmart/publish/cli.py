@@ -24,8 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "or v1.1.0 for older ODBC drivers. Default: $BANKMART_STORAGE_VERSION, else v1.4.0."
         ),
     )
-
-
     parser.add_argument(
         "-t",
         "--target",

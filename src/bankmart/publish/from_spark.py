@@ -58,8 +58,9 @@ def export_spark_build(settings: Settings, export_path: Path) -> Invocation:
         )
     check_spark_installed()
     manifest = load_manifest(settings)
+    env = settings.dbt_env()
     for name in ("SPARK_LOCAL_IP", "JAVA_HOME", "BANKMART_SPARK_LOG4J"):
-        value = settings.dbt_env().get(name)
+        value = env.get(name)
         if value:
             os.environ.setdefault(name, value)
 
@@ -185,7 +186,8 @@ def copy_relation(
     model declares every column, dbt's descriptions as comments."""
     declared = (node or {}).get("columns") or {}
     columns = list(frame.columns)
-    if declared and {c.lower() for c in declared} == {c.lower() for c in columns}:
+    present = {c.lower() for c in columns}
+    if declared and {c.lower() for c in declared} == present:
         by_lower = {c.lower(): c for c in columns}
         columns = [by_lower[c.lower()] for c in declared]
     folder = files / f"{schema}__{name}"
@@ -209,7 +211,7 @@ def copy_relation(
     if node and node.get("description"):
         con.execute(f"comment on table {target} is {sql_literal(node['description'])}")
     for column, spec in declared.items():
-        if spec.get("description") and column.lower() in {c.lower() for c in columns}:
+        if spec.get("description") and column.lower() in present:
             con.execute(
                 f"comment on column {target}.{quote_identifier(column)} is {sql_literal(spec['description'])}"
             )
