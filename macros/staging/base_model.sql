@@ -273,8 +273,12 @@ judged as (
             else {{ value }}
         end as {{ name }},
         {%- endfor %}
+        {#- a clean row without any flag (nearly every row) skips building the two texts #}
+        {%- set any_flag -%}
+            ({% for column, condition, flag, detail in all_flags %}({{ condition }}){{ ' or ' if not loop.last }}{% endfor %})
+        {%- endset %}
         case
-            when quarantine_reason is null
+            when quarantine_reason is null{{ (' and ' ~ any_flag) if all_flags }}
                 then nullif(concat_ws(';'
                     {%- for column, condition, flag, detail in all_flags %},
                     case when {{ condition }} then '{{ column }}:{{ flag }}' end
@@ -282,7 +286,7 @@ judged as (
                 ), '')
         end as dq_flags,
         case
-            when quarantine_reason is null
+            when quarantine_reason is null{{ (' and ' ~ any_flag) if all_flags }}
                 then nullif(concat_ws(' | '
                     {%- for column, condition, flag, detail in all_flags %},
                     case when {{ condition }} then coalesce({{ detail }}, '{{ column }} flagged {{ flag }}') end
