@@ -176,8 +176,9 @@ def dbt_test_on_a_broken_copy(
     built_bank: Bank, tmp_path: Path, breaking_sql: str, select: str
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
     """`dbt test --select <select>` on a copy of the built warehouse after breaking_sql ran on
-    it; returns dbt's run and the copy."""
-    copy = tmp_path / "broken.duckdb"
+    it; returns dbt's run and the copy. The copy keeps the file's name: DuckDB names the
+    database after it, and the views inside refer to their tables by that name."""
+    copy = tmp_path / built_bank.duckdb_path.name
     shutil.copy(built_bank.duckdb_path, copy)
     with duckdb.connect(str(copy)) as broken:
         broken.execute(breaking_sql)
@@ -215,6 +216,31 @@ def test_the_required_columns_test_fails_on_a_null(built_bank: Bank, tmp_path: P
     with duckdb.connect(str(copy)) as broken:
         compiled = next((tmp_path / "target" / "compiled").rglob("has_no_nulls_channels*.sql"))
         assert broken.execute(compiled.read_text()).fetchall() == [("is_online", 1)]
+
+
+def test_the_parents_test_fails_on_an_orphan(built_bank: Bank, tmp_path: Path) -> None:
+    """has_parents checks every relationship of a large model in one node: a value missing from
+    the relation it refers to fails it, naming the column, the relation and the rows (shown on a
+    copy of the warehouse: two customers removed from dim_customer)."""
+    proc, copy = dbt_test_on_a_broken_copy(
+        built_bank, tmp_path,
+        "delete from marts.dim_customer where customer_id in ("
+        "select customer_id from staging.base_core__transactions where quarantine_reason is null "
+        "group by customer_id order by customer_id limit 2)",
+        "int_transactions_enriched,test_name:has_parents",
+    )
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert "FAIL 1 has_parents_int_transactions_enriched" in proc.stdout
+    with duckdb.connect(str(copy)) as broken:
+        orphans = broken.execute(
+            "select count(*) from intermediate.int_transactions_enriched "
+            "where customer_id not in (select customer_id from marts.dim_customer)"
+        ).fetchone()[0]
+        compiled = next((tmp_path / "target" / "compiled").rglob("has_parents_int_transactions_e*.sql"))
+        rows = broken.execute(compiled.read_text()).fetchall()
+    assert orphans > 0
+    assert [(column, count) for column, _, count in rows] == [("customer_id", orphans)]
+    assert "dim_customer" in rows[0][1]
 
 
 def test_no_customer_name_or_birth_date_value_leaks_into_marts(
