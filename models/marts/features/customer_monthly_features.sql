@@ -207,20 +207,20 @@ from_transactions as (
         sum(case when is_night is not null then amount else 0 end) as time_known_spend,
         sum(case when is_discretionary is not null then amount else 0 end) as category_known_spend,
         {%- for category in purchases %}
-        sum(case when category = '{{ category }}' and (is_essential or is_discretionary) then 1 else 0 end)
+        count(case when category = '{{ category }}' and (is_essential or is_discretionary) then 1 end)
             as {{ category }}_txn_count,
         {%- endfor %}
-        sum(case when is_essential or is_discretionary then 1 else 0 end) as purchase_txn_count,
+        count(case when is_essential or is_discretionary then 1 end) as purchase_txn_count,
         {%- for channel in channels %}
-        sum(case when channel = '{{ channel }}' then 1 else 0 end) as {{ channel }}_txn_count,
+        count(case when channel = '{{ channel }}' then 1 end) as {{ channel }}_txn_count,
         {%- endfor %}
-        sum(case when is_atm is not null then 1 else 0 end) as channel_known_txn_count,
-        sum(case when is_cross_border then 1 else 0 end) as cross_border_txn_count,
-        sum(case when is_cross_border is not null then 1 else 0 end) as country_known_txn_count,
-        sum(case when is_night then 1 else 0 end) as night_txn_count,
-        sum(case when is_night is not null then 1 else 0 end) as time_known_txn_count,
-        sum(case when is_fraud then 1 else 0 end) as fraud_txn_count,
-        sum(case when has_fraud_label then 1 else 0 end) as fraud_labelled_txn_count
+        count(case when is_atm is not null then 1 end) as channel_known_txn_count,
+        count(case when is_cross_border then 1 end) as cross_border_txn_count,
+        count(case when is_cross_border is not null then 1 end) as country_known_txn_count,
+        count(case when is_night then 1 end) as night_txn_count,
+        count(case when is_night is not null then 1 end) as time_known_txn_count,
+        count(case when is_fraud then 1 end) as fraud_txn_count,
+        count(case when has_fraud_label then 1 end) as fraud_labelled_txn_count
     from touched_transactions
     group by customer_id, transaction_month
 ),
