@@ -57,7 +57,8 @@
     Invisible characters are dropped first, so 'credit\u200bcard' is 'creditcard' rather than
     two words. The seeds' codes and code_aliases go through the same function
     (stg_reference__code_lookups). A code already in that form but for its case (nearly every
-    value of a large table) is only lower-cased: one pattern match instead of three replacements.
+    value of a large table) is only lower-cased: one pattern match instead of two replacements
+    and a trim.
 #}
 {% macro normalise_code(expression) -%}
     {{ return(adapter.dispatch('normalise_code', 'bankmart')(expression)) }}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,23 @@ def built_bank(small_bank: Bank) -> Bank:
     """The small bank after a full `bankmart build` (all models and dbt tests green)."""
     run_cli("build", env=small_bank.env)
     return small_bank
+
+
+@pytest.fixture(scope="session", autouse=True)
+def spark_build_in_background(request: pytest.FixtureRequest) -> Iterator[object]:
+    """When Spark tests are collected, the small bank's Spark build (tests/python/spark_build.py,
+    about four minutes) starts with the session and runs beside the other tests; test_spark.py
+    waits for it. None when no Spark test runs."""
+    if not any(item.get_closest_marker("spark") for item in request.session.items):
+        yield None
+        return
+    from spark_build import start
+
+    bank = request.getfixturevalue("small_bank")
+    root = request.getfixturevalue("tmp_path_factory").mktemp("spark_build")
+    build = start(bank.raw_dir, bank.env, root)
+    yield build
+    build.stop()
 
 
 def ml_meta(model: str, key: str, **overrides: object) -> dict:

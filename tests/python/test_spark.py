@@ -23,7 +23,6 @@ import decimal
 import json
 import math
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ import pandas as pd
 import pytest
 
 from conftest import Bank, run_cli
+from spark_build import INCREMENTAL_TABLES, SparkBuild, last_month_folder
 
 pytestmark = [pytest.mark.dbt, pytest.mark.spark]
 
@@ -41,50 +41,18 @@ NOT_COMPARED = {"row_fingerprint", "loaded_at"}
 
 
 @pytest.fixture(scope="module")
-def spark_dir(built_bank: Bank, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def spark_build(spark_build_in_background: SparkBuild | None) -> SparkBuild:
     """The small bank built on the local Spark in two loads, the last month of transactions and
-    balances second (its DuckDB build is `built_bank`, one full build)."""
-    root = tmp_path_factory.mktemp("spark_build")
-    env = {
-        **built_bank.env,
-        "BANKMART_SPARK_DIR": str(root / "spark"),
-        "DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "logs"),
-    }
-    last_months = [last_month_folder(built_bank.raw_dir, table) for table in INCREMENTAL_TABLES]
-    held_back = root / "held_back"
-    try:
-        for folder in last_months:
-            shutil.move(folder, held_back / folder.parent.name / folder.name)
-        run_cli(
-            "build",
-            "--target",
-            "spark",
-            "--select",
-            *(f"+{model}" for model in INCREMENTAL_MODELS),
-            "--",
-            "--exclude-resource-type",
-            "test",
-            env=env,
-        )
-    finally:
-        for folder in last_months:
-            shutil.move(held_back / folder.parent.name / folder.name, folder)
-    run_cli("build", "--target", "spark", env=env)
-    return root / "spark"
+    balances second (spark_build.py; its DuckDB build is `built_bank`, one full build). It
+    started with the test session; this waits for it."""
+    assert spark_build_in_background is not None
+    spark_build_in_background.wait()
+    return spark_build_in_background
 
 
-#: The raw tables loaded file by file, and the incremental models.
-INCREMENTAL_TABLES = ("transactions", "account_balances")
-INCREMENTAL_MODELS = (
-    "base_core__transactions",
-    "base_core__account_balances",
-    "customer_monthly_features",
-)
-
-
-def last_month_folder(raw_dir: Path, table: str) -> Path:
-    return sorted(p for p in (raw_dir / table).iterdir() if p.is_dir())[-1]
+@pytest.fixture(scope="module")
+def spark_dir(spark_build: SparkBuild) -> Path:
+    return spark_build.spark_dir
 
 
 #: Numbers agree to this relative tolerance: sums and averages of many amounts come out of
@@ -277,9 +245,13 @@ def test_what_publish_serves_is_the_same_from_spark_and_duckdb(served: tuple[Pat
     assert not problems, "\n".join(problems)
 
 
-def test_the_quarantine_is_the_same_on_spark_and_duckdb(built_bank: Bank, session: Any) -> None:
+def test_the_quarantine_is_the_same_on_spark_and_duckdb(
+    built_bank: Bank, spark_build: SparkBuild, session: Any
+) -> None:
     """The quarantine schema (never served), read from Spark itself: the same relations,
-    columns in the same order (Spark stores a table's partition columns last) and rows."""
+    columns in the same order (Spark stores a table's partition columns last) and rows. The
+    Spark build read a hard-linked copy of the raw folder: its file paths are compared as the
+    same files in the original folder."""
     import duckdb
 
     from bankmart.spark.tables import relation_names, to_pandas
@@ -295,6 +267,10 @@ def test_the_quarantine_is_the_same_on_spark_and_duckdb(built_bank: Bank, sessio
         for name in duck_names:
             duck = con.execute(f'select * from "quarantine"."{name}"').df()
             spark = to_pandas(session, "quarantine", name)
+            if "source_file_name" in spark.columns:
+                spark["source_file_name"] = spark["source_file_name"].str.replace(
+                    str(spark_build.raw_dir), str(built_bank.raw_dir), regex=False
+                )
             partitions = [
                 c.name for c in session.catalog.listColumns(f"quarantine.{name}") if c.isPartition
             ]
@@ -311,11 +287,13 @@ def test_the_quarantine_is_the_same_on_spark_and_duckdb(built_bank: Bank, sessio
     assert not problems, "\n".join(problems)
 
 
-def test_the_second_spark_build_loaded_only_the_last_month(built_bank: Bank, session: Any) -> None:
+def test_the_second_spark_build_loaded_only_the_last_month(
+    spark_build: SparkBuild, session: Any
+) -> None:
     """Incremental on Spark: the rows of the earlier files keep the first build's load time and
     the last month's files were read by the second build, partition by partition."""
     for table in INCREMENTAL_TABLES:
-        last = str(last_month_folder(built_bank.raw_dir, table))
+        last = str(last_month_folder(spark_build.raw_dir, table))
         loads = session.sql(
             f"""
             select source_file_name like '{last}/%' as is_last_month, loaded_at, count(*) as row_count
