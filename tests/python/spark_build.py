@@ -78,7 +78,6 @@ class SparkBuild:
     process: subprocess.Popen
     raw_dir: Path
     root: Path
-    env: dict[str, str]
 
     @property
     def spark_dir(self) -> Path:
@@ -101,12 +100,11 @@ def start(raw_dir: Path, base_env: dict[str, str], root: Path) -> SparkBuild:
     """Copies the raw files (hard links) and starts the two-load Spark build in the background."""
     copy = root / "raw"
     shutil.copytree(raw_dir, copy, copy_function=os.link)
-    env = spark_env(base_env, copy, root)
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), str(copy), str(root)],
         env=base_env, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    return SparkBuild(process=process, raw_dir=copy, root=root, env=env)
+    return SparkBuild(process=process, raw_dir=copy, root=root)
 
 
 if __name__ == "__main__":
