@@ -15,17 +15,13 @@ null_counts as (
     from {{ model }}
 ),
 
+{%- set counts = [] %}
+{%- for column in columns %}
+    {%- do counts.append(('null_rows_' ~ loop.index, [('column_name', sql_text(column))])) %}
+{%- endfor %}
+
 final as (
-    {%- for column in columns %}
-    select
-        {{ sql_text(column) }} as column_name,
-        null_rows_{{ loop.index }} as null_rows
-    from null_counts
-    where null_rows_{{ loop.index }} > 0
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{- counts_as_rows('null_counts', counts, 'null_rows') }}
 )
 
 select * from final

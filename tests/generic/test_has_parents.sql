@@ -37,18 +37,16 @@ orphan_counts as (
     {%- endfor %}
 ),
 
+{%- set counts = [] %}
+{%- for parent in parents %}
+    {%- do counts.append((
+        'orphan_rows_' ~ loop.index,
+        [('column_name', sql_text(parent.column)), ('parent_relation', sql_text(parent.to | string))]
+    )) %}
+{%- endfor %}
+
 final as (
-    {%- for parent in parents %}
-    select
-        {{ sql_text(parent.column) }} as column_name,
-        {{ sql_text(parent.to | string) }} as parent_relation,
-        orphan_rows_{{ loop.index }} as orphan_rows
-    from orphan_counts
-    where orphan_rows_{{ loop.index }} > 0
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{- counts_as_rows('orphan_counts', counts, 'orphan_rows') }}
 )
 
 select * from final
