@@ -191,6 +191,13 @@ def dbt_test_on_a_broken_copy(
     return proc, copy
 
 
+def compiled_test_rows(copy: Path, tmp_path: Path, pattern: str) -> list[tuple]:
+    """The rows the compiled data test whose file matches `pattern` returns on the copy."""
+    compiled = next((tmp_path / "target" / "compiled").rglob(pattern))
+    with duckdb.connect(str(copy)) as broken:
+        return broken.execute(compiled.read_text()).fetchall()
+
+
 def test_the_sensitive_column_test_fails_on_a_served_name(built_bank: Bank, tmp_path: Path) -> None:
     """The dbt test fires on a mart that carries full_name (shown on a copy of the warehouse)."""
     proc, _ = dbt_test_on_a_broken_copy(
@@ -213,9 +220,7 @@ def test_the_required_columns_test_fails_on_a_null(built_bank: Bank, tmp_path: P
     )
     assert proc.returncode != 0, proc.stdout[-3000:]
     assert "FAIL 1 has_no_nulls_channels" in proc.stdout
-    with duckdb.connect(str(copy)) as broken:
-        compiled = next((tmp_path / "target" / "compiled").rglob("has_no_nulls_channels*.sql"))
-        assert broken.execute(compiled.read_text()).fetchall() == [("is_online", 1)]
+    assert compiled_test_rows(copy, tmp_path, "has_no_nulls_channels*.sql") == [("is_online", 1)]
 
 
 def test_the_parents_test_fails_on_an_orphan(built_bank: Bank, tmp_path: Path) -> None:
@@ -236,8 +241,7 @@ def test_the_parents_test_fails_on_an_orphan(built_bank: Bank, tmp_path: Path) -
             "select count(*) from intermediate.int_transactions_enriched "
             "where customer_id not in (select customer_id from marts.dim_customer)"
         ).fetchone()[0]
-        compiled = next((tmp_path / "target" / "compiled").rglob("has_parents_int_transactions_e*.sql"))
-        rows = broken.execute(compiled.read_text()).fetchall()
+    rows = compiled_test_rows(copy, tmp_path, "has_parents_int_transactions_e*.sql")
     assert orphans > 0
     assert [(column, count) for column, _, count in rows] == [("customer_id", orphans)]
     assert "dim_customer" in rows[0][1]

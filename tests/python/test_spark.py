@@ -32,7 +32,7 @@ import pandas as pd
 import pytest
 
 from conftest import Bank, run_cli
-from spark_build import INCREMENTAL_TABLES, SparkBuild, last_month_folder
+from spark_build import INCREMENTAL_TABLES, SparkBuild, last_month_folder, spark_env
 
 pytestmark = [pytest.mark.dbt, pytest.mark.spark]
 
@@ -150,19 +150,16 @@ def differences(duck_rows: list[tuple], spark_rows: list[tuple]) -> list[tuple[t
 
 
 @pytest.fixture(scope="module")
-def served(built_bank: Bank, spark_dir: Path) -> tuple[Path, Path]:
+def served(built_bank: Bank, spark_build: SparkBuild) -> tuple[Path, Path]:
     """The serving files `bankmart publish` makes of the DuckDB build and of the Spark build
-    (`--target spark`)."""
-    root = spark_dir.parent
+    (`--target spark`, in the Spark build's own environment)."""
+    root = spark_build.root
     duck_env = {**built_bank.env, "BANKMART_SERVING_DIR": str(root / "duckdb_serving")}
     run_cli("publish", env=duck_env)
-    spark_env = {
-        **built_bank.env,
-        "BANKMART_SPARK_DIR": str(spark_dir),
-        "DBT_TARGET_PATH": str(root / "target"),
-        "BANKMART_SERVING_DIR": str(root / "spark_serving"),
-    }
-    published = run_cli("publish", "--target", "spark", env=spark_env)
+    env = spark_env(built_bank.env, spark_build.raw_dir, root)
+    published = run_cli(
+        "publish", "--target", "spark", env={**env, "BANKMART_SERVING_DIR": str(root / "spark_serving")}
+    )
     assert "bankmart publish:" in published.stdout
     return root / "duckdb_serving" / "bankmart.duckdb", root / "spark_serving" / "bankmart.duckdb"
 
