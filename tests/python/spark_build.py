@@ -2,23 +2,24 @@
 the test session (conftest.spark_build_in_background) so that the JVM works while the DuckDB
 tests run: it is the longest single step of `make test`.
 
-The build reads a hard-linked copy of the small bank's raw files (it holds the last month of
-transactions and balances back for its first load, which must not touch the folder the other
-tests read). Run as a script: `python spark_build.py <raw copy> <root>`; it writes its output to
-<root>/spark_build.log and exits with the first failing build's code.
+The build reads a hard-linked copy of the small bank's raw files, <root>/raw, made the way the
+benchmark stages one new month (bankmart.bench.incremental): first without the newest month of
+the month-partitioned tables, which are linked in for the second load; the folder the other
+tests read is never touched. Run as a script: `python spark_build.py <raw> <root>`; it writes its
+output to <root>/spark_build.log and exits with the first failing build's code.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The raw tables loaded file by file, and the incremental models.
-INCREMENTAL_TABLES = ("transactions", "account_balances")
+from bankmart.bench.incremental import link_tree, newest_partitions
+
+#: The incremental models (the first load builds them and what they read).
 INCREMENTAL_MODELS = (
     "base_core__transactions",
     "base_core__account_balances",
@@ -29,8 +30,8 @@ BIN = Path(sys.executable).parent
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
-def last_month_folder(raw_dir: Path, table: str) -> Path:
-    return sorted(p for p in (raw_dir / table).iterdir() if p.is_dir())[-1]
+def raw_copy(root: Path) -> Path:
+    return root / "raw"
 
 
 def spark_env(base_env: dict[str, str], raw_dir: Path, root: Path) -> dict[str, str]:
@@ -44,27 +45,24 @@ def spark_env(base_env: dict[str, str], raw_dir: Path, root: Path) -> dict[str, 
 
 
 def build(raw_dir: Path, root: Path) -> int:
-    """First load without the last month (the incremental models and what they read, no tests),
-    then everything with it: the incremental models load only the last month's files."""
-    env = spark_env(dict(os.environ), raw_dir, root)
+    """First load without the newest month (the incremental models and what they read, no
+    tests), then everything with it: the incremental models load only the newest month's files."""
+    copy = raw_copy(root)
+    env = spark_env(dict(os.environ), copy, root)
     first = [
         "build", "--target", "spark", "--select", *(f"+{model}" for model in INCREMENTAL_MODELS),
         "--", "--exclude-resource-type", "test",
     ]
-    last_months = [last_month_folder(raw_dir, table) for table in INCREMENTAL_TABLES]
-    held_back = root / "held_back"
     with open(root / "spark_build.log", "w", encoding="utf-8") as log:
-        for folder in last_months:
-            shutil.move(folder, held_back / folder.parent.name / folder.name)
-        try:
-            code = subprocess.run(
-                [str(BIN / "bankmart"), *first], env=env, cwd=PROJECT_DIR, stdout=log, stderr=log
-            ).returncode
-        finally:
-            for folder in last_months:
-                shutil.move(held_back / folder.parent.name / folder.name, folder)
+        _, newest = newest_partitions(raw_dir)
+        link_tree(raw_dir, copy, skip=newest)
+        code = subprocess.run(
+            [str(BIN / "bankmart"), *first], env=env, cwd=PROJECT_DIR, stdout=log, stderr=log
+        ).returncode
         if code != 0:
             return code
+        for folder in newest:
+            link_tree(folder, copy / folder.relative_to(raw_dir))
         return subprocess.run(
             [str(BIN / "bankmart"), "build", "--target", "spark"],
             env=env, cwd=PROJECT_DIR, stdout=log, stderr=log,
@@ -97,14 +95,12 @@ class SparkBuild:
 
 
 def start(raw_dir: Path, base_env: dict[str, str], root: Path) -> SparkBuild:
-    """Copies the raw files (hard links) and starts the two-load Spark build in the background."""
-    copy = root / "raw"
-    shutil.copytree(raw_dir, copy, copy_function=os.link)
+    """Starts the two-load Spark build in the background (it links its own copy of raw_dir)."""
     process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), str(copy), str(root)],
+        [sys.executable, str(Path(__file__).resolve()), str(raw_dir), str(root)],
         env=base_env, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    return SparkBuild(process=process, raw_dir=copy, root=root)
+    return SparkBuild(process=process, raw_dir=raw_copy(root), root=root)
 
 
 if __name__ == "__main__":

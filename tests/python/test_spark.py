@@ -31,8 +31,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bankmart.bench.incremental import newest_partitions
+from bankmart.raw_schema import PARTITIONED_TABLES
 from conftest import Bank, run_cli
-from spark_build import INCREMENTAL_TABLES, SparkBuild, last_month_folder, spark_env
+from spark_build import SparkBuild, spark_env
 
 pytestmark = [pytest.mark.dbt, pytest.mark.spark]
 
@@ -289,8 +291,10 @@ def test_the_second_spark_build_loaded_only_the_last_month(
 ) -> None:
     """Incremental on Spark: the rows of the earlier files keep the first build's load time and
     the last month's files were read by the second build, partition by partition."""
-    for table in INCREMENTAL_TABLES:
-        last = str(last_month_folder(spark_build.raw_dir, table))
+    _, newest = newest_partitions(spark_build.raw_dir)
+    assert sorted(folder.parent.name for folder in newest) == sorted(PARTITIONED_TABLES)
+    for folder in newest:
+        table, last = folder.parent.name, str(folder)
         loads = session.sql(
             f"""
             select source_file_name like '{last}/%' as is_last_month, loaded_at, count(*) as row_count
