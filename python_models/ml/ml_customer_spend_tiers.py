@@ -3,12 +3,13 @@ that reproduce them as BI rules: one run, two outputs (assignments, thresholds).
 
 from bankmart.ml.config import TierConfig
 from bankmart.ml.outputs import stack_outputs
-from bankmart.ml.relations import to_pandas
+from bankmart.ml.relations import release_cached_blocks, to_pandas
 from bankmart.ml.tiers import assign_quantile_tiers, tier_thresholds
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    release_cached_blocks(session, dbt.config.meta_get("duckdb_memory_limit"))
     measure = dbt.config.meta_get("tier_measure")
     tiers = TierConfig.from_mapping(dbt.config.meta_get("tiers"))
     features = to_pandas(dbt.ref("customer_features"), ["customer_id", measure])

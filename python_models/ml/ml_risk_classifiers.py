@@ -3,12 +3,13 @@ applied to every customer's current features."""
 
 from bankmart.ml.config import ClassifierConfig
 from bankmart.ml.outputs import stack_outputs
-from bankmart.ml.relations import to_pandas
+from bankmart.ml.relations import release_cached_blocks, to_pandas
 from bankmart.ml.risk import train_risk_classifiers
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    release_cached_blocks(session, dbt.config.meta_get("duckdb_memory_limit"))
     config = ClassifierConfig.from_mapping(dbt.config.meta_get("classifiers"))
     features = ["customer_id", *config.feature_columns]
     # a fixed row order: the forest and the holdout split depend on it

@@ -3,12 +3,13 @@ outputs (assignments, profiles, k diagnostics)."""
 
 from bankmart.ml.config import SegmentConfig
 from bankmart.ml.outputs import stack_outputs
-from bankmart.ml.relations import to_pandas
+from bankmart.ml.relations import release_cached_blocks, to_pandas
 from bankmart.ml.segments import fit_segments
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    release_cached_blocks(session, dbt.config.meta_get("duckdb_memory_limit"))
     config = SegmentConfig.from_mapping(dbt.config.meta_get("segments"))
     availability = dbt.ref("data_availability")
     carried = to_pandas(

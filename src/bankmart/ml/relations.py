@@ -51,3 +51,54 @@ def _spark_to_pandas(
     if order_by:
         selected = selected.orderBy(*[part.strip() for part in order_by.split(",")])
     return selected.toPandas()
+
+
+# Cached table blocks DuckDB may keep when it releases the rest (see release_cached_blocks).
+CACHE_KEPT_BYTES = 1024**3
+
+
+def release_cached_blocks(
+    session: Any, memory_limit: str | None, *, keep_bytes: int = CACHE_KEPT_BYTES
+) -> bool:
+    """Evict the table blocks DuckDB keeps cached, before a Python model fills the same process.
+
+    DuckDB keeps every block it has read cached up to its ``memory_limit`` and evicts them only
+    when it needs room itself. A Python model's pandas frames and scikit-learn arrays live in
+    the same process but outside DuckDB's accounting, so at the end of a large build the
+    process held DuckDB's whole limit of cached blocks plus the fits. Lowering the limit to
+    what DuckDB's running queries hold plus ``keep_bytes`` evicts the rest of the cache;
+    the limit is then set back to ``memory_limit``, the value the profile configured (DuckDB
+    reports its limit rounded, so the configured text is restored, not the reported one).
+
+    Nothing is done on Spark, without a configured limit (or one in a form
+    :func:`bankmart.settings.memory_bytes` does not read), or when the lower limit would not be
+    lower; an eviction DuckDB refuses (its queries hold more than the lower limit at that
+    moment) leaves everything as it was. Returns whether the cache was released.
+    """
+    from bankmart.settings import memory_bytes
+
+    # DuckDB hands a Python model a cursor (dbt-duckdb wraps it); Spark a SparkSession, which
+    # has no execute().
+    if not memory_limit or not callable(getattr(session, "execute", None)):
+        return False
+    try:
+        limit_bytes = memory_bytes(memory_limit)
+    except ValueError:  # a limit this module cannot read (the profile is not bankmart's)
+        return False
+    row = session.execute(
+        "select coalesce(sum(memory_usage_bytes) filter (where tag <> 'BASE_TABLE'), 0), "
+        "coalesce(sum(memory_usage_bytes) filter (where tag = 'BASE_TABLE'), 0) "
+        "from duckdb_memory()"
+    ).fetchone()
+    working, cached = (int(v) for v in row) if row else (0, 0)
+    lower = working + keep_bytes
+    if cached <= keep_bytes or lower >= limit_bytes:
+        return False
+    try:
+        session.execute(f"set memory_limit = '{lower}B'")
+        released = True
+    except Exception:  # duckdb.Error, or dbt-duckdb's DbtRuntimeError wrapping it
+        released = False
+    finally:
+        session.execute("set memory_limit = '" + memory_limit.replace("'", "''") + "'")
+    return released
