@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from bankmart.settings import memory_bytes
+
 
 def to_pandas(
     relation: Any,
@@ -75,8 +77,6 @@ def release_cached_blocks(
     lower; an eviction DuckDB refuses (its queries hold more than the lower limit at that
     moment) leaves everything as it was. Returns whether the cache was released.
     """
-    from bankmart.settings import memory_bytes
-
     # DuckDB hands a Python model a cursor (dbt-duckdb wraps it); Spark a SparkSession, which
     # has no execute().
     if not memory_limit or not callable(getattr(session, "execute", None)):
@@ -100,5 +100,6 @@ def release_cached_blocks(
     except Exception:  # duckdb.Error, or dbt-duckdb's DbtRuntimeError wrapping it
         released = False
     finally:
-        session.execute("set memory_limit = '" + memory_limit.replace("'", "''") + "'")
+        # memory_bytes accepted it: a number and a unit, nothing to quote
+        session.execute(f"set memory_limit = '{memory_limit}'")
     return released
