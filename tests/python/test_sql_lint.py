@@ -30,26 +30,29 @@ def has_own_sql(path: Path) -> bool:
     return any(kind == "data" and text.strip() for _, kind, text in tokens)
 
 
-def sql_files() -> list[str]:
-    """The SQL files the lint must cover: models and singular tests with SQL of their own
-    (generic tests are macros, which the dbt templater skips; .sqlfluffignore leaves them out,
-    and the models that are one macro call)."""
-    files = []
-    for folder in LINTED_FOLDERS:
-        for path in (PROJECT_DIR / folder).rglob("*.sql"):
-            relative = path.relative_to(PROJECT_DIR)
-            if relative.parts[:2] != ("tests", "generic") and has_own_sql(path):
-                files.append(relative.as_posix())
-    return sorted(files)
+def candidate_files() -> list[Path]:
+    """Models and singular tests (generic tests are macros, which the dbt templater skips;
+    .sqlfluffignore leaves them out)."""
+    return [
+        path
+        for folder in LINTED_FOLDERS
+        for path in (PROJECT_DIR / folder).rglob("*.sql")
+        if path.relative_to(PROJECT_DIR).parts[:2] != ("tests", "generic")
+    ]
+
+
+def sql_files(own_sql: bool = True) -> list[str]:
+    """The SQL files the lint must cover (own_sql=True): the candidates with SQL of their own;
+    or the others, which .sqlfluffignore lists (own_sql=False)."""
+    return sorted(
+        path.relative_to(PROJECT_DIR).as_posix()
+        for path in candidate_files()
+        if has_own_sql(path) == own_sql
+    )
 
 
 def test_only_files_without_sql_of_their_own_are_left_out() -> None:
-    macro_only = sorted(
-        path.relative_to(PROJECT_DIR).as_posix()
-        for folder in LINTED_FOLDERS
-        for path in (PROJECT_DIR / folder).rglob("*.sql")
-        if path.relative_to(PROJECT_DIR).parts[:2] != ("tests", "generic") and not has_own_sql(path)
-    )
+    macro_only = sql_files(own_sql=False)
     assert macro_only, "the staging base models are one staging_base_model() call each"
     ignored = sorted(
         line.strip()
