@@ -85,12 +85,13 @@ def release_cached_blocks(
         limit_bytes = memory_bytes(memory_limit)
     except ValueError:  # a limit this module cannot read (the profile is not bankmart's)
         return False
+    # an aggregate without GROUP BY: always one row
     row = session.execute(
         "select coalesce(sum(memory_usage_bytes) filter (where tag <> 'BASE_TABLE'), 0), "
         "coalesce(sum(memory_usage_bytes) filter (where tag = 'BASE_TABLE'), 0) "
         "from duckdb_memory()"
     ).fetchone()
-    working, cached = (int(v) for v in row) if row else (0, 0)
+    working, cached = int(row[0]), int(row[1])
     lower = working + keep_bytes
     if cached <= keep_bytes or lower >= limit_bytes:
         return False
