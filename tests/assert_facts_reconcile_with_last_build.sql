@@ -1,14 +1,15 @@
 {#
     The whole-table check of an incremental build, whose other tests of the transaction and
-    balance chains look only at the rows it loaded (macros/incremental/incremental_tests.sql):
-    the table that stores each incremental fact's rows (its base model: the fact and the
-    staging view are views over it) holds at least the rows the last successful build left (a
-    loaded row is only ever replaced, by its re-ranked copy, never dropped) and at most those
-    plus the rows this build wrote. A row lost, or doubled, outside the new batch fails it.
-    Both counts are cheap: the previous one is in meta.dbt_invocation_relations, which every
-    build writes as it ends (a table's count(*) reads row-group headers; counting through the
-    fact view would run its dimension joins). Returns one row per fact whose stored rows are
-    out of bounds.
+    balance chains look only at the rows loaded since the last whole green build
+    (macros/incremental/incremental_tests.sql): the table that stores each incremental fact's
+    rows (its base model: the fact and the staging view are views over it) holds at least the
+    rows the last successful build left (a loaded row is only ever replaced, by its re-ranked
+    copy, never dropped) and at most those plus the rows loaded after it (by this build, and by
+    any build since that failed or was stopped: a killed build's rows are counted, not
+    blamed). A row lost, or doubled, outside those fails it. Both counts are cheap: the
+    earlier one is in meta.dbt_invocation_relations, which every build writes as it ends (a
+    table's count(*) reads row-group headers; counting through the fact view would run its
+    dimension joins). Returns one row per fact whose stored rows are out of bounds.
 
     A fact is checked only in an incremental build that loaded its base model (new_rows_scope());
     otherwise (a full refresh, `dbt test`, a build without that base model) the table may
@@ -32,7 +33,10 @@ with
 {%- for fact, stored in checked %}
 
 previous_{{ loop.index }} as (
-    select relations.row_count
+    select
+        relations.row_count,
+        -- the load time of the rows that build loaded (run_loaded_at())
+        invocations.started_at
     from meta.dbt_invocation_relations as relations
     inner join meta.dbt_invocations as invocations
         on relations.invocation_id = invocations.invocation_id
@@ -46,8 +50,9 @@ previous_{{ loop.index }} as (
 current_{{ loop.index }} as (
     select
         count(*) as row_count,
-        count(*) filter (where loaded_at = {{ run_loaded_at() }}) as loaded_rows
-    from {{ stored }}
+        count(*) filter (where stored.loaded_at > previous_{{ loop.index }}.started_at) as loaded_rows
+    from {{ stored }} as stored
+    cross join previous_{{ loop.index }}
 ),
 {%- endfor %}
 

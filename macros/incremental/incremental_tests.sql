@@ -1,11 +1,13 @@
 {#
-    Data tests of an incremental build check what the build loaded, not everything again.
+    Data tests of an incremental build check what has not been through a green build's tests,
+    not everything again.
 
     A model whose YAML sets `meta: {incremental_tests: new_rows, loaded_by: <base model>}` (the
     transaction chain: base_core__transactions and the views over it; the balance chain:
-    base_core__account_balances and its views) has its data tests limited to the rows this build
-    loaded (loaded_at = the run's load time; rows of earlier loads that a new row was ranked
-    with are loaded again, so they are in) when all of these hold:
+    base_core__account_balances and its views) has its data tests limited to the rows loaded
+    since the last whole green build (loaded_at later than that build's load time,
+    last_green_build_loaded_at(); rows of earlier loads that a new row was ranked with are
+    loaded again, so they are in) when all of these hold:
 
       - the command is `dbt build` without --full-refresh;
       - the model and its loaded_by base model, which stamps loaded_at, were both selected (a
@@ -13,11 +15,16 @@
       - the test is not a key test (unique, is_unique_combination) and does not set
         `meta: {incremental_tests: whole_table}`.
 
+    Since the last whole green build, not since the last build: a build that loaded rows and
+    then failed, was killed or left its tests out never passed them, so the next build tests
+    those rows too. Normally the last whole green build is the previous build, and the scope is
+    the rows this build loaded.
+
     Everything else (a full refresh, a first build, whose rows are all new anyway, `dbt test`,
     a build that left the base model out) tests every row. Key tests always run on the whole
     table, and assert_facts_reconcile_with_last_build checks the whole table under each fact
-    against the previous green build's row count, so rows that were lost or doubled outside the
-    new batch are still caught.
+    against the last successful build's row count and the rows loaded since, so rows that were
+    lost or doubled outside the new batch are still caught.
 #}
 {% macro new_rows_scope(relation) -%}
     {%- if not execute or flags.WHICH != 'build' or flags.FULL_REFRESH -%}
@@ -43,7 +50,31 @@
     {%- if loader is none or loader.unique_id not in selected_resources or loader.config.materialized != 'incremental' -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return('loaded_at = ' ~ run_loaded_at()) }}
+    {{ return('loaded_at > ' ~ last_green_build_loaded_at()) }}
+{%- endmacro %}
+
+
+{#
+    SQL for the load time (run_loaded_at()) of the last whole green build of this warehouse, as
+    meta.dbt_invocations records it (macros/dbt_invocations.sql): a `dbt build` that selected
+    every model, seed, snapshot and test of the project (no --select, --exclude, --selector or
+    resource-type filter that drops any; not --empty or --sample) and ended with every node
+    green. The rows it loaded carry that loaded_at; rows with a later one have not passed such a
+    build's tests. Before any such build, a time earlier than any row's, so every row is in.
+#}
+{% macro last_green_build_loaded_at() -%}
+    coalesce(
+        (
+            select max(started_at)
+            from meta.dbt_invocations
+            where command = 'build'
+                and status = 'success'
+                and selected_nodes = project_nodes
+                and not is_empty
+                and not is_sample
+        ),
+        cast('1900-01-01 00:00:00' as timestamp)
+    )
 {%- endmacro %}
 
 

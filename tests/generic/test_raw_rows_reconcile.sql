@@ -22,19 +22,20 @@
     quarantine.quarantined_rows. A raw table the bank does not have reads as no rows on every
     side. The stg_core__ view is the base model's clean rows, and quarantined_rows its rejected
     ones; the count test on each view (stg + quarantined = raw) is implied. On an incremental
-    build, only the files the build loaded are reconciled (new_rows_scope(),
-    macros/incremental/incremental_tests.sql).
+    build, only the files loaded since the last whole green build are reconciled
+    (new_rows_scope(), macros/incremental/incremental_tests.sql).
 #}
 {% test raw_rows_reconcile(model, base_model, quarantine_model, source_table) %}
 
-{#- On an incremental build of an incremental base model, the files this build loaded (see
-    new_rows_scope()): rows of earlier files were reconciled when they were loaded. -#}
+{#- On an incremental build of an incremental base model, the files loaded since the last
+    whole green build (see new_rows_scope()): rows of earlier files were reconciled by it. -#}
 {%- set files = none -%}
-{%- if new_rows_scope(base_model) -%}
+{%- set scope = new_rows_scope(base_model) -%}
+{%- if scope -%}
     {%- set listing -%}
         select distinct source_file_name
         from {{ base_model }}
-        where loaded_at = {{ run_loaded_at() }}
+        where {{ scope }}
         order by 1
     {%- endset -%}
     {%- set files = run_query(listing).columns[0].values() | list -%}

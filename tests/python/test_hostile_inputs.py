@@ -11,6 +11,7 @@ warehouse and serving copy in place.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -188,6 +189,52 @@ def test_non_build_command_after_a_failed_build_is_not_published(killed_then_fai
     run_dbt(bank, "docs", "generate")
     proc = run_cli("publish", env=bank.env, check=False)
     assert_refused(proc, "failed: Raw data check failed", "Nothing was published")
+
+
+@pytest.mark.dbt
+def test_build_after_a_killed_build_tests_its_rows_and_recovers(
+    killed_then_failed: Bank, built_bank: Bank, tmp_path: Path
+) -> None:
+    """The rows the killed build loaded never passed a green build's tests: the next build
+    tests them (a bad row planted among them fails it; it used to test only its own load, none),
+    and once they are sound `bankmart build` goes green and publishes them
+    (assert_facts_reconcile_with_last_build counts them as loaded since the last green build;
+    it used to fail every build after the kill until a full refresh)."""
+    # The file the fixture broke, repaired where it is (the other tests read only the killed
+    # warehouse's records); the copy keeps the raw paths its warehouse loaded.
+    for broken in (killed_then_failed.raw_dir / "customers").rglob("*.parquet"):
+        original = built_bank.raw_dir / broken.relative_to(killed_then_failed.raw_dir)
+        if broken.read_bytes() != original.read_bytes():
+            broken.unlink()
+            shutil.copy(original, broken)
+    bank = copy_bank(killed_then_failed, tmp_path)
+    set_month = "update staging.base_core__transactions set txn_month = {} where transaction_id = ?"
+    with duckdb.connect(str(bank.duckdb_path)) as con:
+        [planted] = con.execute(
+            "select min(transaction_id) from staging.base_core__transactions "
+            "where transaction_id like 'LATE-%' and quarantine_reason is null"
+        ).fetchone()
+        con.execute(set_month.format("date '1999-01-01'"), [planted])
+
+    chain = ("base_core__transactions", "stg_core__transactions", "fct_transactions")
+    run_dbt(bank, "build", "--select", *chain, "--exclude-resource-type", "unit_test", check=False)
+    results = json.loads((Path(bank.env["DBT_TARGET_PATH"]) / "run_results.json").read_text())
+    status = {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}
+    month_test = next(
+        name for name in status if name.startswith("holds_for_every_row_stg_core__transactions_txn_month")
+    )
+    assert status[month_test] == "fail"
+
+    with duckdb.connect(str(bank.duckdb_path)) as con:
+        con.execute(set_month.format("date_trunc('month', transaction_date)"), [planted])
+    run_cli("build", env=bank.env)
+    run_cli("publish", env=bank.env)
+    with duckdb.connect(str(bank.serving_dir / "bankmart.duckdb"), read_only=True) as con:
+        late, facts, kpis = con.execute(
+            "select count(*) filter (where transaction_id like 'LATE-%'), count(*), "
+            "(select txn_count from marts.mart_portfolio_kpis) from marts.fct_transactions"
+        ).fetchone()
+    assert late > 0 and facts == kpis
 
 
 @pytest.mark.dbt
