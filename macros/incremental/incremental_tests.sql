@@ -12,8 +12,13 @@
       - the command is `dbt build` without --full-refresh;
       - the model and its loaded_by base model, which stamps loaded_at, were both selected (a
         build that did not load cannot say what is new);
-      - the test is not a key test (unique, is_unique_combination) and does not set
-        `meta: {incremental_tests: whole_table}`.
+      - the test does not set `meta: {incremental_tests: whole_table}`.
+
+    A key test (unique, is_unique_combination: duplicate_keys()) reads every row, but looks
+    for repeats only among the keys of those rows: a key loaded since then that repeats a key
+    of any row, old or new, fails it. A repeat among rows that all passed a whole green
+    build's key test is not looked for again; rows are only ever replaced by a load (which
+    stamps them anew), and the count check below catches rows doubled outside one.
 
     Since the last whole green build, not since the last build: a build that loaded rows and
     then failed, was killed or left its tests out never passed them, so the next build tests
@@ -21,18 +26,21 @@
     the rows this build loaded.
 
     Everything else (a full refresh, a first build, whose rows are all new anyway, `dbt test`,
-    a build that left the base model out) tests every row. Key tests always run on the whole
-    table, and assert_facts_reconcile_with_last_build checks the whole table under each fact
-    against the last successful build's row count and the rows loaded since, so rows that were
-    lost or doubled outside the new batch are still caught.
+    a build that left the base model out) tests every row.
+    assert_facts_reconcile_with_last_build checks the whole table under each fact against the
+    last successful build's row count and the rows loaded since, so rows that were lost or
+    doubled outside the new batch are still caught.
 #}
-{% macro new_rows_scope(relation) -%}
-    {%- if not execute or flags.WHICH != 'build' or flags.FULL_REFRESH -%}
+{% macro new_rows_scope(relation, key_test=false) -%}
+    {%- if not execute or flags.WHICH != 'build' or flags.FULL_REFRESH or relation is string -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set test_meta = config.get('meta') or {} -%}
-    {%- set test_name = test_metadata_name() -%}
-    {%- if test_meta.get('incremental_tests') == 'whole_table' or test_name in ('unique', 'is_unique_combination') -%}
+    {%- if test_meta.get('incremental_tests') == 'whole_table' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {#- a key test reads every row: duplicate_keys() narrows it to the new rows' keys -#}
+    {%- if not key_test and test_metadata_name() in ('unique', 'is_unique_combination') -%}
         {{ return(none) }}
     {%- endif -%}
     {#- the project's models are named as their tables (no aliases): one lookup, not a scan of

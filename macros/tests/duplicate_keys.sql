@@ -8,15 +8,26 @@
 
     The model is read twice on purpose (two scans of the key columns): a CTE read twice would
     be materialised whole.
+
+    In an incremental build of the transaction or balance chain (new_rows_scope(), key_test),
+    only the hashes of the keys loaded since the last whole green build are sorted: every row
+    is still read, so a new key repeating an old one is found, but the sort shrinks from every
+    row to the new batch (macros/incremental/incremental_tests.sql says what that guarantees).
 #}
 {% macro duplicate_keys(model, columns, where=none) -%}
     {%- set key_list = columns | join(', ') -%}
+    {%- set key_hash = 'hash(' ~ key_list ~ ')' -%}
+    {%- set conditions = [where] if where else [] -%}
+    {%- set scope = new_rows_scope(model, key_test=true) -%}
+    {%- if scope -%}
+        {%- do conditions.append(key_hash ~ ' in (select ' ~ key_hash ~ ' from ' ~ model ~ ' where ' ~ scope ~ ')') -%}
+    {%- endif %}
     select
         {{ key_list }},
         count(*) as occurrences
     from {{ model }}
-    where hash({{ key_list }}) in (
-        {{ repeated_hashes('hash(' ~ key_list ~ ')', model, where) | indent(8) }}
+    where {{ key_hash }} in (
+        {{ repeated_hashes(key_hash, model, conditions | join(' and ') or none) | indent(8) }}
     )
     {%- if where %}
         and {{ where }}

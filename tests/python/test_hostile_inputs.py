@@ -199,7 +199,8 @@ def test_build_after_a_killed_build_tests_its_rows_and_recovers(
     tests them (a bad row planted among them fails it; it used to test only its own load, none),
     and once they are sound `bankmart build` goes green and publishes them
     (assert_facts_reconcile_with_last_build counts them as loaded since the last green build;
-    it used to fail every build after the kill until a full refresh)."""
+    it used to fail every build after the kill until a full refresh). Then a new delivery:
+    the key test of an incremental build compares the new rows' keys with every row."""
     # The file the fixture broke, repaired where it is (the other tests read only the killed
     # warehouse's records); the copy keeps the raw paths its warehouse loaded.
     for broken in (killed_then_failed.raw_dir / "customers").rglob("*.parquet"):
@@ -208,25 +209,29 @@ def test_build_after_a_killed_build_tests_its_rows_and_recovers(
             broken.unlink()
             shutil.copy(original, broken)
     bank = copy_bank(killed_then_failed, tmp_path)
-    set_month = "update staging.base_core__transactions set txn_month = {} where transaction_id = ?"
+    update = "update staging.base_core__transactions set {} where rowid = ?"
+    late_row = (
+        "select rowid, transaction_id from staging.base_core__transactions "
+        "where transaction_id like ? and quarantine_reason is null order by 2 limit 1"
+    )
     with duckdb.connect(str(bank.duckdb_path)) as con:
-        [planted] = con.execute(
-            "select min(transaction_id) from staging.base_core__transactions "
-            "where transaction_id like 'LATE-%' and quarantine_reason is null"
-        ).fetchone()
-        con.execute(set_month.format("date '1999-01-01'"), [planted])
+        [(planted, _)] = con.execute(late_row, ["LATE-%"]).fetchall()
+        con.execute(update.format("txn_month = date '1999-01-01'"), [planted])
 
     chain = ("base_core__transactions", "stg_core__transactions", "fct_transactions")
-    run_dbt(bank, "build", "--select", *chain, "--exclude-resource-type", "unit_test", check=False)
-    results = json.loads((Path(bank.env["DBT_TARGET_PATH"]) / "run_results.json").read_text())
-    status = {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}
-    month_test = next(
-        name for name in status if name.startswith("holds_for_every_row_stg_core__transactions_txn_month")
-    )
-    assert status[month_test] == "fail"
+
+    def build_chain() -> dict[str, tuple[str, str]]:
+        """`dbt build` of the transaction chain: {test or model name: (status, compiled SQL)}."""
+        run_dbt(bank, "build", "--select", *chain, "--exclude-resource-type", "unit_test", check=False)
+        results = json.loads((Path(bank.env["DBT_TARGET_PATH"]) / "run_results.json").read_text())
+        return {r["unique_id"].split(".")[2]: (r["status"], r["compiled_code"]) for r in results["results"]}
+
+    ran = build_chain()
+    [month_test] = [name for name in ran if name.startswith("holds_for_every_row_stg_core__transactions_txn_month")]
+    assert ran[month_test][0] == "fail"
 
     with duckdb.connect(str(bank.duckdb_path)) as con:
-        con.execute(set_month.format("date_trunc('month', transaction_date)"), [planted])
+        con.execute(update.format("txn_month = date_trunc('month', transaction_date)"), [planted])
     run_cli("build", env=bank.env)
     run_cli("publish", env=bank.env)
     with duckdb.connect(str(bank.serving_dir / "bankmart.duckdb"), read_only=True) as con:
@@ -235,6 +240,28 @@ def test_build_after_a_killed_build_tests_its_rows_and_recovers(
             "(select txn_count from marts.mart_portfolio_kpis) from marts.fct_transactions"
         ).fetchone()
     assert late > 0 and facts == kpis
+
+    # A new delivery after that green build (a file that sorts after the loaded ones, so only
+    # it is loaded), loaded; then one new row takes the id of the row it copies (loaded
+    # before): the key test must compare the new keys with the old rows.
+    newest = sorted((bank.raw_dir / "transactions").glob("txn_month=*"))[-1]
+    assert sorted(p.name for p in newest.iterdir())[-1] == "part-99999.parquet"
+    duckdb.execute(
+        f"copy (select * replace ('NEW-' || transaction_id as transaction_id) "
+        f"from read_parquet('{newest / 'part-00000.parquet'}', hive_partitioning = false)) "
+        f"to '{newest / 'part-999990.parquet'}' (format parquet)"
+    )
+    key_test = "unique_stg_core__transactions_transaction_id"
+    assert build_chain()[key_test][0] == "pass"
+    with duckdb.connect(str(bank.duckdb_path)) as con:
+        assert con.execute(
+            "select count(distinct loaded_at) from staging.base_core__transactions"
+        ).fetchone()[0] == 2, "the new file was loaded beside the others, not with them"
+        [(copy, new_id)] = con.execute(late_row, ["NEW-%"]).fetchall()
+        con.execute(update.format(f"transaction_id = '{new_id.removeprefix('NEW-')}'"), [copy])
+    status, sql = build_chain()[key_test]
+    assert status == "fail"
+    assert "loaded_at >" in sql, "the key test sorts only the keys loaded since the green build"
 
 
 @pytest.mark.dbt
