@@ -6,10 +6,11 @@
     rows the last successful build left (a loaded row is only ever replaced, by its re-ranked
     copy, never dropped) and at most those plus the rows loaded after it (by this build, and by
     any build since that failed or was stopped: a killed build's rows are counted, not
-    blamed). A row lost, or doubled, outside those fails it. Both counts are cheap: the
-    earlier one is in meta.dbt_invocation_relations, which every build writes as it ends (a
-    table's count(*) reads row-group headers; counting through the fact view would run its
-    dimension joins). Returns one row per fact whose stored rows are out of bounds.
+    blamed). A row lost, or doubled, outside those fails it. The counts are cheap: the
+    earlier one is in meta.dbt_invocation_relations, which every build writes as it ends, and
+    the current ones read the stored table's loaded_at column alone (counting through the fact
+    view would run its dimension joins). Returns one row per fact whose stored rows are out of
+    bounds.
 
     A fact is checked only in an incremental build that loaded its base model (new_rows_scope());
     otherwise (a full refresh, `dbt test`, a build without that base model) the table may
