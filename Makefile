@@ -51,7 +51,7 @@ build: install  ## dbt build (models + tests) into $(BANKMART_DUCKDB_PATH), then
 	$(BIN)/bankmart build
 
 test: install browser-deps spark-deps lint score  ## lint, score, then every test on a small generated bank (pytest + real dbt runs on DuckDB and Spark, sqlfluff)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # The serving copy for BI tools and the dashboard: data/serving, or the BANKMART_SERVING_DIR environment variable.
 publish: install  ## publish the last green build to data/serving (DuckDB file + Parquet) for BI
