@@ -59,20 +59,32 @@ with
             -- holds far fewer dates than values, so the patterns run once per distinct date.
             -- A value is cut at its first space (a year-first one after its 10 characters);
             -- is_cut remembers that text followed, which only a bare month must not have.
+            -- A value written year-first from its first character (most of them) takes the
+            -- short way: its first 10 characters, and is_cut false (a year-first value is
+            -- 'ymd' whatever follows); trimming and measuring every such value cost about as
+            -- much as reading the column (0.6 s of 1.3 s for 10M values).
             select
                 date_text as value,
-                length(date_text) < length(value) as is_cut,
+                is_cut,
                 count(*) as value_count
             from (
                 select
-                    value,
-                    case when value like '____-__-__%' then left(value, 10) else split_part(value, ' ', 1) end
-                        as date_text
+                    case when is_year_first then left(value, 10) else split_part(trim(value), ' ', 1) end
+                        as date_text,
+                    case
+                        when is_year_first then false
+                        else length(split_part(trim(value), ' ', 1)) < length(trim(value))
+                    end as is_cut
                 from (
-                    select trim(cast(raw_{{ column }} as string)) as value
-                    from {{ raw_source('core', table, prefix='raw_') }} as raw_rows
-                    where raw_{{ column }} is not null
-                ) as raw_values
+                    select
+                        value,
+                        value like '____-__-__%' and left(value, 1) <> ' ' as is_year_first
+                    from (
+                        select cast(raw_{{ column }} as string) as value
+                        from {{ raw_source('core', table, prefix='raw_') }} as raw_rows
+                        where raw_{{ column }} is not null
+                    ) as raw_values
+                ) as classified_values
             ) as split_values
             group by all
         ) as date_parts
