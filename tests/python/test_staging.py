@@ -17,10 +17,12 @@ import math
 import re
 import shutil
 import subprocess
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -637,3 +639,86 @@ def test_reconciliation_follows_each_raw_row_not_only_the_counts(broken_bank: Ba
     )
     assert proc.returncode == 1, output(proc)[-3000:]
     assert re.search(r"FAIL 1 source_raw_rows_reconcile_core_transactions", output(proc)), output(proc)[-3000:]
+
+
+#: Raw date values written every way the profile must read, mostly around its short way for
+#: year-first values (their first 10 characters): spaces (plain and no-break) before, after and
+#: inside the first 10 characters, a bare month with and without text after it, day-first and
+#: slashed year-first values, text.
+PROFILED_DATES = [
+    "2024-05-01 10:00:00", "2024-05-01T10:00", "2024-05-01", " 2024-05-01", "2024-05-01   ",
+    "  2024-05-01 10:00  ", "2024-05-0 1", "2024-05-0 ", "2024-05-  ", "2024-05-\u00a0\u00a0",
+    "\u00a02024-05-01", "\u00a0024-05-01x", "2024-05-01\u3000", "\t2024-05-01", "2024-13-01",
+    "2024-05", "2024-05 10:00", " 2024-05 ", "2024/5/1", "2024/5/1 10:00", "21/10/2016",
+    " 21/10/2016 10:00", "2/8/16", "10.21.2016", "xxxx-xx-xx", "0001-01-01", "", "   ", "abc",
+]
+
+#: What DuckDB's trim() removes from either end: Unicode space separators (a tab stays).
+SPACES = "".join(ch for ch in map(chr, range(0x3001)) if unicodedata.category(ch) == "Zs")
+
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T]|$)", re.ASCII)
+_YEAR_FIRST = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.]\d{1,2}(?:[ T]|$)", re.ASCII)
+_BARE_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$", re.ASCII)
+
+
+def expected_profile(values: list[str]) -> dict[tuple, int]:
+    """base_core__date_profile's rows for one column, from its documented rule: a value, its
+    spaces trimmed, is cut after 10 characters when written ####-##-## (any characters at the
+    #s), else at its first space; its date part then takes the first form that fits."""
+
+    def number(text: str) -> int | None:
+        try:
+            return int(text)
+        except ValueError:
+            return None
+
+    counts: dict[tuple, int] = {}
+    for raw in values:
+        value = raw.strip(SPACES)
+        iso_shaped = len(value) >= 10 and value[4] == "-" and value[7] == "-"
+        date = value[:10] if iso_shaped else value.split(" ")[0]
+        if iso_shaped:
+            row = ("ymd", date[:4], number(date[5:7]), None)
+        elif match := _YEAR_FIRST.match(date):
+            row = ("ymd", match[1], int(match[2]), None)
+        elif len(date) == len(value) and (match := _BARE_MONTH.match(date)):
+            row = ("ym", match[1], int(match[2]), None)
+        elif match := _DAY_MONTH.match(date):
+            row = ("dm", match[3], int(match[1]), int(match[2]))
+        else:
+            continue
+        counts[row] = counts.get(row, 0) + 1
+    return counts
+
+
+@pytest.mark.dbt
+def test_the_date_profile_reads_every_written_form(broken_bank: Bank) -> None:
+    """The profile that decides day/month order and the data window, checked against its rule
+    in Python on values written every way, the usual year-first ones among them."""
+    partition = sorted((broken_bank.raw_dir / "transactions").rglob("*.parquet"))[0]
+    table = pq.read_table(partition)
+    planted = [PROFILED_DATES[i % len(PROFILED_DATES)] for i in range(table.num_rows)]
+    column = table.schema.get_field_index("transaction_at")
+    pq.write_table(table.set_column(column, "transaction_at", pa.array(planted, pa.string())), partition)
+
+    run_cli("build", "--select", "base_core__date_profile", env=broken_bank.env)
+
+    with duckdb.connect(str(broken_bank.duckdb_path), read_only=True) as con:
+        values = [row[0] for row in con.execute(
+            f"select transaction_at from read_parquet('{raw_glob(broken_bank.raw_dir, 'transactions')}', "
+            "union_by_name = true) where transaction_at is not null"
+        ).fetchall()]
+        profiled = {
+            (form, year, first, second): count
+            for form, year, first, second, count in con.execute(
+                "select form, year_text, first_field, second_field, value_count "
+                "from staging.base_core__date_profile "
+                "where table_name = 'transactions' and column_name = 'transaction_at'"
+            ).fetchall()
+        }
+    expected = expected_profile(values)
+    assert profiled == expected, (
+        sorted(set(profiled.items()) ^ set(expected.items()), key=str)[:20]
+    )
+    # The planted forms are all there: day-first, bare months, slashed and shifted ISO values.
+    assert {row[0] for row in expected} == {"ymd", "ym", "dm"}
