@@ -45,40 +45,17 @@
 {%- endmacro %}
 
 
-{#
-    Whether the whole of `text` matches a shell glob: `?` one character, `*` any run of them,
-    `[0-9]` one character of a class. DuckDB's GLOB; on Spark the same pattern as an anchored
-    regular expression. A glob's test costs DuckDB about what LIKE does, far less than a
-    regular expression or a substring per row.
-#}
-{% macro glob_matches(text, pattern) -%}
-    {{ return(adapter.dispatch('glob_matches', 'bankmart')(text, pattern)) }}
+{# Whether every character of text is ASCII: its byte count equals its character count. #}
+{% macro is_ascii(text) -%}
+    {{ return(adapter.dispatch('is_ascii', 'bankmart')(text)) }}
 {%- endmacro %}
 
-{% macro default__glob_matches(text, pattern) -%}
-    {{ text }} glob '{{ pattern }}'
+{% macro default__is_ascii(text) -%}
+    strlen({{ text }}) = length({{ text }})
 {%- endmacro %}
 
-{% macro spark__glob_matches(text, pattern) -%}
-    {%- set glob = namespace(regex='', in_class=false) -%}
-    {%- for character in pattern -%}
-        {%- if glob.in_class -%}
-            {%- set glob.regex = glob.regex ~ character -%}
-            {%- set glob.in_class = character != ']' -%}
-        {%- elif character == '[' -%}
-            {%- set glob.regex = glob.regex ~ character -%}
-            {%- set glob.in_class = true -%}
-        {%- elif character == '?' -%}
-            {%- set glob.regex = glob.regex ~ '.' -%}
-        {%- elif character == '*' -%}
-            {%- set glob.regex = glob.regex ~ '.*' -%}
-        {%- elif character in '\\.^$|()+{}' -%}
-            {%- set glob.regex = glob.regex ~ '\\' ~ character -%}
-        {%- else -%}
-            {%- set glob.regex = glob.regex ~ character -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ regex_full_match(text, '(?s:' ~ glob.regex ~ ')') }}
+{% macro spark__is_ascii(text) -%}
+    octet_length({{ text }}) = length({{ text }})
 {%- endmacro %}
 
 
