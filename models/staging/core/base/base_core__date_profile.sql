@@ -71,10 +71,13 @@ with
                 count(*) as value_count
             from (
                 select
-                    case when is_year_first then left(value, 10) else split_part(trim(value), ' ', 1) end
-                        as date_text,
                     case
-                        when is_year_first then false
+                        when is_year_first then left(value, 10)
+                        when trim(value) like '____-__-__%' then left(trim(value), 10)
+                        else split_part(trim(value), ' ', 1)
+                    end as date_text,
+                    case
+                        when is_year_first or trim(value) like '____-__-__%' then false
                         else length(split_part(trim(value), ' ', 1)) < length(trim(value))
                     end as is_cut
                 from (
