@@ -156,23 +156,11 @@
 
 {#
     Whether text is plain ASCII without whitespace (tab, line feed, vertical tab, form feed,
-    carriage return, space): such text needs no cleaning. A byte count equal to the character
-    count means every character is ASCII. Much cheaper than a Unicode class search on every id.
+    carriage return, space): such text needs no cleaning. is_ascii() and six substring tests:
+    much cheaper than a Unicode class search on every id.
 #}
 {% macro is_plain_ascii(text) -%}
-    {{ return(adapter.dispatch('is_plain_ascii', 'bankmart')(text)) }}
-{%- endmacro %}
-
-{% macro default__is_plain_ascii(text) -%}
-    {{ plain_ascii_condition('strlen', text) }}
-{%- endmacro %}
-
-{% macro spark__is_plain_ascii(text) -%}
-    {{ plain_ascii_condition('octet_length', text) }}
-{%- endmacro %}
-
-{% macro plain_ascii_condition(byte_length, text) -%}
-    ({{ byte_length }}({{ text }}) = length({{ text }})
+    ({{ is_ascii(text) }}
         {%- for code in [32, 9, 10, 11, 12, 13] %}
         and not contains({{ text }}, chr({{ code }}))
         {%- endfor %})
