@@ -73,25 +73,33 @@ with
                 select
                     case
                         when is_year_first then left(value, 10)
-                        when trim(value) like '____-__-__%' then left(trim(value), 10)
-                        else split_part(trim(value), ' ', 1)
+                        when trimmed like '____-__-__%' then left(trimmed, 10)
+                        else split_part(trimmed, ' ', 1)
                     end as date_text,
                     case
-                        when is_year_first or trim(value) like '____-__-__%' then false
-                        else length(split_part(trim(value), ' ', 1)) < length(trim(value))
+                        when is_year_first or trimmed like '____-__-__%' then false
+                        else length(split_part(trimmed, ' ', 1)) < length(trimmed)
                     end as is_cut
                 from (
+                    -- Trimmed once, and only on the long way: every value of a day-first bank
+                    -- takes it (2M values: 0.51 s against 1.28 s trimming in each expression).
                     select
                         value,
-                        value like '____-__-__%'
-                        and value not like ' %'
-                        and value not like '_________ %'
-                        and {{ is_ascii('value') }} as is_year_first
+                        is_year_first,
+                        case when not is_year_first then trim(value) end as trimmed
                     from (
-                        select cast(raw_{{ column }} as string) as value
-                        from {{ raw_source('core', table, prefix='raw_') }} as raw_rows
-                        where raw_{{ column }} is not null
-                    ) as raw_values
+                        select
+                            value,
+                            value like '____-__-__%'
+                            and value not like ' %'
+                            and value not like '_________ %'
+                            and {{ is_ascii('value') }} as is_year_first
+                        from (
+                            select cast(raw_{{ column }} as string) as value
+                            from {{ raw_source('core', table, prefix='raw_') }} as raw_rows
+                            where raw_{{ column }} is not null
+                        ) as raw_values
+                    ) as year_first_values
                 ) as classified_values
             ) as split_values
             group by all
