@@ -154,19 +154,6 @@
 {%- endmacro %}
 
 
-{#
-    Whether text is plain ASCII without whitespace (tab, line feed, vertical tab, form feed,
-    carriage return, space): such text needs no cleaning. is_ascii() and six substring tests:
-    much cheaper than a Unicode class search on every id.
-#}
-{% macro is_plain_ascii(text) -%}
-    ({{ is_ascii(text) }}
-        {%- for code in [32, 9, 10, 11, 12, 13] %}
-        and not contains({{ text }}, chr({{ code }}))
-        {%- endfor %})
-{%- endmacro %}
-
-
 {# Whether a double is a finite number (not NaN, not infinite). #}
 {% macro is_finite(value) -%}
     {{ return(adapter.dispatch('is_finite', 'bankmart')(value)) }}

@@ -723,3 +723,59 @@ def test_the_date_profile_reads_every_written_form(broken_bank: Bank) -> None:
     )
     # The planted forms are all there: day-first, bare months, slashed and shifted ISO values.
     assert {row[0] for row in expected} == {"ymd", "ym", "dm"}
+
+
+#: Raw ids written every way the text rule must read ({i} makes each one unique): single
+#: spaces inside, which plain ASCII text may keep without a regular expression, beside runs of
+#: spaces, spaces at either end, control whitespace, Unicode spaces and invisible characters.
+CLEANED_TEXTS = [
+    "T{i}", "T {i}", "T a {i}", "T  {i}", " T{i}", "T{i} ", "  T {i}  ", "T\t{i}", "T\n{i}",
+    "T\f{i}", "T\r{i}", "T \t {i}", "T\u00a0{i}", "T \u00a0{i}", "T\u3000\u3000{i}",
+    "T\u2028{i}", "\u00a0T{i}\u00a0", "T\u200b{i}", "\u200bT {i}", "T\u00ad {i}\u2060",
+    "T\ufeff {i}", "T\u00e9 {i}", "T\u00e9  {i}", "", " ", "  ", "\t", "\u200b", "\u00a0 ",
+]
+
+#: What the text rule counts as whitespace: RE2's \s (tab, line feed, form feed, carriage
+#: return, space) and Unicode's separators (\p{Z}).
+WHITESPACE_RUN = re.compile(
+    "[\t\n\f\r"
+    + "".join(ch for ch in map(chr, range(0x3001)) if unicodedata.category(ch) in ("Zs", "Zl", "Zp"))
+    + "]+"
+)
+INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
+def expected_clean_text(raw: str) -> str | None:
+    """clean_text()'s documented rule: invisible characters removed, every run of whitespace
+    one space, trimmed, NULL when empty."""
+    return WHITESPACE_RUN.sub(" ", INVISIBLE.sub("", raw)).strip(" ") or None
+
+
+@pytest.mark.dbt
+def test_the_text_rule_cleans_every_written_form(broken_bank: Bank) -> None:
+    """Staged ids against the text rule in Python, for values written every way: the plain
+    ones take a short way through clean_text() that must give what the rule gives."""
+    partition = sorted((broken_bank.raw_dir / "transactions").rglob("*.parquet"))[0]
+    table = pq.read_table(partition)
+    planted = [CLEANED_TEXTS[i % len(CLEANED_TEXTS)].format(i=i) for i in range(table.num_rows)]
+    column = table.schema.get_field_index("transaction_id")
+    pq.write_table(table.set_column(column, "transaction_id", pa.array(planted, pa.string())), partition)
+
+    run_cli("build", "--select", "base_core__transactions", "quarantined_rows", "--full-refresh", env=broken_bank.env)
+
+    with duckdb.connect(str(broken_bank.duckdb_path), read_only=True) as con:
+        staged = con.execute(
+            "select source_file_row_number, transaction_id from staging.base_core__transactions "
+            "where source_file_name = ? order by source_file_row_number",
+            [str(partition)],
+        ).fetchall()
+    assert [row for row, _ in staged] == list(range(len(planted)))
+    wrong = [
+        (raw, cleaned, expected_clean_text(raw))
+        for raw, (_, cleaned) in zip(planted, staged, strict=True)
+        if cleaned != expected_clean_text(raw)
+    ]
+    assert not wrong, wrong[:20]
+    # Both ways through clean_text() were taken: plain ids, and ids that needed cleaning.
+    assert any(raw == cleaned and " " in raw for raw, (_, cleaned) in zip(planted, staged, strict=True))
+    assert any(raw != cleaned for raw, (_, cleaned) in zip(planted, staged, strict=True))
