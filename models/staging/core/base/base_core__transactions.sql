@@ -43,6 +43,12 @@
 }}
 
 {%- set at_text = "cast(raw_transaction_at as string)" -%}
+{#- The two usual ways of writing a transaction's instant, read at once (exact_timestamp): ISO
+    (2024-05-01 10:00:00) and a day/month one with a four-digit year and a two-digit clock
+    (1/5/2024 10:00:00, in the column's day/month order), which every row of a day-first bank
+    takes. Anything else, or a value these formats reject, goes the general way below: the
+    same date and time, at several pattern matches per value. -#}
+{%- set day_month_timestamp = '\\d{1,2}/\\d{1,2}/\\d{4} ([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d' -%}
 {%- set merchants_present = raw_table_is_present('merchants') -%}
 {#- The customer who owns the row: the clean account's, else the one the row names. Looked up
     once, for both the orphan check and the owner's home country. -#}
@@ -61,7 +67,12 @@
         ('account_key', clean_text('raw_account_id')),
         ('customer_key', clean_text('raw_customer_id')),
         ('merchant_key', clean_text('raw_merchant_id')),
-        ('exact_timestamp', "case when length(" ~ at_text ~ ") = 19 then " ~ parse_timestamp_formats(at_text, ['%Y-%m-%d %H:%M:%S']) ~ " end"),
+        ('exact_timestamp', "case"
+            ~ " when length(" ~ at_text ~ ") = 19 and substr(" ~ at_text ~ ", 5, 1) = '-' then " ~ parse_timestamp_formats(at_text, ['%Y-%m-%d %H:%M:%S'])
+            ~ " when " ~ regex_full_match(at_text, day_month_timestamp) ~ " then case when date_order__transaction_at = 'mdy'"
+            ~ " then " ~ parse_timestamp_formats(at_text, ['%m/%d/%Y %H:%M:%S'])
+            ~ " else " ~ parse_timestamp_formats(at_text, ['%d/%m/%Y %H:%M:%S']) ~ " end"
+            ~ " end"),
         ('uses_transaction_at', "case when exact_timestamp is not null then true when raw_transaction_at is null then false else not " ~ is_blank('raw_transaction_at') ~ " end"),
         ('offset_timestamp', "case when exact_timestamp is null and uses_transaction_at then " ~ parse_offset_timestamp('raw_transaction_at') ~ " end"),
         ('parsed_date', "case"
