@@ -43,12 +43,31 @@
 }}
 
 {%- set at_text = "cast(raw_transaction_at as string)" -%}
-{#- The two usual ways of writing a transaction's instant, read at once (exact_timestamp): ISO
-    (2024-05-01 10:00:00) and a day/month one with a four-digit year and a two-digit clock
-    (1/5/2024 10:00:00, in the column's day/month order), which every row of a day-first bank
-    takes. Anything else, or a value these formats reject, goes the general way below: the
-    same date and time, at several pattern matches per value. -#}
-{%- set day_month_timestamp = '\\d{1,2}/\\d{1,2}/\\d{4} ([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d' -%}
+{#- The usual ways of writing a transaction's instant, read at once (exact_timestamp): ISO
+    (2024-05-01 10:00:00) and day/month ones with a four-digit year, one separator (/ - or .)
+    and a two-digit clock with or without seconds (1/5/2024 10:00:00, 01-05-2024 10:00, in the
+    column's day/month order), which every row of a day-first bank takes. Anything else, or a
+    value these formats reject, goes the general way below: the same date and time, at several
+    pattern matches per value. -#}
+{%- set day_month_timestamp = '\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{4} ([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?' -%}
+{#- One format per value, chosen by its separator and whether its clock has seconds: DuckDB
+    pays for every format that fails (a million dotted values without seconds: 0.06 s with
+    their format alone, 2.7 s through a list of six in which it comes last). -#}
+{%- set instant_by_order = {} -%}
+{%- for order, fields in [('dmy', ['%d', '%m', '%Y']), ('mdy', ['%m', '%d', '%Y'])] -%}
+    {%- set by_clock = [] -%}
+    {%- for clock in [' %H:%M:%S', ' %H:%M'] -%}
+        {%- set branches = [] -%}
+        {%- for separator in ['/', '-'] -%}
+            {%- do branches.append("when contains(" ~ at_text ~ ", '" ~ separator ~ "') then "
+                ~ parse_timestamp_formats(at_text, [fields | join(separator) ~ clock])) -%}
+        {%- endfor -%}
+        {%- do by_clock.append("case " ~ branches | join(' ') ~ " else "
+            ~ parse_timestamp_formats(at_text, [fields | join('.') ~ clock]) ~ " end") -%}
+    {%- endfor -%}
+    {%- do instant_by_order.update({order: "case when " ~ at_text ~ " like '%:%:%' then " ~ by_clock[0]
+        ~ " else " ~ by_clock[1] ~ " end"}) -%}
+{%- endfor -%}
 {%- set merchants_present = raw_table_is_present('merchants') -%}
 {#- The customer who owns the row: the clean account's, else the one the row names. Looked up
     once, for both the orphan check and the owner's home country. -#}
@@ -70,8 +89,8 @@
         ('exact_timestamp', "case"
             ~ " when length(" ~ at_text ~ ") = 19 and substr(" ~ at_text ~ ", 5, 1) = '-' then " ~ parse_timestamp_formats(at_text, ['%Y-%m-%d %H:%M:%S'])
             ~ " when " ~ regex_full_match(at_text, day_month_timestamp) ~ " then case when date_order__transaction_at = 'mdy'"
-            ~ " then " ~ parse_timestamp_formats(at_text, ['%m/%d/%Y %H:%M:%S'])
-            ~ " else " ~ parse_timestamp_formats(at_text, ['%d/%m/%Y %H:%M:%S']) ~ " end"
+            ~ " then " ~ instant_by_order['mdy']
+            ~ " else " ~ instant_by_order['dmy'] ~ " end"
             ~ " end"),
         ('uses_transaction_at', "case when exact_timestamp is not null then true when raw_transaction_at is null then false else not " ~ is_blank('raw_transaction_at') ~ " end"),
         ('offset_timestamp', "case when exact_timestamp is null and uses_transaction_at then " ~ parse_offset_timestamp('raw_transaction_at') ~ " end"),
