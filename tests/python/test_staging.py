@@ -730,15 +730,16 @@ def test_the_date_profile_reads_every_written_form(broken_bank: Bank) -> None:
 #: spaces, spaces at either end, control whitespace, Unicode spaces and invisible characters.
 CLEANED_TEXTS = [
     "T{i}", "T {i}", "T a {i}", "T  {i}", " T{i}", "T{i} ", "  T {i}  ", "T\t{i}", "T\n{i}",
-    "T\f{i}", "T\r{i}", "T \t {i}", "T\u00a0{i}", "T \u00a0{i}", "T\u3000\u3000{i}",
-    "T\u2028{i}", "\u00a0T{i}\u00a0", "T\u200b{i}", "\u200bT {i}", "T\u00ad {i}\u2060",
-    "T\ufeff {i}", "T\u00e9 {i}", "T\u00e9  {i}", "", " ", "  ", "\t", "\u200b", "\u00a0 ",
+    "T\f{i}", "T\r{i}", "T\v{i}", "\v T{i}", "T \t {i}", "T\u00a0{i}", "T \u00a0{i}",
+    "T\u3000\u3000{i}", "T\u2028{i}", "\u00a0T{i}\u00a0", "T\u200b{i}", "\u200bT {i}",
+    "T\u00ad {i}\u2060", "T\ufeff {i}", "T\u00e9 {i}", "T\u00e9  {i}", "", " ", "  ", "\t",
+    "\u200b", "\u00a0 ", "\v",
 ]
 
-#: What the text rule counts as whitespace: RE2's \s (tab, line feed, form feed, carriage
-#: return, space) and Unicode's separators (\p{Z}).
+#: What the text rule counts as whitespace: space, tab, line feed, vertical tab, form feed,
+#: carriage return, and Unicode's separators (\p{Z}).
 WHITESPACE_RUN = re.compile(
-    "[\t\n\f\r"
+    "[\t\n\v\f\r"
     + "".join(ch for ch in map(chr, range(0x3001)) if unicodedata.category(ch) in ("Zs", "Zl", "Zp"))
     + "]+"
 )
