@@ -34,6 +34,10 @@
         ) }}
     {%- endif -%}
 
+    {%- if raw_format == 'csv' -%}
+        {%- do csv_encoding() -%}
+    {%- endif -%}
+
     {%- set tables = raw_tables_to_check() -%}
     {%- if not tables -%}
         {{ return('') }}
@@ -194,6 +198,26 @@
     {%- endfor -%}
     {{ return(tables | sort(attribute='name')) }}
 {% endmacro %}
+
+
+{#
+    The encoding of CSV raw files (var csv_encoding, env BANKMART_CSV_ENCODING) as DuckDB's CSV
+    reader names it: utf-8 (default) or latin-1 (ISO-8859-1; also a Windows cp1252 export but
+    for the characters 0x80-0x9F, such as the euro sign). Any other value stops the run naming
+    the variable. The sources YAML spells the same aliases out, as it cannot call a macro.
+#}
+{% macro csv_encoding() -%}
+    {%- set given = (var('csv_encoding', 'utf-8') | string | trim | lower) -%}
+    {%- set encoding = {'utf-8': 'utf-8', 'utf8': 'utf-8', 'latin-1': 'latin-1', 'latin1': 'latin-1',
+        'iso-8859-1': 'latin-1', 'iso8859-1': 'latin-1'}.get(given) -%}
+    {%- if encoding is none -%}
+        {{ stop_raw_check(
+            "var csv_encoding (env BANKMART_CSV_ENCODING) is '" ~ given ~ "': use utf-8 or latin-1 "
+            ~ "(ISO-8859-1, also for Windows cp1252 exports)."
+        ) }}
+    {%- endif -%}
+    {{ return(encoding) }}
+{%- endmacro %}
 
 
 {# The file pattern of one raw table, as the sources YAML reads it. #}

@@ -143,7 +143,8 @@
             'path ' ~ sql_text(spark_qualified_dir(raw_dir) ~ '/' ~ table_name),
             "recursiveFileLookup 'true'",
             'pathGlobFilter ' ~ sql_text('*.' ~ raw_format),
-        ] + (["header 'true'", "inferSchema 'false'"] if raw_format == 'csv' else ["mergeSchema 'true'"]) -%}
+        ] + (["header 'true'", "inferSchema 'false'", "encoding " ~ sql_text({'utf-8': 'UTF-8', 'latin-1': 'ISO-8859-1'}[csv_encoding()])]
+            if raw_format == 'csv' else ["mergeSchema 'true'"]) -%}
         {%- do run_query(
             'create table ' ~ spark_raw_relation(table_name) ~ ' using ' ~ raw_format
             ~ ' options (' ~ (options | join(', ')) ~ ')'
@@ -176,7 +177,7 @@
         {%- else %}
             {%- for row in file_rows %}
             select {{ sql_text(row[1]) }} as file_name, lower(unnest(Columns).name) as column_name
-            from sniff_csv({{ sql_text(row[1]) }}, header = true)
+            from sniff_csv({{ sql_text(row[1]) }}, header = true, encoding = {{ sql_text(csv_encoding()) }})
             {%- if not loop.last %}
             union all
             {%- endif -%}

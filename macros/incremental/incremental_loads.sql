@@ -74,7 +74,7 @@
             {%- if files %}
             {%- if raw_format == 'csv' %}
             select *, cast(null as bigint) as file_row_number
-            from read_csv([{{ quoted_files }}], header = true, all_varchar = true, union_by_name = true, hive_partitioning = true, filename = true)
+            from read_csv([{{ quoted_files }}], header = true, all_varchar = true, union_by_name = true, hive_partitioning = true, filename = true, encoding = {{ sql_text(csv_encoding()) }})
             {%- else %}
             select *
             from read_parquet([{{ quoted_files }}], hive_partitioning = true, union_by_name = true, filename = true, file_row_number = true)

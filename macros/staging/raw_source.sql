@@ -283,7 +283,7 @@
     {%- set raw_format = (var('raw_format', 'parquet') | string | lower) -%}
     {%- set files = sql_text(raw_table_glob(raw_dir, table_name, raw_format)) -%}
     {%- if raw_format == 'csv' -%}
-        (select distinct lower(column_name) as column_name from (describe select * from read_csv({{ files }}, header = true, all_varchar = true, union_by_name = true)))
+        (select distinct lower(column_name) as column_name from (describe select * from read_csv({{ files }}, header = true, all_varchar = true, union_by_name = true, encoding = {{ sql_text(csv_encoding()) }})))
     {%- else -%}
         (select distinct lower(name) as column_name from parquet_schema({{ files }}))
     {%- endif -%}

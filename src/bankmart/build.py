@@ -125,15 +125,38 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(settings: Settings, *args: str, spark: bool = False) -> int:
-    """Run one dbt command in the project with absolute paths; output streams to the terminal.
+#: Failures whose dbt message cannot say what to do in bankmart's terms: a text dbt prints ->
+#: the advice `bankmart build` adds when the build fails.
+DBT_OUTPUT_HINTS = (
+    (
+        "is not utf-8 encoded",
+        "a CSV raw file is not UTF-8 (the message above names it). If the bank's files are "
+        "Latin-1 or a Windows (cp1252) export, set BANKMART_CSV_ENCODING=latin-1; otherwise "
+        "re-export them as UTF-8.",
+    ),
+)
+
+
+def run_dbt(settings: Settings, *args: str, spark: bool = False) -> tuple[int, list[str]]:
+    """Run one dbt command in the project with absolute paths; its output streams to the
+    terminal as it comes. Returns dbt's exit code and the DBT_OUTPUT_HINTS its output called for.
 
     The project is the working folder and DBT_PROFILES_DIR points at it, so the command line
     dbt records (meta.dbt_invocations, which publish quotes) is just what the user asked for.
     On Spark, dbt runs through bankmart.spark.dbt, which runs Python models in the session.
     """
     runner = [sys.executable, "-m", "bankmart.spark.dbt"] if spark else [dbt_executable()]
-    return subprocess.run([*runner, *args], env=settings.dbt_env(), cwd=settings.project_dir).returncode
+    hints: list[str] = []
+    with subprocess.Popen(
+        [*runner, *args], env=settings.dbt_env(), cwd=settings.project_dir,
+        stdout=subprocess.PIPE, text=True, errors="replace",
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            hints += [hint for text, hint in DBT_OUTPUT_HINTS if text in line and hint not in hints]
+    return proc.returncode, hints
 
 
 #: The profile target that builds on the local Spark (profiles.yml).
@@ -207,10 +230,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     if spark:
         args.vars = spark_vars(settings.raw_dir, args.vars)
-    if run_dbt(settings, "build", *dbt_build_args(args), spark=spark) != 0:
+    returncode, hints = run_dbt(settings, "build", *dbt_build_args(args), spark=spark)
+    if returncode != 0:
         raise BankmartError(
             "dbt build failed: the messages above name the model, test or raw file. "
             "Nothing was published; the last good serving copy is unchanged."
+            + "".join(f"\nHint: {hint}" for hint in hints)
         )
     elapsed = time.perf_counter() - started
     if spark:

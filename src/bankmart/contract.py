@@ -40,7 +40,8 @@ sources:
     config:
       meta:
         # dbt-duckdb substitutes {name} with the table name. Parquet is the default; CSV files
-        # (var raw_format: csv) are read as text and typed by staging like the rest. filename and
+        # (var raw_format: csv) are read as text, in var csv_encoding (checked by csv_encoding()
+        # before any model runs), and typed by staging like the rest. filename and
         # file_row_number let staging keep the first of several rows with one id and say which
         # file a quarantined row came from. YAML sees the project's var defaults unrendered,
         # hence the env_var fallbacks.
@@ -49,9 +50,13 @@ sources:
           {%- if 'env_var' in raw_dir -%}{%- set raw_dir = env_var('BANKMART_RAW_DIR', 'data/demo/raw') -%}{%- endif -%}
           {%- set raw_format = var('raw_format', 'parquet') | string -%}
           {%- if 'env_var' in raw_format -%}{%- set raw_format = env_var('BANKMART_RAW_FORMAT', 'parquet') -%}{%- endif -%}
+          {%- set csv_encoding = var('csv_encoding', 'utf-8') | string -%}
+          {%- if 'env_var' in csv_encoding -%}{%- set csv_encoding = env_var('BANKMART_CSV_ENCODING', 'utf-8') -%}{%- endif -%}
+          {%- set csv_encoding = csv_encoding | trim | lower -%}
+          {%- set csv_encoding = {'utf8': 'utf-8', 'latin1': 'latin-1', 'iso-8859-1': 'latin-1', 'iso8859-1': 'latin-1'}.get(csv_encoding, csv_encoding) | replace("'", "''") -%}
           {%- set raw_dir = raw_dir.rstrip('/') | replace("'", "''") -%}
           {%- if raw_format | lower == 'csv' -%}
-          read_csv('{{ raw_dir }}/{name}/**/*.csv', header = true, all_varchar = true, union_by_name = true, hive_partitioning = true, filename = true)
+          read_csv('{{ raw_dir }}/{name}/**/*.csv', header = true, all_varchar = true, union_by_name = true, hive_partitioning = true, filename = true, encoding = '{{ csv_encoding }}')
           {%- else -%}
           read_parquet('{{ raw_dir }}/{name}/**/*.parquet', hive_partitioning = true, union_by_name = true, filename = true, file_row_number = true)
           {%- endif -%}

@@ -20,6 +20,11 @@ from bankmart.errors import BankmartError
 
 DEFAULT_RAW_FORMAT = "parquet"
 RAW_FORMATS = ("parquet", "csv")
+#: How CSV raw files are encoded: DuckDB reads these two without an extension. A Windows
+#: (cp1252) export reads as latin-1 but for the characters 0x80-0x9F (the euro sign, curly quotes).
+DEFAULT_CSV_ENCODING = "utf-8"
+CSV_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1",
+                 "iso-8859-1": "latin-1", "iso8859-1": "latin-1"}
 DEFAULT_THREADS = 2
 MAX_THREADS = 256
 DEFAULT_MEMORY_LIMIT = "3GB"
@@ -51,6 +56,7 @@ class Settings:
     #: The local Spark target's warehouse folder and metastore (profiles.yml, target spark).
     spark_dir: Path | None = None
     raw_format: str = DEFAULT_RAW_FORMAT
+    csv_encoding: str = DEFAULT_CSV_ENCODING
     threads: int = DEFAULT_THREADS
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     storage_version: str = DEFAULT_STORAGE_VERSION
@@ -77,6 +83,7 @@ class Settings:
         env["BANKMART_RAW_DIR"] = str(self.raw_dir)
         env["BANKMART_DUCKDB_PATH"] = str(self.duckdb_path)
         env["BANKMART_RAW_FORMAT"] = self.raw_format
+        env["BANKMART_CSV_ENCODING"] = self.csv_encoding
         env["BANKMART_THREADS"] = str(self.threads)
         env["BANKMART_MEMORY_LIMIT"] = self.memory_limit
         env["DBT_PROFILES_DIR"] = str(self.project_dir)
@@ -128,6 +135,13 @@ def check_raw_format(value: str) -> str:
     if value.strip().lower() not in RAW_FORMATS:
         raise ValueError("expected parquet or csv")
     return value.strip().lower()
+
+
+def check_csv_encoding(value: str) -> str:
+    encoding = CSV_ENCODINGS.get(value.strip().lower())
+    if encoding is None:
+        raise ValueError("expected utf-8 (the default) or latin-1 (ISO-8859-1, also for Windows cp1252 exports)")
+    return encoding
 
 
 @functools.lru_cache(maxsize=16)
@@ -256,6 +270,7 @@ def load_settings() -> Settings:
         serving_dir=path("BANKMART_SERVING_DIR", data / "serving"),
         spark_dir=path("BANKMART_SPARK_DIR", data / "spark"),
         raw_format=read("BANKMART_RAW_FORMAT", DEFAULT_RAW_FORMAT, check_raw_format),
+        csv_encoding=read("BANKMART_CSV_ENCODING", DEFAULT_CSV_ENCODING, check_csv_encoding),
         threads=read("BANKMART_THREADS", str(DEFAULT_THREADS), check_threads),
         memory_limit=read("BANKMART_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT, check_memory_limit),
         storage_version=read(

@@ -444,6 +444,7 @@ BAD_SETTINGS = {
     "warehouse under a file": ("BANKMART_DUCKDB_PATH", "{file}/bankmart.duckdb",
                                "cannot be created"),
     "raw format": ("BANKMART_RAW_FORMAT", "xlsx", "parquet or csv"),
+    "csv encoding": ("BANKMART_CSV_ENCODING", "cp1252", "utf-8 (the default) or latin-1"),
     "storage version": ("BANKMART_STORAGE_VERSION", "v9.9.9", "like v1.4.0"),
     "serving dir is a file": ("BANKMART_SERVING_DIR", "{file}", "is a file"),
     "data dir is a file": ("BANKMART_DATA_DIR", "{file}", "is a file"),

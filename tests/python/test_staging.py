@@ -631,6 +631,36 @@ def test_csv_raw_files_build_the_same_staging_as_parquet(
 
 
 @pytest.mark.dbt
+def test_latin1_csv_files_are_read_in_the_encoding_set(broken_bank: Bank) -> None:
+    """A Latin-1 (or Windows cp1252) export: read as UTF-8, the build stops at the raw check,
+    before any model, naming the file and the setting that reads it; with
+    BANKMART_CSV_ENCODING=latin-1 the names come out as written."""
+    raw = broken_bank.raw_dir
+    shutil.rmtree(raw)
+    (raw / "customers").mkdir(parents=True)
+    names = ["Zoë Fernandes", "José Rao", "Asha Rao"]
+    lines = ["customer_id,full_name,city"] + [
+        f'C{i},"{name}",Mumbai' for i, name in enumerate(names, start=1)
+    ]
+    (raw / "customers" / "part-00000.csv").write_bytes(
+        ("\r\n".join(lines) + "\r\n").encode("latin-1")
+    )
+    env = {**broken_bank.env, "BANKMART_RAW_FORMAT": "csv"}
+
+    refused = run_cli("build", *STAGING_ONLY, env=env, check=False)
+    assert refused.returncode != 0
+    assert "customers/part-00000.csv" in refused.stdout, refused.stdout[-3000:]
+    assert "BANKMART_CSV_ENCODING=latin-1" in refused.stderr, refused.stderr
+    assert not MODEL_STARTED.search(refused.stdout)
+
+    run_cli("build", *STAGING_ONLY, env=env | {"BANKMART_CSV_ENCODING": "latin-1"})
+    with duckdb.connect(str(broken_bank.duckdb_path), read_only=True) as con:
+        assert con.execute(
+            "select full_name from staging.stg_core__customers order by customer_id"
+        ).fetchall() == [(name,) for name in names]
+
+
+@pytest.mark.dbt
 def test_reconciliation_follows_each_raw_row_not_only_the_counts(broken_bank: Bank) -> None:
     """One clean row lost and another doubled keeps raw = clean + quarantined in counts; the
     fingerprint reconciliation must still catch it (a count-only test would pass)."""
