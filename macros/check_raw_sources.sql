@@ -117,6 +117,23 @@
         {%- endif -%}
     {%- endif -%}
 
+    {#- 2b. Empty CSV files (no byte but a byte-order mark or whitespace, so no header): DuckDB's
+        reader takes them as no rows (an empty month's export), but its sniffer cannot read
+        their columns, so the column check leaves them out; a table needs one that is not. -#}
+    {%- set empty_files = empty_csv_files(file_rows | map(attribute=1) | list) if raw_format == 'csv' else [] -%}
+    {%- for table in listed_tables if table.essential and table.name in files_by_table -%}
+        {%- if files_by_table[table.name] | reject('in', empty_files) | list | length == 0 -%}
+            {%- do problems.append(
+                "raw table " ~ table.name ~ ": every file is empty (" ~ (files_by_table[table.name] | first)
+                ~ (" and " ~ (files_by_table[table.name] | length - 1) ~ " more" if files_by_table[table.name] | length > 1 else "")
+                ~ "): not even a header line. Every bank needs its " ~ table.name ~ " table: re-export it."
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if problems -%}
+        {{ raise_raw_check_failure(raw_dir, raw_format, problems) }}
+    {%- endif -%}
+
     {#- 3. Required columns (and one column of each required group) in every file -#}
     {%- set requirements = [] -%}
     {%- for table in listed_tables if table.name in files_by_table -%}
@@ -131,7 +148,7 @@
     {%- endfor -%}
     {%- do register_raw_tables(raw_dir, raw_format, files_by_table.keys() | list, absent + declared_absent) -%}
     {%- if requirements -%}
-    {%- for row in raw_missing_required_columns(raw_dir, raw_format, file_rows, requirements) -%}
+    {%- for row in raw_missing_required_columns(raw_dir, raw_format, file_rows | rejectattr(1, 'in', empty_files) | list, requirements, empty_files) -%}
         {%- set table = tables | selectattr('name', 'equalto', row[0]) | first -%}
         {%- set needed = table.required + (table.groups.values() | map('join', ' or ') | list) -%}
         {%- do problems.append(
@@ -151,7 +168,7 @@
     {%- for table in listed_tables if table.name in files_by_table -%}
         {%- do found.append(table.name ~ " (" ~ (files_by_table[table.name] | length) ~ " file" ~ ("s" if (files_by_table[table.name] | length) > 1 else "") ~ ")") -%}
     {%- endfor -%}
-    {{ log("Raw data check passed (" ~ raw_format ~ " under " ~ raw_dir ~ "): found " ~ (found | join(', ')) ~ ". Treated as absent (no files" ~ (", or var absent_raw_tables" if declared_absent else "") ~ "): " ~ ((absent + (declared_absent | select('in', tables | map(attribute='name') | list) | list)) | join(', ') or 'none') ~ ".", info=true) }}
+    {{ log("Raw data check passed (" ~ raw_format ~ " under " ~ raw_dir ~ "): found " ~ (found | join(', ')) ~ ". Treated as absent (no files" ~ (", or var absent_raw_tables" if declared_absent else "") ~ "): " ~ ((absent + (declared_absent | select('in', tables | map(attribute='name') | list) | list)) | join(', ') or 'none') ~ "." ~ (" Empty files, read as no rows: " ~ (empty_files | length) ~ " (" ~ (empty_files | first) ~ (", ..." if empty_files | length > 1 else "") ~ ")." if empty_files else ""), info=true) }}
     {{ return('') }}
 {% endmacro %}
 

@@ -121,6 +121,42 @@
 
 
 {#
+    empty_csv_files(files): the CSV files among `files` holding nothing but a byte-order mark or
+    whitespace (no header line), sorted. Sizes are read first; only the few small files are read.
+#}
+{% macro empty_csv_files(files) -%}
+    {{ return(adapter.dispatch('empty_csv_files', 'bankmart')(files)) }}
+{%- endmacro %}
+
+{% macro default__empty_csv_files(files) -%}
+    {%- if not files -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set small_sql -%}
+        select filename from read_blob([
+            {%- for file in files %}{{ sql_text(file) }}{{ ", " if not loop.last }}{% endfor -%}
+        ])
+        where size <= 64
+    {%- endset -%}
+    {%- set small = run_query(small_sql).columns[0].values() | list -%}
+    {%- if not small -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set empty_sql -%}
+        select filename from read_blob([{{ sql_text_list(small) }}])
+        where coalesce(regexp_full_match(try(decode(content)), '[\s\x{FEFF}]*'), false)
+        order by filename
+    {%- endset -%}
+    {{ return(run_query(empty_sql).columns[0].values() | list) }}
+{%- endmacro %}
+
+{# Spark: its CSV reader takes an empty file as no rows and checks no header here. #}
+{% macro spark__empty_csv_files(files) -%}
+    {{ return([]) }}
+{%- endmacro %}
+
+
+{#
     register_raw_tables(raw_dir, raw_format, present, absent): make the raw tables readable as
     source('core', <table>). DuckDB reads the files in place (the sources' external_location):
     nothing to do. Spark: an external table over each present table's folder (all its files,
@@ -159,11 +195,11 @@
     by '; ', number of files lacking one, first such file). requirements: (table, requirement,
     column) triples; a requirement is met when any of its columns is there.
 #}
-{% macro raw_missing_required_columns(raw_dir, raw_format, file_rows, requirements) -%}
-    {{ return(adapter.dispatch('raw_missing_required_columns', 'bankmart')(raw_dir, raw_format, file_rows, requirements)) }}
+{% macro raw_missing_required_columns(raw_dir, raw_format, file_rows, requirements, skipped_files=[]) -%}
+    {{ return(adapter.dispatch('raw_missing_required_columns', 'bankmart')(raw_dir, raw_format, file_rows, requirements, skipped_files)) }}
 {%- endmacro %}
 
-{% macro default__raw_missing_required_columns(raw_dir, raw_format, file_rows, requirements) -%}
+{% macro default__raw_missing_required_columns(raw_dir, raw_format, file_rows, requirements, skipped_files) -%}
     {%- set table_names = requirements | map(attribute=0) | unique | list -%}
     {%- set columns_sql -%}
         with
@@ -190,6 +226,9 @@
         files as (
             select raw_table, file as file_name
             from ({{ raw_files_sql(raw_dir, table_names, raw_format) }})
+            {%- if skipped_files %}
+            where file not in ({{ sql_text_list(skipped_files) }})
+            {%- endif %}
         ),
 
         requirements as (
@@ -236,7 +275,7 @@
 {# Spark: the registered table's columns (the union over its files, as Spark merges them), so
    a required column missing from only some files reads as NULL there, and base models
    quarantine those rows (missing_key, missing_value) instead of stopping the build. #}
-{% macro spark__raw_missing_required_columns(raw_dir, raw_format, file_rows, requirements) -%}
+{% macro spark__raw_missing_required_columns(raw_dir, raw_format, file_rows, requirements, skipped_files) -%}
     {%- set missing = {} -%}
     {%- for table_name in requirements | map(attribute=0) | unique -%}
         {%- set present = spark_raw_table_columns(table_name) -%}

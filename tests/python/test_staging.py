@@ -590,7 +590,7 @@ def test_csv_raw_files_build_the_same_staging_as_parquet(
 ) -> None:
     """CSV is read as text and typed by the same staging code, whatever the dialect a bank's
     export uses: here comma, semicolon, tab and pipe delimiters, and every value quoted, one
-    dialect per table (CSV_DIALECTS). CSV readers give no row numbers, so among conflicting
+    dialect per table (CSV_DIALECTS); empty files are no rows. CSV readers give no row numbers, so among conflicting
     rows with one transaction_id the kept one may differ: those ids are left out of the
     comparison."""
     raw = broken_bank.raw_dir
@@ -606,9 +606,15 @@ def test_csv_raw_files_build_the_same_staging_as_parquet(
                     f"to '{target}' (header true{dialect})"
                 )
     shutil.copy(built_bank.raw_dir / "_manifest.json", raw / "_manifest.json")
+    # An export of a month without activity may be an empty file, with or without a byte-order
+    # mark: read as no rows.
+    (raw / "transactions" / "txn_month=2020-01").mkdir()
+    (raw / "transactions" / "txn_month=2020-01" / "part-00000.csv").write_bytes(b"")
+    (raw / "loans" / "part-00001.csv").write_bytes(b"\xef\xbb\xbf\r\n")
     env = {**broken_bank.env, "BANKMART_RAW_FORMAT": "csv"}
 
-    run_cli("build", *STAGING_ONLY, env=env)
+    built = run_cli("build", *STAGING_ONLY, env=env)
+    assert "Empty files, read as no rows: 2" in built.stdout
 
     assert quarantine_counts(broken_bank.duckdb_path) == quarantine_counts(built_bank.duckdb_path)
     with (
@@ -628,6 +634,19 @@ def test_csv_raw_files_build_the_same_staging_as_parquet(
                     "where reason_code = 'duplicate_id') order by all"
                 )
             assert from_csv.execute(query).fetchall() == from_parquet.execute(query).fetchall(), model
+
+
+@pytest.mark.dbt
+def test_customers_in_empty_csv_files_stop_the_build_naming_them(broken_bank: Bank) -> None:
+    shutil.rmtree(broken_bank.raw_dir)
+    (broken_bank.raw_dir / "customers").mkdir(parents=True)
+    (broken_bank.raw_dir / "customers" / "part-00000.csv").write_bytes(b"")
+    env = {**broken_bank.env, "BANKMART_RAW_FORMAT": "csv"}
+    refused = run_cli("build", *STAGING_ONLY, env=env, check=False)
+    assert refused.returncode != 0
+    assert "raw table customers: every file is empty (" in refused.stdout, refused.stdout[-3000:]
+    assert "customers/part-00000.csv" in refused.stdout
+    assert not MODEL_STARTED.search(refused.stdout)
 
 
 @pytest.mark.dbt
