@@ -62,6 +62,36 @@
 
 
 {#
+    A number read as a DOUBLE, NULL when it cannot be read (the caller judges it:
+    unparseable_number, with the raw value in the detail). CSV files written with a decimal
+    comma (var csv_decimal_separator ','): the dots, digit groups there, are dropped and the
+    comma read as the decimal point (1.234,56 is 1234.56). Nothing else is bent: in a file
+    with a decimal point, 1,234.50 stays unparseable, and typed Parquet numbers are read as
+    they are.
+#}
+{% macro parse_number(expression) -%}
+    {%- if csv_decimal_separator() == ',' -%}
+        try_cast(replace(replace(cast({{ expression }} as string), '.', ''), ',', '.') as double)
+    {%- else -%}
+        try_cast({{ expression }} as double)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    The decimal separator of numbers in CSV raw files (var csv_decimal_separator): '.' (the
+    default) or ','. Always '.' for Parquet files, whose numbers are typed.
+#}
+{% macro csv_decimal_separator() -%}
+    {%- set separator = (var('csv_decimal_separator', '.') | string | trim) -%}
+    {%- if separator not in ('.', ',') -%}
+        {{ exceptions.raise_compiler_error("var csv_decimal_separator is '" ~ separator ~ "'; use '.' (the default) or ','") }}
+    {%- endif -%}
+    {{ return(separator if (var('raw_format', 'parquet') | string | lower) == 'csv' else '.') }}
+{%- endmacro %}
+
+
+{#
     True when a raw value is missing: NULL, or text that is empty once cleaned. Meant to follow a
     failed parse (`parsed is null and {{ is_blank(raw) }}`), so the text is only cleaned for the
     rare rows that did not parse.

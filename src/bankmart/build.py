@@ -268,6 +268,7 @@ def summarise(duckdb_path: Path, elapsed_seconds: float | None = None) -> str:
             (count,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
             lines.append(f"  {schema + '.' + name:<48} {count:>12,} rows")
         lines += _what_the_data_lacks(con)
+        lines += _mostly_quarantined(con)
         reasons = _quarantine_reasons(con)
         if reasons:
             lines.append("")
@@ -287,6 +288,51 @@ def summarise(duckdb_path: Path, elapsed_seconds: float | None = None) -> str:
         return "\n".join(lines)
     finally:
         con.close()
+
+
+#: A raw table losing at least this share of its rows to quarantine is called out: the build
+#: is green, but its marts describe only what is left (often a whole column in another format).
+QUARANTINE_WARNING_SHARE = 0.5
+
+
+def _mostly_quarantined(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A warning per raw table that lost most of its rows to quarantine, with its main reason."""
+    if not (_has_table(con, "marts", "data_availability") and _has_table(con, "quarantine", "quarantined_rows")):
+        return []
+    rows = con.execute(
+        """
+        with tables as (
+            select table_name, rows, rows - values_present as quarantined
+            from marts.data_availability
+            where object_type = 'raw_table' and rows > 0 and rows - values_present >= ? * rows
+        ),
+        reasons as (
+            select source_table, reason_code, count(*) as n
+            from quarantine.quarantined_rows
+            group by source_table, reason_code
+            qualify row_number() over (partition by source_table order by count(*) desc, reason_code) = 1
+        )
+        select tables.table_name, tables.quarantined, tables.rows, reasons.reason_code, reasons.n
+        from tables
+        left join reasons on reasons.source_table = tables.table_name
+        order by tables.table_name
+        """,
+        [QUARANTINE_WARNING_SHARE],
+    ).fetchall()
+    lines = []
+    for table, quarantined, total, reason, count in rows:
+        lines.append(
+            f"WARNING: {table}: {quarantined:,} of {total:,} raw rows ({quarantined / total:.0%}) are "
+            f"quarantined, {count or 0:,} as {reason}; the marts describe only the rest. "
+            "quarantine.quarantined_rows.reason_detail shows each value"
+            + (
+                " (numbers written with a decimal comma? build with --full-refresh --vars "
+                "\"{csv_decimal_separator: ','}\")"
+                if reason == "unparseable_number" else ""
+            )
+            + "."
+        )
+    return [""] + lines if lines else []
 
 
 def _quarantine_reasons(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:

@@ -145,3 +145,36 @@ def test_publishing_a_spark_build_that_does_not_exist_says_so(tmp_path: Path) ->
     assert "no Spark build in" in proc.stderr and "bankmart build --target spark" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "serving" / "bankmart.duckdb").exists()
+
+
+def test_build_summary_warns_of_a_table_that_lost_most_rows_to_quarantine(tmp_path: Path) -> None:
+    """A green build whose transactions are nearly all quarantined (a whole column in another
+    format, say) is called out with its main reason; a table that lost a few rows is not."""
+    import duckdb
+
+    from bankmart.build import summarise
+
+    path = tmp_path / "bankmart.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts; create schema quarantine")
+        con.execute(
+            "create table marts.data_availability as select *, true as is_present, "
+            "true as carries_information from (values "
+            "('raw_table', 'transactions', null, 10, 4), ('raw_table', 'customers', null, 10, 9), "
+            "('raw_column', 'transactions', 'amount', 4, 4)) "
+            "as t(object_type, table_name, column_name, rows, values_present)"
+        )
+        con.execute(
+            "create table quarantine.quarantined_rows as select * from (values "
+            "('transactions', 'unparseable_number'), ('transactions', 'unparseable_number'), "
+            "('transactions', 'unparseable_number'), ('transactions', 'orphan_account'), "
+            "('transactions', 'future_dated'), ('transactions', 'unparseable_number'), "
+            "('transactions', 'unparseable_number'), ('customers', 'missing_key')) "
+            "as t(source_table, reason_code)"
+        )
+    warnings = [line for line in summarise(path).splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(
+        "WARNING: transactions: 6 of 10 raw rows (60%) are quarantined, 5 as unparseable_number"
+    )
+    assert "csv_decimal_separator" in warnings[0]

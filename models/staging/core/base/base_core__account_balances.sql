@@ -38,7 +38,7 @@
     typed=[
         ('account_id', clean_text('raw_account_id')),
         ('balance_month', parse_month('raw_balance_month', 'date_order__balance_month')),
-        ('balance_value', "try_cast(raw_balance as double)"),
+        ('balance_value', parse_number('raw_balance')),
         ('derived_columns_text', clean_text('raw_derived_columns')),
     ],
     lookups=[

@@ -18,7 +18,7 @@
         ('parsed_opened_date', parse_date('raw_opened_date', 'date_order__opened_date', 'past', 'as_of_date')),
         ('parsed_closed_date', parse_date('raw_closed_date', 'date_order__closed_date', 'past', 'as_of_date')),
         ('currency_key', normalise_code('raw_currency')),
-        ('credit_limit_value', "try_cast(raw_credit_limit as double)"),
+        ('credit_limit_value', parse_number('raw_credit_limit')),
         ('status_key', normalise_code('raw_status')),
         ('derived_columns_text', clean_text('raw_derived_columns')),
     ],

@@ -18,8 +18,8 @@
         ('snapshot_date', parse_date('raw_snapshot_date', 'date_order__snapshot_date', 'past', 'as_of_date')),
         ('product_key', normalise_code('raw_product')),
         ('product', "(select code from " ~ ref('stg_reference__code_lookups') ~ " as products where products.code_set = 'account_type' and products.lookup_key = " ~ normalise_code('raw_product') ~ ")"),
-        ('balance_value', "try_cast(raw_balance as double)"),
-        ('quantity_value', "try_cast(raw_quantity as double)"),
+        ('balance_value', parse_number('raw_balance')),
+        ('quantity_value', parse_number('raw_quantity')),
         ('derived_columns_text', clean_text('raw_derived_columns')),
     ],
     lookups=[

@@ -14,7 +14,7 @@
         ('repayment_id', clean_text('raw_repayment_id')),
         ('loan_id', clean_text('raw_loan_id')),
         ('paid_date', parse_date('raw_paid_date', 'date_order__paid_date', 'past', 'as_of_date')),
-        ('amount_value', "try_cast(raw_amount as double)"),
+        ('amount_value', parse_number('raw_amount')),
         ('derived_columns_text', clean_text('raw_derived_columns')),
     ],
     lookups=[

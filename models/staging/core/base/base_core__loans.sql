@@ -16,9 +16,9 @@
         ('customer_id', clean_text('raw_customer_id')),
         ('account_key', clean_text('raw_account_id')),
         ('disbursed_date', parse_date('raw_disbursed_date', 'date_order__disbursed_date', 'past', 'as_of_date')),
-        ('principal_value', "try_cast(raw_principal_amount as double)"),
+        ('principal_value', parse_number('raw_principal_amount')),
         ('parsed_due_date', parse_date('raw_due_date', 'date_order__due_date', 'any', 'as_of_date')),
-        ('interest_rate_value', "try_cast(raw_interest_rate as double)"),
+        ('interest_rate_value', parse_number('raw_interest_rate')),
         ('derived_columns_text', clean_text('raw_derived_columns')),
     ],
     lookups=[

@@ -18,8 +18,8 @@
         ('category_key', "coalesce(" ~ normalise_code('raw_category') ~ ", '')"),
         ('payment_type_key', "coalesce(" ~ normalise_code('raw_payment_type') ~ ", '')"),
         ('channel_key', "coalesce(" ~ normalise_code('raw_channel') ~ ", '')"),
-        ('amount_value', "try_cast(raw_amount as double)"),
-        ('count_value', "try_cast(try_cast(raw_transaction_count as double) as bigint)"),
+        ('amount_value', parse_number('raw_amount')),
+        ('count_value', "try_cast(" ~ parse_number('raw_transaction_count') ~ " as bigint)"),
         ('derived_columns_text', clean_text('raw_derived_columns')),
     ],
     lookups=[

@@ -102,7 +102,7 @@
             ~ " when offset_timestamp is not null then cast(offset_timestamp as time)"
             ~ " when clock_text is not null then " ~ parse_time("regexp_replace(clock_text, '(Z|[+-]\\d{2}:?\\d{2})$', '')")
             ~ " end"),
-        ('amount_value', "try_cast(raw_amount as double)"),
+        ('amount_value', parse_number('raw_amount')),
         ('currency_key', normalise_code('raw_currency')),
         ('channel_key', normalise_code('raw_channel')),
         ('payment_type_key', normalise_code('raw_payment_type')),
