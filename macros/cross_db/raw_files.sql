@@ -97,20 +97,7 @@
 {%- endmacro %}
 
 {% macro default__unreadable_parquet_files(files) -%}
-    {%- if not files -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set magic_sql -%}
-        select filename
-        from read_blob([
-            {%- for file in files %}{{ sql_text(file) }}{{ ", " if not loop.last }}{% endfor -%}
-        ])
-        where size < 12
-            or content[1:4] <> 'PAR1'::blob
-            or content[-4:] <> 'PAR1'::blob
-        order by filename
-    {%- endset -%}
-    {{ return(run_query(magic_sql).columns[0].values() | list) }}
+    {{ return(files_where(files, "size < 12 or content[1:4] <> 'PAR1'::blob or content[-4:] <> 'PAR1'::blob")) }}
 {%- endmacro %}
 
 {# Spark: binaryFile would read every file whole to look at its ends; a damaged file fails the
@@ -129,30 +116,30 @@
 {%- endmacro %}
 
 {% macro default__empty_csv_files(files) -%}
-    {%- if not files -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set small_sql -%}
-        select filename from read_blob([
-            {%- for file in files %}{{ sql_text(file) }}{{ ", " if not loop.last }}{% endfor -%}
-        ])
-        where size <= 64
-    {%- endset -%}
-    {%- set small = run_query(small_sql).columns[0].values() | list -%}
-    {%- if not small -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set empty_sql -%}
-        select filename from read_blob([{{ sql_text_list(small) }}])
-        where coalesce(regexp_full_match(try(decode(content)), '[\s\x{FEFF}]*'), false)
-        order by filename
-    {%- endset -%}
-    {{ return(run_query(empty_sql).columns[0].values() | list) }}
+    {{ return(files_where(
+        files_where(files, 'size <= 64'),
+        "coalesce(regexp_full_match(try(decode(content)), '[\\s\\x{FEFF}]*'), false)"
+    )) }}
 {%- endmacro %}
 
 {# Spark: its CSV reader takes an empty file as no rows and checks no header here. #}
 {% macro spark__empty_csv_files(files) -%}
     {{ return([]) }}
+{%- endmacro %}
+
+
+{#
+    DuckDB: the files among `files` whose read_blob() row (filename, size, content, ...) meets
+    `condition`, sorted; content is read only when the condition uses it.
+#}
+{% macro files_where(files, condition) -%}
+    {%- if not files -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set files_sql -%}
+        select filename from read_blob([{{ sql_text_list(files) }}]) where {{ condition }} order by filename
+    {%- endset -%}
+    {{ return(run_query(files_sql).columns[0].values() | list) }}
 {%- endmacro %}
 
 
