@@ -188,6 +188,7 @@
 
 {% macro default__raw_missing_required_columns(raw_dir, raw_format, file_rows, requirements, skipped_files) -%}
     {%- set table_names = requirements | map(attribute=0) | unique | list -%}
+    {%- set encoding = sql_text(csv_encoding()) if raw_format == 'csv' else none -%}
     {%- set columns_sql -%}
         with
 
@@ -200,7 +201,7 @@
         {%- else %}
             {%- for row in file_rows %}
             select {{ sql_text(row[1]) }} as file_name, lower(unnest(Columns).name) as column_name
-            from sniff_csv({{ sql_text(row[1]) }}, header = true, encoding = {{ sql_text(csv_encoding()) }})
+            from sniff_csv({{ sql_text(row[1]) }}, header = true, encoding = {{ encoding }})
             {%- if not loop.last %}
             union all
             {%- endif -%}
