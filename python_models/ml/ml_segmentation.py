@@ -11,11 +11,9 @@ def model(dbt, session):
     dbt.config(materialized="table")
     release_cached_blocks(session, dbt.config.meta_get("duckdb_memory_limit"))
     config = SegmentConfig.from_mapping(dbt.config.meta_get("segments"))
-    availability = dbt.ref("data_availability")
-    carried = to_pandas(
-        availability, ["column_name"], where="object_type = 'feature' and carries_information"
-    )
-    available = carried["column_name"].tolist()
+    profiled = dbt.ref("int_customer_features_profiled")
+    carried = to_pandas(profiled, ["feature_name"], where="carries_information")
+    available = carried["feature_name"].tolist()
     columns = ["customer_id", *config.feature_names, *config.profile_names]
     features = to_pandas(dbt.ref("customer_features"), columns, order_by="customer_id")
     result = fit_segments(features, config, available=available)

@@ -7,7 +7,8 @@
       raw_column   present when at least one file carries the column; values = clean rows whose
                    staged value is not NULL (transaction_time: rows with a known time of day;
                    0 for a column no file carries)
-      feature      a column of customer_features; values = customers with a value
+      feature      a column of customer_features; values = customers with a value (from
+                   int_customer_features_profiled, which the segmentation reads directly)
 
     carries_information: present, at least one value, and not the same value on every row (a
     column of zeros, one month of data or a single category tells the models nothing). The
@@ -19,11 +20,6 @@
     ('transactions', 'transaction_time'): 'transaction_at',
     ('transactions', 'transaction_at'): 'transaction_date',
 } -%}
-{%- set feature_relation = ref('customer_features') -%}
-{%- set not_features = ('customer_id', 'city', 'occupation', 'age_band', 'observation_end_date') -%}
-{%- set feature_columns = (
-    adapter.get_columns_in_relation(feature_relation) | map(attribute='name') | reject('in', not_features) | list
-) if execute else [] -%}
 
 with
 
@@ -93,50 +89,16 @@ with
 
 {% endfor -%}
 
-features as (
-    select
-        {%- for column in feature_columns %}
-        count({{ column }}) as {{ column }}__values,
-        coalesce(min({{ column }}) is distinct from max({{ column }}), false) as {{ column }}__varies,
-        {%- endfor %}
-        count(*) as customers
-    from {{ feature_relation }}
-),
-
-feature_names as (
-    {%- for column in feature_columns %}
-    select '{{ column }}' as column_name
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-    {%- if not feature_columns %}
-    select cast(null as string) as column_name
-    where false
-    {%- endif %}
-),
-
 feature_rows as (
     select
         'feature' as object_type,
         'customer_features' as table_name,
-        feature_names.column_name,
+        feature_name as column_name,
         true as is_present,
-        features.customers as rows,
-        case
-            {%- for column in feature_columns %}
-            when feature_names.column_name = '{{ column }}' then features.{{ column }}__values
-            {%- endfor %}
-            when false then cast(0 as bigint)
-        end as values_present,
-        case
-            {%- for column in feature_columns %}
-            when feature_names.column_name = '{{ column }}' then features.{{ column }}__varies
-            {%- endfor %}
-            when false then false
-        end as varies
-    from feature_names
-    cross join features
+        customers as rows,
+        customers_with_value as values_present,
+        varies
+    from {{ ref('int_customer_features_profiled') }}
 ),
 
 unioned as (
