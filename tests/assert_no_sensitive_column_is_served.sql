@@ -46,16 +46,7 @@ served_columns as (
 ),
 
 sensitive_columns as (
-    {%- for name in sensitive %}
-    select {{ sql_text(name) }} as column_name
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-    {%- if not sensitive %}
-    select cast(null as string) as column_name
-    where false
-    {%- endif %}
+    {{ text_rows(sensitive, 'column_name') }}
 ),
 
 final as (

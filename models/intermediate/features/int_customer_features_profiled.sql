@@ -24,16 +24,7 @@ features as (
 ),
 
 feature_names as (
-    {%- for column in feature_columns %}
-    select '{{ column }}' as column_name
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-    {%- if not feature_columns %}
-    select cast(null as string) as column_name
-    where false
-    {%- endif %}
+    {{ text_rows(feature_columns, 'column_name') }}
 ),
 
 final as (
