@@ -12,21 +12,6 @@
     {{ return(adapter.dispatch('sql_text', 'bankmart')(value)) }}
 {%- endmacro %}
 
-{#
-    text_rows(values, column_name): a query of one text column, one row per value (none for an
-    empty list), for joining a list known while compiling (column names, codes) to SQL.
-#}
-{% macro text_rows(values, column_name) -%}
-    {%- if values -%}
-    select {{ column_name }} from (values
-        {%- for value in values %} ({{ sql_text(value) }}){{ ',' if not loop.last }}{% endfor %}
-    ) as text_rows ({{ column_name }})
-    {%- else -%}
-    select cast(null as string) as {{ column_name }}
-    where false
-    {%- endif -%}
-{%- endmacro %}
-
 {% macro default__sql_text(value) -%}
     {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
 {%- endmacro %}
@@ -55,4 +40,19 @@
         {%- do parts.append("'" ~ (current | join) ~ "'") -%}
     {%- endif -%}
     {{ return('concat(' ~ (parts | join(', ')) ~ ')') }}
+{%- endmacro %}
+
+{#
+    text_rows(values, column_name): a query of one text column, one row per value (none for an
+    empty list), for joining a list known while compiling (column names, codes) to SQL.
+#}
+{% macro text_rows(values, column_name) -%}
+    {%- if values -%}
+    select {{ column_name }} from (values
+        {%- for value in values %} ({{ sql_text(value) }}){{ ',' if not loop.last }}{% endfor %}
+    ) as text_rows ({{ column_name }})
+    {%- else -%}
+    select cast(null as string) as {{ column_name }}
+    where false
+    {%- endif -%}
 {%- endmacro %}
