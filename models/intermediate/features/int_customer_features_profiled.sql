@@ -37,12 +37,12 @@ final as (
             {%- endfor %}
             when false then cast(0 as bigint)
         end as bigint) as customers_with_value,
-        coalesce(case
+        case
             {%- for column in feature_columns %}
             when feature_names.column_name = '{{ column }}' then features.{{ column }}__varies
             {%- endfor %}
             when false then false
-        end, false) as varies
+        end as varies
     from feature_names
     cross join features
 )
@@ -52,5 +52,5 @@ select
     customers,
     customers_with_value,
     varies,
-    customers_with_value > 0 and varies as carries_information
+    {{ carries_information('customers_with_value', 'varies') }} as carries_information
 from final

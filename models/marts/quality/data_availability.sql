@@ -12,8 +12,9 @@
 
     carries_information: present, at least one value, and not the same value on every row (a
     column of zeros, one month of data or a single category tells the models nothing). The
-    segmentation, the scorecard, the build summary, the published metadata and the dashboard
-    read this table to use, report and show only what the bank has.
+    segmentation (through int_customer_features_profiled, by the same rule, carries_information()),
+    the scorecard, the build summary, the published metadata and the dashboard read this table
+    to use, report and show only what the bank has.
 #}
 {%- set contract = raw_contract() -%}
 {%- set staged_as = {
@@ -119,7 +120,7 @@ final as (
         cast(case when is_present then coalesce(values_present, 0) else 0 end as bigint) as values_present,
         cast(case when is_present then coalesce(values_present, 0) else 0 end / nullif(rows, 0) as double)
             as non_null_share,
-        is_present and coalesce(values_present, 0) > 0 and coalesce(varies, false) as carries_information
+        is_present and {{ carries_information('values_present', 'varies') }} as carries_information
     from unioned
 )
 
