@@ -100,17 +100,19 @@ def built_bank(small_bank: Bank) -> Bank:
 #: file runs whole on one worker, so its module fixtures are built once). With
 #: `--no-loadscope-reorder` the workers take the files in collection order (xdist would order
 #: them by test count), so the longest go first: a long file started last would leave the
-#: other worker idle at the end. Measured with `--durations`: the Spark build takes about 8.5
-#: minutes beside the other worker; each of the others holds dbt builds of 1.5 to 4 minutes.
+#: other worker idle at the end. Measured with `--durations`: each of these holds dbt builds of
+#: 1.5 to 5 minutes. test_spark.py goes last: its Spark build (10 to 20 minutes) runs in the
+#: background from the start of the session (spark_build_in_background), beside the other
+#: files on both workers, and the file itself only compares what it built.
 LONGEST_FILES_FIRST = (
-    "test_spark.py",
-    "test_bank_shapes.py",
     "test_hostile_inputs.py",
+    "test_bank_shapes.py",
     "test_imported_banks.py",
+    "test_staging.py",
     "test_bench.py",
     "test_incremental.py",
-    "test_staging.py",
 )
+LAST_FILES = ("test_spark.py",)
 
 
 def in_xdist_worker() -> bool:
@@ -118,32 +120,40 @@ def in_xdist_worker() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In a pytest-xdist worker, the longest files first (LONGEST_FILES_FIRST), the rest in their
-    usual order; a plain `pytest` run keeps the usual order."""
+    """In a pytest-xdist worker, the longest files first (LONGEST_FILES_FIRST), then the rest in
+    their usual order, LAST_FILES last; a plain `pytest` run keeps the usual order."""
     if not in_xdist_worker():
         return
     rank = {name: index for index, name in enumerate(LONGEST_FILES_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    last = {name: len(rank) + 1 + index for index, name in enumerate(LAST_FILES)}
+    items.sort(key=lambda item: last.get(item.path.name, rank.get(item.path.name, len(rank))))
 
 
 @pytest.fixture(scope="session", autouse=True)
 def spark_build_in_background(request: pytest.FixtureRequest) -> Iterator[object]:
-    """When Spark tests are collected in a plain `pytest` run, the small bank's Spark build
-    (tests/python/spark_build.py, about four minutes) starts with the session and runs beside
-    the other tests; test_spark.py waits for it. None when no Spark test runs, and under
-    pytest-xdist, where the other worker runs the other files meanwhile and test_spark.py starts
-    the build itself (a session fixture would start it on every worker)."""
+    """When Spark tests are collected, the small bank's Spark build (tests/python/spark_build.py)
+    starts with the session and runs beside the other tests; test_spark.py waits for it. A
+    plain `pytest` run starts it in its own folder; under pytest-xdist the first worker (gw0)
+    starts it in a folder all workers know (spark_build.shared_root) and, at its end, lets it
+    finish for the worker whose test_spark.py may still be reading it (the small bank is the
+    same on every worker: the generator is deterministic). None when no Spark test runs, or in
+    another worker."""
     spark_tests = any(item.get_closest_marker("spark") for item in request.session.items)
-    if in_xdist_worker() or not spark_tests:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not spark_tests or worker not in (None, "gw0"):
         yield None
         return
-    from spark_build import start
+    from spark_build import shared_root, start
 
     bank = request.getfixturevalue("small_bank")
-    root = request.getfixturevalue("tmp_path_factory").mktemp("spark_build")
+    factory = request.getfixturevalue("tmp_path_factory")
+    root = shared_root(factory) if worker else factory.mktemp("spark_build")
     build = start(bank.raw_dir, bank.env, root)
     yield build
-    build.stop()
+    if worker:
+        build.finish()
+    else:
+        build.stop()
 
 
 def ml_meta(model: str, key: str, **overrides: object) -> dict:

@@ -1,12 +1,15 @@
 """The small bank built on the local Spark in two loads, run in the background from the start of
 the test session (conftest.spark_build_in_background) so that the JVM works while the DuckDB
-tests run: it is the longest single step of `make test`.
+tests run: it is the longest single step of `make test`. Under pytest-xdist one worker starts
+it in a folder every worker knows (shared_root) and test_spark.py, wherever it runs, waits for
+the exit code the script leaves there.
 
 The build reads a hard-linked copy of the small bank's raw files, <root>/raw, made the way the
 benchmark stages one new month (bankmart.bench.incremental): first without the newest month of
 the month-partitioned tables, which are linked in for the second load; the folder the other
 tests read is never touched. Run as a script: `python spark_build.py <raw> <root>`; it writes its
-output to <root>/spark_build.log and exits with the first failing build's code.
+output to <root>/spark_build.log and exits with the first failing build's code, which it also
+writes to <root>/exit_code.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bankmart.bench.incremental import link_tree, newest_partitions
 
@@ -26,8 +31,15 @@ INCREMENTAL_MODELS = (
     "customer_monthly_features",
 )
 
+if TYPE_CHECKING:
+    import pytest
+
 BIN = Path(sys.executable).parent
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+#: How long a test waits for a build another process started (it takes 10 to 20 minutes on two
+#: cores beside the other tests).
+WAIT_SECONDS = 3600
 
 
 def raw_copy(root: Path) -> Path:
@@ -71,9 +83,10 @@ def build(raw_dir: Path, root: Path) -> int:
 
 @dataclass
 class SparkBuild:
-    """The background build: its process, raw copy and folders."""
+    """The background build: its process (None when another pytest-xdist worker started it),
+    raw copy and folders."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen | None
     raw_dir: Path
     root: Path
 
@@ -81,21 +94,58 @@ class SparkBuild:
     def spark_dir(self) -> Path:
         return self.root / "spark"
 
+    @property
+    def exit_file(self) -> Path:
+        return self.root / "exit_code"
+
     def wait(self) -> None:
         """Waits for the build; fails with the end of its output when it failed."""
-        code = self.process.wait()
+        if self.process is not None:
+            code = self.process.wait()
+        else:
+            deadline = time.monotonic() + WAIT_SECONDS
+            while not self.exit_file.exists():
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"the Spark build in {self.root} did not finish in {WAIT_SECONDS} s"
+                    )
+                time.sleep(2)
+            code = int(self.exit_file.read_text())
         if code != 0:
             output = (self.root / "spark_build.log").read_text(encoding="utf-8", errors="replace")
             raise AssertionError(f"the Spark build exited {code}\n{output[-8000:]}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
 
+    def finish(self) -> None:
+        """Lets a build that other workers' tests wait for run to its end (killed after
+        WAIT_SECONDS)."""
+        if self.process is not None:
+            try:
+                self.process.wait(WAIT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.stop()
+
+
+def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the build every pytest-xdist worker of this session uses (beside the
+    workers' own temporary folders)."""
+    return tmp_path_factory.getbasetemp().parent / "spark_build"
+
+
+def started_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> SparkBuild:
+    """The build another worker of this session started in shared_root."""
+    root = shared_root(tmp_path_factory)
+    return SparkBuild(process=None, raw_dir=raw_copy(root), root=root)
+
 
 def start(raw_dir: Path, base_env: dict[str, str], root: Path) -> SparkBuild:
-    """Starts the two-load Spark build in the background (it links its own copy of raw_dir)."""
+    """Starts the two-load Spark build in the background (it links its own copy of raw_dir)
+    in root, a new or empty folder."""
+    root.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), str(raw_dir), str(root)],
         env=base_env, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -103,5 +153,14 @@ def start(raw_dir: Path, base_env: dict[str, str], root: Path) -> SparkBuild:
     return SparkBuild(process=process, raw_dir=raw_copy(root), root=root)
 
 
+def main(raw_dir: Path, root: Path) -> int:
+    code = 1
+    try:
+        code = build(raw_dir, root)
+    finally:
+        (root / "exit_code").write_text(str(code))
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(build(Path(sys.argv[1]), Path(sys.argv[2])))
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))

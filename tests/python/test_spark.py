@@ -34,7 +34,7 @@ import pytest
 from bankmart.bench.incremental import newest_partitions
 from bankmart.raw_schema import PARTITIONED_TABLES
 from conftest import Bank, run_cli
-from spark_build import SparkBuild, spark_env, start
+from spark_build import SparkBuild, spark_env, started_elsewhere
 
 pytestmark = [pytest.mark.dbt, pytest.mark.spark]
 
@@ -44,17 +44,13 @@ NOT_COMPARED = {"row_fingerprint", "loaded_at"}
 
 @pytest.fixture(scope="module")
 def spark_build(
-    spark_build_in_background: SparkBuild | None,
-    small_bank: Bank,
-    tmp_path_factory: pytest.TempPathFactory,
+    spark_build_in_background: SparkBuild | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SparkBuild]:
     """The small bank built on the local Spark in two loads, the last month of transactions and
-    balances second (spark_build.py; its DuckDB build is `built_bank`, one full build). In a
-    plain `pytest` run it started with the test session; under pytest-xdist it starts here.
-    Either way this waits for it."""
-    build = spark_build_in_background or start(
-        small_bank.raw_dir, small_bank.env, tmp_path_factory.mktemp("spark_build")
-    )
+    balances second (spark_build.py; its DuckDB build is `built_bank`, one full build). It
+    started with the test session, in this process or, under pytest-xdist, in the first
+    worker's; this waits for it."""
+    build = spark_build_in_background or started_elsewhere(tmp_path_factory)
     try:
         build.wait()
         yield build
