@@ -46,6 +46,11 @@ def raw_copy(root: Path) -> Path:
     return root / "raw"
 
 
+def exit_file(root: Path) -> Path:
+    """Where the script leaves its exit code for a process that did not start it."""
+    return root / "exit_code"
+
+
 def spark_env(base_env: dict[str, str], raw_dir: Path, root: Path) -> dict[str, str]:
     return {
         **base_env,
@@ -94,23 +99,19 @@ class SparkBuild:
     def spark_dir(self) -> Path:
         return self.root / "spark"
 
-    @property
-    def exit_file(self) -> Path:
-        return self.root / "exit_code"
-
     def wait(self) -> None:
         """Waits for the build; fails with the end of its output when it failed."""
         if self.process is not None:
             code = self.process.wait()
         else:
             deadline = time.monotonic() + WAIT_SECONDS
-            while not self.exit_file.exists():
+            while not exit_file(self.root).exists():
                 if time.monotonic() > deadline:
                     raise AssertionError(
                         f"the Spark build in {self.root} did not finish in {WAIT_SECONDS} s"
                     )
                 time.sleep(2)
-            code = int(self.exit_file.read_text())
+            code = int(exit_file(self.root).read_text())
         if code != 0:
             output = (self.root / "spark_build.log").read_text(encoding="utf-8", errors="replace")
             raise AssertionError(f"the Spark build exited {code}\n{output[-8000:]}")
@@ -158,7 +159,7 @@ def main(raw_dir: Path, root: Path) -> int:
     try:
         code = build(raw_dir, root)
     finally:
-        (root / "exit_code").write_text(str(code))
+        exit_file(root).write_text(str(code))
     return code
 
 

@@ -45,17 +45,14 @@ NOT_COMPARED = {"row_fingerprint", "loaded_at"}
 @pytest.fixture(scope="module")
 def spark_build(
     spark_build_in_background: SparkBuild | None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[SparkBuild]:
+) -> SparkBuild:
     """The small bank built on the local Spark in two loads, the last month of transactions and
     balances second (spark_build.py; its DuckDB build is `built_bank`, one full build). It
     started with the test session, in this process or, under pytest-xdist, in the first
-    worker's; this waits for it."""
+    worker's, whose session fixture stops it; this waits for it."""
     build = spark_build_in_background or started_elsewhere(tmp_path_factory)
-    try:
-        build.wait()
-        yield build
-    finally:
-        build.stop()
+    build.wait()
+    return build
 
 
 @pytest.fixture(scope="module")
