@@ -136,19 +136,22 @@ def spark_build_in_background(request: pytest.FixtureRequest) -> Iterator[object
     plain `pytest` run starts it in its own folder; under pytest-xdist the first worker (gw0)
     starts it in a folder all workers know (spark_build.shared_root) and, at its end, lets it
     finish for the worker whose test_spark.py may still be reading it (the small bank is the
-    same on every worker: the generator is deterministic). None when no Spark test runs, or in
+    same on every worker: the generator is deterministic); test_spark.py starts it there itself
+    when gw0 has not (a selection that gives gw0 no test). None when no Spark test runs, or in
     another worker."""
     spark_tests = any(item.get_closest_marker("spark") for item in request.session.items)
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not spark_tests or worker not in (None, "gw0"):
         yield None
         return
-    from spark_build import shared_root, start
+    from spark_build import shared_root, start, start_once
 
     bank = request.getfixturevalue("small_bank")
     factory = request.getfixturevalue("tmp_path_factory")
-    root = shared_root(factory) if worker else factory.mktemp("spark_build")
-    build = start(bank.raw_dir, bank.env, root)
+    if worker:
+        build = start_once(bank.raw_dir, bank.env, shared_root(factory))
+    else:
+        build = start(bank.raw_dir, bank.env, factory.mktemp("spark_build"))
     yield build
     if worker:
         build.finish()

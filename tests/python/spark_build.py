@@ -137,10 +137,14 @@ def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.getbasetemp().parent / "spark_build"
 
 
-def started_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> SparkBuild:
-    """The build another worker of this session started in shared_root."""
-    root = shared_root(tmp_path_factory)
-    return SparkBuild(process=None, raw_dir=raw_copy(root), root=root)
+def start_once(raw_dir: Path, base_env: dict[str, str], root: Path) -> SparkBuild:
+    """Starts the build in root unless another process already has: the first to create root
+    (an atomic mkdir) starts it, the others wait on what it leaves there."""
+    try:
+        root.mkdir(parents=True)
+    except FileExistsError:
+        return SparkBuild(process=None, raw_dir=raw_copy(root), root=root)
+    return start(raw_dir, base_env, root)
 
 
 def start(raw_dir: Path, base_env: dict[str, str], root: Path) -> SparkBuild:

@@ -34,7 +34,7 @@ import pytest
 from bankmart.bench.incremental import newest_partitions
 from bankmart.raw_schema import PARTITIONED_TABLES
 from conftest import Bank, run_cli
-from spark_build import SparkBuild, spark_env, started_elsewhere
+from spark_build import SparkBuild, shared_root, spark_env, start_once
 
 pytestmark = [pytest.mark.dbt, pytest.mark.spark]
 
@@ -44,15 +44,23 @@ NOT_COMPARED = {"row_fingerprint", "loaded_at"}
 
 @pytest.fixture(scope="module")
 def spark_build(
-    spark_build_in_background: SparkBuild | None, tmp_path_factory: pytest.TempPathFactory
-) -> SparkBuild:
+    spark_build_in_background: SparkBuild | None,
+    small_bank: Bank,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[SparkBuild]:
     """The small bank built on the local Spark in two loads, the last month of transactions and
     balances second (spark_build.py; its DuckDB build is `built_bank`, one full build). It
     started with the test session, in this process or, under pytest-xdist, in the first
-    worker's, whose session fixture stops it; this waits for it."""
-    build = spark_build_in_background or started_elsewhere(tmp_path_factory)
-    build.wait()
-    return build
+    worker's, or, when that worker had no test to run, here (spark_build.start_once: whichever
+    comes first); this waits for it, and stops a build it started itself."""
+    build = spark_build_in_background or start_once(
+        small_bank.raw_dir, small_bank.env, shared_root(tmp_path_factory)
+    )
+    try:
+        build.wait()
+        yield build
+    finally:
+        build.stop()
 
 
 @pytest.fixture(scope="module")
