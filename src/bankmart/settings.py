@@ -82,8 +82,15 @@ class Settings:
         env = dict(os.environ)
         env["BANKMART_RAW_DIR"] = str(self.raw_dir)
         env["BANKMART_DUCKDB_PATH"] = str(self.duckdb_path)
-        env["BANKMART_RAW_FORMAT"] = self.raw_format
-        env["BANKMART_CSV_ENCODING"] = self.csv_encoding
+        # dbt remembers the values of the variables its parse read; one left unset here, as a
+        # plain `dbt build` sees it, keeps the parse of a `dbt build` valid for `bankmart build`
+        # and back (otherwise each switch re-parses the raw sources and what reads them).
+        for name, value, default in (
+            ("BANKMART_RAW_FORMAT", self.raw_format, DEFAULT_RAW_FORMAT),
+            ("BANKMART_CSV_ENCODING", self.csv_encoding, DEFAULT_CSV_ENCODING),
+        ):
+            if name in env or value != default:
+                env[name] = value
         env["BANKMART_THREADS"] = str(self.threads)
         env["BANKMART_MEMORY_LIMIT"] = self.memory_limit
         env["DBT_PROFILES_DIR"] = str(self.project_dir)

@@ -178,3 +178,22 @@ def test_build_summary_warns_of_a_table_that_lost_most_rows_to_quarantine(tmp_pa
         "WARNING: transactions: 6 of 10 raw rows (60%) are quarantined, 5 as unparseable_number"
     )
     assert "csv_decimal_separator" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "passed"),
+    [("BANKMART_RAW_FORMAT", " CSV ", "csv"), ("BANKMART_CSV_ENCODING", "Latin1", "latin-1")],
+)
+def test_dbt_sees_the_raw_settings_as_a_plain_dbt_run_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str, passed: str
+) -> None:
+    """Unset, they stay unset for dbt (so `dbt build` and `bankmart build` share dbt's parse:
+    dbt re-parses when a variable its parse read changes); set, dbt gets the checked value."""
+    from bankmart.settings import load_settings
+
+    for key, path in bank_env(tmp_path).items():
+        monkeypatch.setenv(key, path)
+    monkeypatch.delenv(name, raising=False)
+    assert name not in load_settings().dbt_env()
+    monkeypatch.setenv(name, value)
+    assert load_settings().dbt_env()[name] == passed
