@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import Bank, bank_env, run_cli
+from conftest import Bank, bank_env, build_in_workshop, run_cli
 
 TRANSACTION_CODES = ("channel", "payment_type", "category", "country_code", "currency", "is_fraud")
 
@@ -66,14 +66,14 @@ def generate_shape(root: Path, args: list[str]) -> Bank:
 
 
 @pytest.fixture(scope="module")
-def built_shapes(tmp_path_factory: pytest.TempPathFactory):
+def built_shapes(tmp_path_factory: pytest.TempPathFactory, workshop: Path):
     """Each shape generated and built once, on first use."""
     built: dict[str, tuple] = {}
 
     def build(name: str) -> tuple:
         if name not in built:
             bank = generate_shape(tmp_path_factory.mktemp(name), SHAPES[name])
-            proc = run_cli("build", env=bank.env)
+            proc = build_in_workshop(workshop, bank.raw_dir, bank.duckdb_path, bank.env)
             built[name] = (name, bank, proc, duckdb.connect(str(bank.duckdb_path), read_only=True))
         return built[name]
 
@@ -206,14 +206,14 @@ def test_month_first_date_only_transactions_have_no_time(built_shapes) -> None:
 
 
 @pytest.mark.dbt
-def test_every_transaction_quarantined_still_builds(tmp_path: Path) -> None:
+def test_every_transaction_quarantined_still_builds(tmp_path: Path, workshop: Path) -> None:
     bank = generate_shape(tmp_path, ["--customers", "60", "--months", "2"])
     for path in (bank.raw_dir / "transactions").rglob("*.parquet"):
         table = pq.read_table(path)
         table = table.set_column(table.schema.get_field_index("amount"), "amount",
                                  pc.multiply(pc.abs(table.column("amount")), -1.0))
         pq.write_table(table, path)
-    run_cli("build", env=bank.env)
+    build_in_workshop(workshop, bank.raw_dir, bank.duckdb_path, bank.env)
     with duckdb.connect(str(bank.duckdb_path), read_only=True) as con:
         assert one(con, "select count(*) from marts.fct_transactions") == 0
         assert one(con, "select count(*) from quarantine.quarantined_rows where source_table = 'transactions'") > 0

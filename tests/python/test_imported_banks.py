@@ -16,7 +16,7 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from conftest import bank_env, run_cli
+from conftest import bank_env, build_in_workshop, run_cli
 from test_importers import FIXTURES, import_format
 
 
@@ -32,36 +32,36 @@ class Imported:
         return duckdb.connect(str(self.duckdb_path), read_only=True)
 
 
-def _built(factory: pytest.TempPathFactory, fmt: str) -> Imported:
+def _built(factory: pytest.TempPathFactory, workshop: Path, fmt: str) -> Imported:
     bank = Imported(factory.mktemp(fmt))
     import_format(fmt, bank.raw, bank.env)
-    run_cli("build", env=bank.env)
+    build_in_workshop(workshop, bank.raw, bank.duckdb_path, bank.env)
     return bank
 
 
 @pytest.fixture(scope="module")
-def mitron(tmp_path_factory: pytest.TempPathFactory) -> Imported:
-    return _built(tmp_path_factory, "mitron")
+def mitron(tmp_path_factory: pytest.TempPathFactory, workshop: Path) -> Imported:
+    return _built(tmp_path_factory, workshop, "mitron")
 
 
 @pytest.fixture(scope="module")
-def kaggle(tmp_path_factory: pytest.TempPathFactory) -> Imported:
-    return _built(tmp_path_factory, "kaggle-transactions")
+def kaggle(tmp_path_factory: pytest.TempPathFactory, workshop: Path) -> Imported:
+    return _built(tmp_path_factory, workshop, "kaggle-transactions")
 
 
 @pytest.fixture(scope="module")
-def creditcard(tmp_path_factory: pytest.TempPathFactory) -> Imported:
-    return _built(tmp_path_factory, "creditcard")
+def creditcard(tmp_path_factory: pytest.TempPathFactory, workshop: Path) -> Imported:
+    return _built(tmp_path_factory, workshop, "creditcard")
 
 
 @pytest.fixture(scope="module")
-def microfinance(tmp_path_factory: pytest.TempPathFactory) -> Imported:
-    return _built(tmp_path_factory, "microfinance")
+def microfinance(tmp_path_factory: pytest.TempPathFactory, workshop: Path) -> Imported:
+    return _built(tmp_path_factory, workshop, "microfinance")
 
 
 @pytest.fixture(scope="module")
-def holdings(tmp_path_factory: pytest.TempPathFactory) -> Imported:
-    return _built(tmp_path_factory, "holdings")
+def holdings(tmp_path_factory: pytest.TempPathFactory, workshop: Path) -> Imported:
+    return _built(tmp_path_factory, workshop, "holdings")
 
 
 @pytest.fixture()

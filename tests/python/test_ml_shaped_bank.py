@@ -21,7 +21,7 @@ import pytest
 
 from bankmart.ml.config import SegmentConfig, model_meta
 from bankmart.ml.segments import format_value
-from conftest import Bank, bank_env, run_cli
+from conftest import Bank, bank_env, build_in_workshop, run_cli
 from test_dashboard import assert_clean, new_app
 
 SHAPE = (
@@ -41,12 +41,12 @@ LACKING = {
 
 
 @pytest.fixture(scope="module")
-def shaped(tmp_path_factory: pytest.TempPathFactory) -> Bank:
+def shaped(tmp_path_factory: pytest.TempPathFactory, workshop: Path) -> Bank:
     root = tmp_path_factory.mktemp("shaped_bank")
     env = bank_env(root)
     run_cli("generate", "--customers", "150", "--months", "3", "--seed", "5",
             "--out", str(root / "bank"), *SHAPE, env=env)
-    run_cli("build", env=env)
+    build_in_workshop(workshop, root / "bank" / "raw", root / "bankmart.duckdb", env)
     return Bank(root=root, raw_dir=root / "bank" / "raw", ground_truth_dir=root / "bank" / "ground_truth",
                 duckdb_path=root / "bankmart.duckdb", serving_dir=root / "serving", env=env)
 
