@@ -106,8 +106,8 @@ def build_in_workshop(workshop: Path, raw_dir: Path, duckdb_path: Path, env: dic
                       *args: str) -> subprocess.CompletedProcess:
     """`bankmart build` of a bank that will not be built again, at the paths every bank built
     here had: its raw folder and warehouse (if any) are moved into `workshop` for the build and
-    back after it. dbt parses the project from scratch (15 to 20 s under test load) whenever the
-    warehouse path, the raw folder or the target/ folder is new, and reuses its parse (2 to 3 s)
+    back after it. dbt parses the project from scratch (13 to 22 s under test load) whenever the
+    warehouse path, the raw folder or the target/ folder is new, and reuses its parse (3 to 5 s)
     otherwise; so the first bank of a test process pays for the parse and the next ones do not.
     The warehouse then names the workshop's raw files in its source_file_name columns, and a
     later build at the bank's own paths starts afresh: only for banks built once."""

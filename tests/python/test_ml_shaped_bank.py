@@ -46,9 +46,10 @@ def shaped(tmp_path_factory: pytest.TempPathFactory, workshop: Path) -> Bank:
     env = bank_env(root)
     run_cli("generate", "--customers", "150", "--months", "3", "--seed", "5",
             "--out", str(root / "bank"), *SHAPE, env=env)
-    build_in_workshop(workshop, root / "bank" / "raw", root / "bankmart.duckdb", env)
-    return Bank(root=root, raw_dir=root / "bank" / "raw", ground_truth_dir=root / "bank" / "ground_truth",
+    bank = Bank(root=root, raw_dir=root / "bank" / "raw", ground_truth_dir=root / "bank" / "ground_truth",
                 duckdb_path=root / "bankmart.duckdb", serving_dir=root / "serving", env=env)
+    build_in_workshop(workshop, bank.raw_dir, bank.duckdb_path, env)
+    return bank
 
 
 @pytest.fixture(scope="module")
