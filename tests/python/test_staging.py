@@ -31,7 +31,7 @@ from bankmart import contract
 from bankmart.generate.writer import GENERATED_TABLES
 from bankmart.raw_schema import RAW_TABLES
 from bankmart.settings import load_settings
-from conftest import BIN, PROJECT_DIR, Bank, bank_env, run_cli
+from conftest import BIN, PROJECT_DIR, Bank, bank_env, build_in_workshop, generate_bank, run_cli
 
 SOURCES_YML = PROJECT_DIR / "models" / "staging" / "core" / "_core__sources.yml"
 
@@ -224,22 +224,22 @@ def test_staging_views_have_the_contract_columns_and_types(
         assert [name for name, _ in got] == list(columns), f"{model}: column order"
 
 
-@pytest.mark.dbt
-def test_every_raw_row_is_clean_or_quarantined_exactly_once(
-    built_bank: Bank, con: duckdb.DuckDBPyConnection
+def assert_every_raw_row_clean_or_quarantined_once(
+    raw_dir: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
+    """raw = clean + quarantined for every generated table, with some of each table
+    quarantined; and "never both": a row quarantined for anything but being a duplicate has an
+    id that no clean row carries."""
     for table in GENERATED_TABLES:
         raw = con.execute(
-            f"select count(*) from read_parquet('{raw_glob(built_bank.raw_dir, table)}')"
+            f"select count(*) from read_parquet('{raw_glob(raw_dir, table)}')"
         ).fetchone()[0]
         clean = con.execute(f"select count(*) from staging.stg_core__{table}").fetchone()[0]
         quarantined = con.execute(
             "select count(*) from quarantine.quarantined_rows where source_table = ?", [table]
         ).fetchone()[0]
-        assert raw == clean + quarantined, table
+        assert raw == clean + quarantined, (table, raw, clean, quarantined)
         assert quarantined > 0, f"{table}: the dirty bank should have quarantined rows"
-    # "Never both": a row quarantined for anything but being a duplicate has an id that no
-    # clean row carries.
     for table, id_column in ID_COLUMN.items():
         leaked = con.execute(
             f"""
@@ -254,9 +254,11 @@ def test_every_raw_row_is_clean_or_quarantined_exactly_once(
         assert leaked == 0, table
 
 
-@pytest.mark.dbt
-def test_each_planted_dirty_kind_lands_under_its_reason_code(built_bank: Bank) -> None:
-    manifest = json.loads((built_bank.raw_dir / "_manifest.json").read_text())
+def assert_planted_rows_quarantined_under_their_reasons(raw_dir: Path, duckdb_path: Path) -> None:
+    """The rows the generator planted for quarantine (its _manifest.json), counted by reason
+    code, are exactly the quarantined rows: planted rows are extra copies of clean rows, so
+    nothing else may be quarantined."""
+    manifest = json.loads((raw_dir / "_manifest.json").read_text())
     expected: dict[tuple[str, str], int] = {}
     for table, kinds in manifest["dirty_rows"].items():
         for kind, count in kinds.items():
@@ -267,8 +269,40 @@ def test_each_planted_dirty_kind_lands_under_its_reason_code(built_bank: Bank) -
             key = (table, REASON_FOR_KIND[kind])
             expected[key] = expected.get(key, 0) + count
     assert all(count > 0 for count in expected.values()), "every kind should be planted"
-    # Planted rows are extra copies of clean rows, so nothing else may be quarantined.
-    assert quarantine_counts(built_bank.duckdb_path) == expected
+    assert quarantine_counts(duckdb_path) == expected
+
+
+@pytest.mark.dbt
+def test_every_raw_row_is_clean_or_quarantined_exactly_once(
+    built_bank: Bank, con: duckdb.DuckDBPyConnection
+) -> None:
+    assert_every_raw_row_clean_or_quarantined_once(built_bank.raw_dir, con)
+
+
+@pytest.mark.dbt
+def test_each_planted_dirty_kind_lands_under_its_reason_code(built_bank: Bank) -> None:
+    assert_planted_rows_quarantined_under_their_reasons(built_bank.raw_dir, built_bank.duckdb_path)
+
+
+@pytest.mark.dbt
+def test_a_fifth_of_the_rows_dirty_still_reconciles(
+    tmp_path_factory: pytest.TempPathFactory, workshop: Path
+) -> None:
+    """Issue 10's bar: with a fifth of every table's rows planted dirty (--dirty-rate 0.2, ten
+    times the small bank's), the build is green, raw = clean + quarantined for every table, and
+    each planted row is quarantined under its own reason. A 120-customer bank over 3 months,
+    built in the workshop (conftest.build_in_workshop) so that dbt reuses its parse."""
+    bank = generate_bank(tmp_path_factory.mktemp("fifth_dirty"), customers=120, months=3,
+                         dirty_rate=0.2)
+    build_in_workshop(workshop, bank.raw_dir, bank.duckdb_path, bank.env)
+    with duckdb.connect(str(bank.duckdb_path), read_only=True) as con:
+        assert_every_raw_row_clean_or_quarantined_once(bank.raw_dir, con)
+        transactions = con.execute(
+            "select count(*) filter (where quarantine_reason is not null) / count(*) "
+            "from staging.base_core__transactions"
+        ).fetchone()[0]
+    assert transactions > 0.1, f"only {transactions:.1%} of the transactions quarantined"
+    assert_planted_rows_quarantined_under_their_reasons(bank.raw_dir, bank.duckdb_path)
 
 
 @pytest.mark.dbt
