@@ -291,7 +291,8 @@ def test_a_fifth_of_the_rows_dirty_still_reconciles(
     """Issue 10's bar: with a fifth of every table's rows planted dirty (--dirty-rate 0.2, ten
     times the small bank's), the build is green, raw = clean + quarantined for every table, and
     each planted row is quarantined under its own reason. A 120-customer bank over 3 months,
-    built in the workshop (conftest.build_in_workshop) so that dbt reuses its parse."""
+    built in the workshop (conftest.build_in_workshop): dbt reuses the parse of a bank built
+    there before by the same test process, if any."""
     bank = generate_bank(tmp_path_factory.mktemp("fifth_dirty"), customers=120, months=3,
                          dirty_rate=0.2)
     build_in_workshop(workshop, bank.raw_dir, bank.duckdb_path, bank.env)
