@@ -4,6 +4,9 @@ for data scikit-learn cannot learn from."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -173,6 +176,18 @@ def test_bad_scorecard_config(scored, change, message):
         score_customers(df, {**SCORECARD, **change})
 
 
+def test_the_scorecard_model_imports_no_scikit_learn():
+    """What ml_customer_risk_scores imports leaves scikit-learn (and SciPy) unloaded: only the
+    classifiers need them, and importing them costs about a second in the model's node."""
+    code = (
+        "import sys\n"
+        "import bankmart.ml.config, bankmart.ml.outputs, bankmart.ml.relations, bankmart.ml.risk\n"
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
 # ---------------------------------------------------------------- classifiers
 
 FAST = ml_meta("ml_risk_classifiers", "classifiers", rf_n_estimators=30, rf_max_samples=2000,
@@ -272,6 +287,36 @@ def test_null_labels_and_null_features(trained):
     assert p["probability"].notna().all()
     assert "late_repayment_share" not in set(result.importances["feature"])
     assert result.metrics["note"].str.contains("late_repayment_share").any()
+
+
+def test_null_features_take_the_training_median_as_scikit_learn_imputes_it(trained):
+    """Some NULLs in several features, more among the holdout's customers: the logistic
+    regression equals scikit-learn's own pipeline with SimpleImputer(strategy="median") fitted
+    on the same training rows, for every customer and for the rows scored later."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features, _ = trained
+    rng = np.random.default_rng(7)
+    data = features.copy()
+    for column in ("spend_spike_ratio", "online_txn_share", "avg_monthly_spend"):
+        data.loc[rng.random(len(data)) < 0.2, column] = np.nan
+    later = data.assign(avg_monthly_spend=np.nan)  # scored rows with a feature unknown
+    settings = {**FAST, "seed": 1, "test_size": 0.3}
+    result = train_risk_classifiers(data, settings, feature_columns=FEATURES, score_df=later)
+    lr = result.predictions[result.predictions["model"] == "logistic_regression"]
+    split = lr[lr["split"] != "current"].set_index("customer_id")["split"]
+    train = data.set_index("customer_id").loc[split[split == "train"].index]
+    reference = make_pipeline(
+        SimpleImputer(strategy="median"),
+        StandardScaler(),
+        LogisticRegression(C=FAST["lr_c"], class_weight="balanced", max_iter=FAST["lr_max_iter"]),
+    ).fit(train[FEATURES].to_numpy(), train["label"].astype(int))
+    for rows, kind in ((data, "train|holdout"), (later, "current")):
+        got = lr[lr["split"].str.fullmatch(kind)]["probability"].to_numpy()
+        assert np.allclose(got, reference.predict_proba(rows[FEATURES].to_numpy())[:, 1], rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize(

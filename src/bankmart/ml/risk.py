@@ -33,14 +33,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from bankmart.errors import BankmartError
 from bankmart.ml.config import ClassifierConfig, RiskConfig, RiskRule
@@ -296,6 +288,16 @@ def train_risk_classifiers(
     class, tiny data): nothing is trained, every customer gets the observed base rate (or NaN),
     metrics are NaN and the note says why.
     """
+    # scikit-learn is imported here, not with the module: the scorecard (ml_customer_risk_scores)
+    # needs none of it, and importing it costs about a second of CPU in that model's node.
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import average_precision_score, roc_auc_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
+
     cfg = ClassifierConfig.from_mapping(config)
     features = list(feature_columns if feature_columns is not None else cfg.feature_columns)
     label_column = label_column or cfg.label_column
@@ -366,16 +368,20 @@ def train_risk_classifiers(
         return _fallback(
             ids, labelled, base, "not trained: every feature is NULL", id_column, current
         )
-    xu = x[usable]
+    # NULL features take the training rows' median, once for both models: what scikit-learn's
+    # SimpleImputer(strategy="median") computes, without its masked-array sort (the classifiers
+    # took 3.1 s with it, 2.3 s without, at 100,000 customers). The rows to score take the same
+    # medians.
+    medians = x.loc[train_mask, usable].median()
+    xu = x[usable].fillna(medians).to_numpy()
+    xu_current = x_current[usable].fillna(medians).to_numpy() if current is not None else None
 
     models = {
         "logistic_regression": make_pipeline(
-            SimpleImputer(strategy="median"),
             StandardScaler(),
             LogisticRegression(C=cfg.lr_c, class_weight="balanced", max_iter=cfg.lr_max_iter),
         ),
         "random_forest": make_pipeline(
-            SimpleImputer(strategy="median"),
             RandomForestClassifier(
                 n_estimators=cfg.rf_n_estimators,
                 max_depth=cfg.rf_max_depth,
@@ -395,7 +401,7 @@ def train_risk_classifiers(
     note = "; ".join(notes)
     for name, model in models.items():
         with threadpool_limits(limits=cfg.n_threads):
-            model.fit(xu[train_mask], y[train_mask].astype(int))
+            model.fit(xu[train_mask.to_numpy()], y[train_mask].astype(int))
             proba = model.predict_proba(xu)[:, 1]
             if current is not None:
                 prediction_frames.append(
@@ -403,7 +409,7 @@ def train_risk_classifiers(
                         {
                             id_column: current[id_column].to_numpy(),
                             "model": name,
-                            "probability": model.predict_proba(x_current[usable])[:, 1],
+                            "probability": model.predict_proba(xu_current)[:, 1],
                             "split": "current",
                         }
                     )
